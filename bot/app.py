@@ -1,0 +1,145 @@
+"""The assembled application and its two ways of receiving updates: polling and webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.commands import set_commands
+from bot.config import Settings
+from bot.db import create_engine, create_sessionmaker
+from bot.dispatcher import build_dispatcher, create_storage
+from bot.migrate import upgrade
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Gigbot:
+    """Everything one running instance holds."""
+
+    settings: Settings
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+    bot: Bot
+    dispatcher: Dispatcher
+    storage: BaseStorage
+
+
+def create_bot(settings: Settings) -> Bot:
+    """The Bot API client, talking to TELEGRAM_API_URL when set (self-hosted server or emulator)."""
+    session = (
+        AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url))
+        if settings.telegram_api_url
+        else AiohttpSession()
+    )
+    return Bot(
+        token=settings.bot_token.get_secret_value(),
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+
+
+def assemble(settings: Settings) -> Gigbot:
+    """Create the engine, bot and dispatcher of one instance (no I/O yet)."""
+    engine = create_engine(settings.database_url)
+    sessionmaker = create_sessionmaker(engine)
+    storage, isolation = create_storage(settings)
+    dispatcher = build_dispatcher(settings, sessionmaker, storage, isolation)
+    bot = create_bot(settings)
+    dispatcher.startup.register(_on_startup)
+    return Gigbot(settings, engine, sessionmaker, bot, dispatcher, storage)
+
+
+async def _on_startup(bot: Bot, dispatcher: Dispatcher, settings: Settings) -> None:
+    me = await bot.me()
+    log.info("gigbot started as @%s (id %s)", me.username, me.id)
+    await set_commands(bot)
+    if settings.uses_webhook:
+        assert settings.webhook_url is not None
+        assert settings.webhook_secret is not None
+        await bot.set_webhook(
+            settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=dispatcher.resolve_used_update_types(),
+        )
+        log.info("webhook set to %s", settings.webhook_url)
+
+
+async def close(app: Gigbot) -> None:
+    """Release every connection the instance holds."""
+    await app.dispatcher.storage.close()
+    await app.dispatcher.fsm.events_isolation.close()
+    await app.bot.session.close()
+    await app.engine.dispose()
+
+
+async def run_polling(app: Gigbot, *, handle_signals: bool = True) -> None:
+    """Long-poll getUpdates until stopped; removes any webhook first."""
+    await app.bot.delete_webhook(drop_pending_updates=False)
+    await app.dispatcher.start_polling(
+        app.bot,
+        allowed_updates=app.dispatcher.resolve_used_update_types(),
+        handle_signals=handle_signals,
+        close_bot_session=False,
+    )
+
+
+def webhook_application(app: Gigbot) -> web.Application:
+    """The aiohttp application serving the webhook path (401 without the secret) and /healthz."""
+    assert app.settings.webhook_secret is not None, "webhook mode needs WEBHOOK_SECRET"
+    web_app = web.Application()
+    SimpleRequestHandler(
+        dispatcher=app.dispatcher,
+        bot=app.bot,
+        secret_token=app.settings.webhook_secret.get_secret_value(),
+    ).register(web_app, path=app.settings.webhook_path)
+    web_app.router.add_get("/healthz", _healthz)
+    setup_application(web_app, app.dispatcher, bot=app.bot)
+    return web_app
+
+
+async def _healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"ok": True})
+
+
+async def serve_webhook(app: Gigbot) -> None:
+    """Serve the webhook on WEBHOOK_HOST:WEBHOOK_PORT until SIGINT or SIGTERM."""
+    runner = web.AppRunner(webhook_application(app), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, app.settings.webhook_host, app.settings.webhook_port)
+    await site.start()
+    log.info("listening on %s:%s", app.settings.webhook_host, app.settings.webhook_port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+
+
+async def run(settings: Settings) -> None:
+    """Migrate the database, then receive updates by webhook or long polling until stopped."""
+    await upgrade(settings.database_url)
+    app = assemble(settings)
+    try:
+        if settings.uses_webhook:
+            await serve_webhook(app)
+        else:
+            await run_polling(app)
+    finally:
+        await close(app)

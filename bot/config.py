@@ -1,0 +1,140 @@
+"""Settings read from the environment and `.env` (pydantic-settings).
+
+Every setting is documented in `.env.example`. A missing or malformed setting stops
+start-up with one line naming it; values are never echoed, so the token cannot leak
+through an error message.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Locale = Literal["en", "ru", "es"]
+LOCALES: tuple[Locale, ...] = ("en", "ru", "es")
+
+_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,64}$")
+_WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+class Settings(BaseSettings):
+    """All runtime configuration of one gigbot instance."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    bot_token: SecretStr
+    database_url: str = "sqlite+aiosqlite:///gigbot.db"
+    redis_url: str | None = None
+    redis_key_prefix: str = "gigbot"
+    telegram_api_url: str | None = None
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_host: str = "0.0.0.0"  # noqa: S104 - a webhook server listens behind a proxy
+    webhook_port: int = Field(default=8080, ge=1, le=65535)
+    default_locale: Locale = "en"
+    default_timezone: str = "UTC"
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    flood_rate: float = Field(default=2.0, gt=0)
+    flood_burst: int = Field(default=10, ge=1)
+
+    @field_validator("bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr) -> SecretStr:
+        if not _TOKEN_RE.match(value.get_secret_value()):
+            raise ValueError("must look like 123456789:AAE... (as given by @BotFather)")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme in {"postgres", "postgresql"}:
+            return "postgresql+asyncpg" + value[len(scheme) :]
+        if scheme == "sqlite":
+            return "sqlite+aiosqlite" + value[len(scheme) :]
+        if scheme not in {"sqlite+aiosqlite", "postgresql+asyncpg"}:
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("telegram_api_url", "webhook_url", "redis_url")
+    @classmethod
+    def _url_shape(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        parts = urlsplit(value)
+        if not parts.scheme or not parts.netloc:
+            raise ValueError("must be an absolute URL")
+        return value.rstrip("/")
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or value.get_secret_value() == "":
+            return None
+        if not _WEBHOOK_SECRET_RE.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be an IANA time zone such as Europe/Berlin") from None
+        return value
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
+        return self
+
+    @property
+    def uses_webhook(self) -> bool:
+        """True when updates arrive by webhook rather than long polling."""
+        return self.webhook_url is not None
+
+    @property
+    def webhook_path(self) -> str:
+        """The path part of WEBHOOK_URL, where the webhook server listens."""
+        return urlsplit(self.webhook_url or "").path or "/"
+
+
+class ConfigError(Exception):
+    """Start-up configuration is missing or malformed; the message is safe to print."""
+
+
+def describe_errors(error: ValidationError) -> str:
+    """One line naming each bad setting, never its value."""
+    problems = []
+    for item in error.errors(include_input=False, include_url=False):
+        name = "_".join(str(part) for part in item["loc"]).upper()
+        message = str(item["msg"]).removeprefix("Value error, ")
+        if item["type"] == "missing":
+            message = "is required but not set"
+        problems.append(f"{name} {message}" if name else message)
+    return "configuration error: " + "; ".join(problems)
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment and `.env`; raise ConfigError on any problem."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise ConfigError(describe_errors(error)) from None

@@ -1,0 +1,58 @@
+"""Builds the aiogram Dispatcher: storage, middlewares and routers."""
+
+from __future__ import annotations
+
+from aiogram import Dispatcher
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.config import Settings
+from bot.middlewares import (
+    DatabaseMiddleware,
+    FloodMiddleware,
+    I18nMiddleware,
+    TokenBucket,
+    UserMiddleware,
+)
+from handlers import build_router
+
+
+def create_storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
+    """FSM storage and event isolation: in memory, or in Redis when REDIS_URL is set.
+
+    With Redis, dialogue state survives restarts and is shared by every instance, and a
+    user's updates are handled one at a time across instances.
+    """
+    if settings.redis_url:
+        storage = RedisStorage.from_url(
+            settings.redis_url,
+            key_builder=DefaultKeyBuilder(prefix=settings.redis_key_prefix, with_bot_id=True),
+        )
+        return storage, storage.create_isolation()
+    return MemoryStorage(), SimpleEventIsolation()
+
+
+def build_dispatcher(
+    settings: Settings,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    storage: BaseStorage,
+    isolation: BaseEventIsolation,
+) -> Dispatcher:
+    """The dispatcher with every middleware and router wired, ready to feed updates."""
+    dispatcher = Dispatcher(storage=storage, events_isolation=isolation, settings=settings)
+    dispatcher.update.outer_middleware(
+        FloodMiddleware(
+            TokenBucket(settings.flood_rate, settings.flood_burst), settings.default_locale
+        )
+    )
+    dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker))
+    dispatcher.update.outer_middleware(UserMiddleware())
+    dispatcher.update.outer_middleware(
+        I18nMiddleware(settings.default_locale, settings.default_timezone)
+    )
+    dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
+    dispatcher.include_router(build_router())
+    return dispatcher

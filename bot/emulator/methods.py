@@ -1,0 +1,588 @@
+"""Bot API methods of the emulator, validated the way Telegram validates them."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from bot.emulator.state import ApiError, EmuBot, EmuChat, EmuMessage, Webhook, bad_request
+from bot.emulator.telegram_html import HtmlParseError, parse_html, utf16_len
+
+if TYPE_CHECKING:
+    from bot.emulator.server import Emulator
+
+Method = Callable[["Emulator", EmuBot, dict[str, Any]], Awaitable[Any]]
+METHODS: dict[str, Method] = {}
+
+MAX_TEXT = 4096
+MAX_CALLBACK_DATA = 64
+MAX_ALERT = 200
+MAX_INLINE_RESULTS = 50
+_COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
+_URL_RE = re.compile(r"^(https?|tg)://\S+$")
+_INLINE_ACTIONS = (
+    "callback_data",
+    "url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "login_url",
+    "web_app",
+    "callback_game",
+    "pay",
+    "copy_text",
+)
+UPDATE_TYPES = (
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "inline_query",
+    "chosen_inline_result",
+    "callback_query",
+    "my_chat_member",
+    "chat_member",
+    "chat_join_request",
+    "shipping_query",
+    "pre_checkout_query",
+    "poll",
+    "poll_answer",
+    "message_reaction",
+    "message_reaction_count",
+    "chat_boost",
+    "removed_chat_boost",
+)
+
+
+def api(name: str) -> Callable[[Method], Method]:
+    """Register a Bot API method under its (case-insensitive) name."""
+
+    def register(function: Method) -> Method:
+        METHODS[name.lower()] = function
+        return function
+
+    return register
+
+
+def _require(params: dict[str, Any], *names: str) -> None:
+    for name in names:
+        if params.get(name) in (None, ""):
+            raise bad_request(f"parameter {name} is required")
+
+
+def _chat(emu: Emulator, params: dict[str, Any]) -> EmuChat:
+    _require(params, "chat_id")
+    chat_id = params["chat_id"]
+    if not isinstance(chat_id, int):
+        raise bad_request("chat not found")
+    chat = emu.chats.get(chat_id)
+    if chat is None:
+        raise bad_request("chat not found")
+    return chat
+
+
+def _writable_chat(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> EmuChat:
+    chat = _chat(emu, params)
+    if chat.type == "private" and chat.id in emu.blocked_by:
+        raise ApiError(403, "Forbidden: bot was blocked by the user")
+    if chat.type != "private" and chat.members.get(bot.user.id) in (None, "left", "kicked"):
+        raise ApiError(403, "Forbidden: bot is not a member of the group chat")
+    return chat
+
+
+def _text_and_entities(
+    params: dict[str, Any], field: str = "text", *, required: bool = True
+) -> tuple[str | None, list[dict[str, Any]], str | None]:
+    raw = params.get(field)
+    if raw is None or raw == "":
+        if required:
+            raise bad_request(f"message {field} is empty")
+        return None, [], None
+    if not isinstance(raw, str):
+        raw = str(raw)
+    mode = params.get("parse_mode")
+    if mode in (None, ""):
+        text, entities = raw, list(params.get("entities") or [])
+    elif str(mode).lower() == "html":
+        try:
+            text, entities = parse_html(raw)
+        except HtmlParseError as error:
+            raise bad_request(str(error)) from None
+    else:
+        raise bad_request(f"unsupported parse_mode {mode!r}: the emulator speaks HTML only")
+    if not text.strip():
+        raise bad_request(f"message {field} is empty")
+    limit = MAX_TEXT if field == "text" else 1024
+    if utf16_len(text) > limit:
+        raise bad_request(
+            "message is too long" if field == "text" else "message caption is too long"
+        )
+    return text, entities, raw if mode else None
+
+
+def validate_markup(markup: Any) -> dict[str, Any] | None:
+    """Check a reply_markup object like Telegram; return it or raise a 400 ApiError."""
+    if markup in (None, ""):
+        return None
+    if not isinstance(markup, dict):
+        raise bad_request("can't parse reply keyboard markup JSON object")
+    if "inline_keyboard" in markup:
+        rows = markup["inline_keyboard"]
+        if not isinstance(rows, list) or not all(isinstance(row, list) for row in rows):
+            raise bad_request(
+                'field "inline_keyboard" of the InlineKeyboardMarkup should be an Array of Arrays'
+            )
+        if sum(len(row) for row in rows) > 100:
+            raise bad_request("too many inline keyboard buttons")
+        for row in rows:
+            if len(row) > 8:
+                raise bad_request("too many buttons in a row of the inline keyboard")
+            for button in row:
+                _validate_inline_button(button)
+        return markup
+    if "keyboard" in markup:
+        rows = markup["keyboard"]
+        if not isinstance(rows, list) or not rows or not all(isinstance(row, list) for row in rows):
+            raise bad_request(
+                'field "keyboard" of the ReplyKeyboardMarkup should be an Array of Arrays'
+            )
+        for row in rows:
+            for button in row:
+                text = button if isinstance(button, str) else (button or {}).get("text")
+                if not isinstance(text, str) or not text:
+                    raise bad_request("can't parse keyboard button: Text must be non-empty")
+        return markup
+    if markup.get("remove_keyboard") is True or markup.get("force_reply") is True:
+        return markup
+    raise bad_request("can't parse reply keyboard markup JSON object")
+
+
+def _validate_inline_button(button: Any) -> None:
+    if (
+        not isinstance(button, dict)
+        or not isinstance(button.get("text"), str)
+        or not button["text"]
+    ):
+        raise bad_request("can't parse inline keyboard button: Text must be non-empty")
+    actions = [key for key in _INLINE_ACTIONS if key in button]
+    if len(actions) != 1:
+        raise bad_request(
+            "can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
+            if not actions
+            else "can't parse inline keyboard button: only one of the optional fields must be used"
+        )
+    if "callback_data" in button:
+        data = button["callback_data"]
+        if not isinstance(data, str) or not 1 <= len(data.encode("utf-8")) <= MAX_CALLBACK_DATA:
+            raise bad_request("BUTTON_DATA_INVALID")
+    if "url" in button and not _URL_RE.match(str(button["url"])):
+        raise bad_request("BUTTON_URL_INVALID")
+
+
+def _message_to_edit(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> EmuMessage:
+    if params.get("inline_message_id"):
+        raise bad_request("the emulator does not keep inline messages")
+    chat = _chat(emu, params)
+    _require(params, "message_id")
+    message = emu.messages.get((chat.id, params["message_id"]))
+    if message is None or message.deleted:
+        raise bad_request("message to edit not found")
+    if message.sender.id != bot.user.id:
+        raise bad_request("message can't be edited")
+    return message
+
+
+# --- identity and updates -----------------------------------------------------------
+
+
+@api("getMe")
+async def get_me(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """The bot's own User object."""
+    return {
+        **bot.user.to_api(),
+        "can_join_groups": True,
+        "can_read_all_group_messages": False,
+        "supports_inline_queries": True,
+    }
+
+
+@api("getUpdates")
+async def get_updates(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """Long polling: confirms updates below `offset`, waits up to `timeout` for new ones."""
+    if bot.webhook is not None:
+        raise ApiError(
+            409,
+            "Conflict: can't use getUpdates method while webhook is active; "
+            "use deleteWebhook to delete the webhook first",
+        )
+    offset = int(params.get("offset") or 0)
+    limit = max(1, min(100, int(params.get("limit") or 100)))
+    timeout = max(0, int(params.get("timeout") or 0))
+    if params.get("allowed_updates") is not None:
+        bot.allowed_updates = list(params["allowed_updates"]) or None
+    if offset > 0:
+        bot.updates = [u for u in bot.updates if u["update_id"] >= offset]
+    elif offset < 0:
+        bot.updates = bot.updates[offset:]
+    emu.drop_unwanted_updates(bot)
+    bot.poll_generation += 1
+    generation = bot.poll_generation
+    deadline = time.monotonic() + timeout
+    async with bot.changed:
+        while True:
+            if generation != bot.poll_generation:
+                raise ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; make "
+                    "sure that only one bot instance is running",
+                )
+            if bot.updates or emu.closing:
+                return bot.updates[:limit]
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return []
+            try:
+                await asyncio.wait_for(bot.changed.wait(), remaining)
+            except TimeoutError:
+                return []
+
+
+@api("setWebhook")
+async def set_webhook(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """Register a webhook; pending updates are then delivered there with the secret header."""
+    url = str(params.get("url") or "")
+    if not url:
+        return await delete_webhook(emu, bot, params)
+    if not url.startswith(("https://", "http://")):
+        raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
+    secret = params.get("secret_token")
+    if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+        raise bad_request("secret token contains unallowed characters")
+    if params.get("allowed_updates") is not None:
+        bot.allowed_updates = list(params["allowed_updates"]) or None
+    if params.get("drop_pending_updates"):
+        bot.updates.clear()
+    bot.webhook = Webhook(
+        url, None if secret is None else str(secret), int(params.get("max_connections") or 40)
+    )
+    emu.drop_unwanted_updates(bot)
+    emu.start_delivery(bot)
+    return True
+
+
+@api("deleteWebhook")
+async def delete_webhook(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """Remove the webhook; getUpdates works again."""
+    if params.get("drop_pending_updates"):
+        bot.updates.clear()
+    bot.webhook = None
+    await emu.stop_delivery(bot)
+    return True
+
+
+@api("getWebhookInfo")
+async def get_webhook_info(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """The webhook's URL and how many updates wait."""
+    info: dict[str, Any] = {
+        "url": bot.webhook.url if bot.webhook else "",
+        "has_custom_certificate": False,
+        "pending_update_count": len(bot.updates),
+    }
+    if bot.webhook and bot.webhook.last_error_message:
+        info["last_error_message"] = bot.webhook.last_error_message
+    return info
+
+
+# --- messages -------------------------------------------------------------------------
+
+
+@api("sendMessage")
+async def send_message(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """Send text (HTML checked, ≤ 4096 characters after parsing) with an optional keyboard."""
+    chat = _writable_chat(emu, bot, params)
+    text, entities, html = _text_and_entities(params)
+    markup = validate_markup(params.get("reply_markup"))
+    message = emu.add_message(
+        chat, bot.user, text=text, entities=entities, html=html, reply_markup=markup
+    )
+    return message.to_api()
+
+
+@api("editMessageText")
+async def edit_message_text(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """Edit a bot message's text (and keyboard); refuses an edit that changes nothing."""
+    message = _message_to_edit(emu, bot, params)
+    text, entities, html = _text_and_entities(params)
+    markup = validate_markup(params.get("reply_markup"))
+    if markup is not None and "inline_keyboard" not in markup:
+        raise bad_request("inline keyboard expected")
+    if message.text is None:
+        raise bad_request("there is no text in the message to edit")
+    if text == message.text and entities == message.entities and markup == message.reply_markup:
+        raise bad_request(
+            "message is not modified: specified new message content and reply "
+            "markup are exactly the same as a current content and reply markup "
+            "of the message"
+        )
+    message.text, message.entities, message.html, message.reply_markup = (
+        text,
+        entities,
+        html,
+        markup,
+    )
+    emu.touch(message, edited=True)
+    return message.to_api()
+
+
+@api("editMessageReplyMarkup")
+async def edit_message_reply_markup(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """Replace or remove a bot message's inline keyboard."""
+    message = _message_to_edit(emu, bot, params)
+    markup = validate_markup(params.get("reply_markup"))
+    if markup is not None and "inline_keyboard" not in markup:
+        raise bad_request("inline keyboard expected")
+    if markup == message.reply_markup or (markup is None and not message.inline_keyboard):
+        raise bad_request(
+            "message is not modified: specified new message content and reply "
+            "markup are exactly the same as a current content and reply markup "
+            "of the message"
+        )
+    message.reply_markup = markup
+    emu.touch(message, edited=True)
+    return message.to_api()
+
+
+@api("deleteMessage")
+async def delete_message(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """Delete a message in a chat."""
+    chat = _chat(emu, params)
+    _require(params, "message_id")
+    message = emu.messages.get((chat.id, params["message_id"]))
+    if message is None or message.deleted:
+        raise bad_request("message to delete not found")
+    message.deleted = True
+    emu.touch(message)
+    return True
+
+
+@api("sendLocation")
+async def send_location(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """Send a map point."""
+    chat = _writable_chat(emu, bot, params)
+    _require(params, "latitude", "longitude")
+    latitude, longitude = float(params["latitude"]), float(params["longitude"])
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise bad_request("wrong location")
+    markup = validate_markup(params.get("reply_markup"))
+    message = emu.add_message(
+        chat,
+        bot.user,
+        reply_markup=markup,
+        extra={"location": {"latitude": latitude, "longitude": longitude}},
+    )
+    return message.to_api()
+
+
+@api("sendDocument")
+async def send_document(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """Send a file (uploaded in the request, or a known file_id) with an optional caption."""
+    chat = _writable_chat(emu, bot, params)
+    document = params.get("document")
+    if isinstance(document, dict) and "content" in document:
+        stored = emu.store_file(document["file_name"], document["content"], document["mime_type"])
+    elif isinstance(document, str) and document in emu.files:
+        stored = emu.files[document]
+    else:
+        raise bad_request("wrong file identifier/HTTP URL specified")
+    caption, entities, html = _text_and_entities(params, "caption", required=False)
+    markup = validate_markup(params.get("reply_markup"))
+    extra: dict[str, Any] = {"document": stored}
+    if caption is not None:
+        extra["caption"] = caption
+        if entities:
+            extra["caption_entities"] = entities
+    message = emu.add_message(chat, bot.user, html=html, reply_markup=markup, extra=extra)
+    return message.to_api()
+
+
+@api("sendChatAction")
+async def send_chat_action(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """Show "typing…" and the like; nothing is kept."""
+    _writable_chat(emu, bot, params)
+    return True
+
+
+@api("getFile")
+async def get_file(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """A file's download path (served at /file/bot<token>/<path>)."""
+    stored = emu.files.get(str(params.get("file_id") or ""))
+    if stored is None:
+        raise bad_request("invalid file_id")
+    return {
+        key: value
+        for key, value in stored.items()
+        if key in ("file_id", "file_unique_id", "file_size", "file_path")
+    }
+
+
+# --- callback and inline queries ----------------------------------------------------
+
+
+@api("answerCallbackQuery")
+async def answer_callback_query(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """Answer a button press once, with an optional notice or alert (≤ 200 characters)."""
+    query_id = str(params.get("callback_query_id") or "")
+    if query_id not in bot.open_callbacks:
+        raise bad_request("query is too old and response timeout expired or query ID is invalid")
+    text = params.get("text")
+    if text is not None and len(str(text)) > MAX_ALERT:
+        raise bad_request("MESSAGE_TOO_LONG")
+    bot.open_callbacks.discard(query_id)
+    bot.callback_answers[query_id] = {
+        "text": text,
+        "show_alert": bool(params.get("show_alert")),
+        "url": params.get("url"),
+        "cache_time": params.get("cache_time"),
+    }
+    return True
+
+
+@api("answerInlineQuery")
+async def answer_inline_query(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """Answer an inline query once: ≤ 50 results with unique ids, offset ≤ 64 bytes."""
+    query_id = str(params.get("inline_query_id") or "")
+    if query_id not in bot.open_inline_queries:
+        raise bad_request("query is too old and response timeout expired or query ID is invalid")
+    results = params.get("results")
+    if not isinstance(results, list):
+        raise bad_request("can't parse inline query results JSON object")
+    if len(results) > MAX_INLINE_RESULTS:
+        raise bad_request("RESULTS_TOO_MUCH")
+    seen: set[str] = set()
+    for result in results:
+        result_id = str(result.get("id", "")) if isinstance(result, dict) else ""
+        if not 1 <= len(result_id.encode()) <= 64 or result_id in seen:
+            raise bad_request("RESULT_ID_DUPLICATE" if result_id in seen else "RESULT_ID_INVALID")
+        seen.add(result_id)
+        if result.get("type") == "article" and (
+            not result.get("title") or not result.get("input_message_content")
+        ):
+            raise bad_request(
+                "can't parse inline query result: title and input_message_content "
+                "are required for an article"
+            )
+        if result.get("reply_markup") is not None:
+            validate_markup(result["reply_markup"])
+        content = result.get("input_message_content") or {}
+        if "message_text" in content:
+            _text_and_entities(
+                {"text": content["message_text"], "parse_mode": content.get("parse_mode")}
+            )
+    next_offset = str(params.get("next_offset") or "")
+    if len(next_offset.encode()) > 64:
+        raise bad_request("next_offset is too long")
+    bot.open_inline_queries.discard(query_id)
+    bot.inline_answers[query_id] = {
+        "results": results,
+        "next_offset": next_offset,
+        "cache_time": params.get("cache_time"),
+        "is_personal": bool(params.get("is_personal")),
+    }
+    return True
+
+
+# --- commands and chats -------------------------------------------------------------
+
+_SCOPES = {
+    "default",
+    "all_private_chats",
+    "all_group_chats",
+    "all_chat_administrators",
+    "chat",
+    "chat_administrators",
+    "chat_member",
+}
+
+
+def _scope_key(params: dict[str, Any]) -> tuple[str, int | None, str]:
+    scope = params.get("scope") or {"type": "default"}
+    if not isinstance(scope, dict) or scope.get("type") not in _SCOPES:
+        raise bad_request("can't parse BotCommandScope JSON object")
+    language = str(params.get("language_code") or "")
+    if language and not re.fullmatch(r"[a-z]{2}", language):
+        raise bad_request("invalid language code specified")
+    chat_id = scope.get("chat_id")
+    return str(scope["type"]), int(chat_id) if chat_id is not None else None, language
+
+
+@api("setMyCommands")
+async def set_my_commands(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """Store the command list of a scope and language, validating names and descriptions."""
+    commands = params.get("commands")
+    if not isinstance(commands, list) or len(commands) > 100:
+        raise bad_request("can't parse commands JSON object")
+    for command in commands:
+        name = str(command.get("command", "")) if isinstance(command, dict) else ""
+        if not _COMMAND_RE.match(name):
+            raise bad_request("BOT_COMMAND_INVALID")
+        if not 1 <= len(str(command.get("description", ""))) <= 256:
+            raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+    bot.commands[_scope_key(params)] = commands
+    return True
+
+
+@api("getMyCommands")
+async def get_my_commands(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """The command list of a scope and language."""
+    return bot.commands.get(_scope_key(params), [])
+
+
+@api("deleteMyCommands")
+async def delete_my_commands(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """Forget the command list of a scope and language."""
+    bot.commands.pop(_scope_key(params), None)
+    return True
+
+
+@api("getChat")
+async def get_chat(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """The chat's full info (the basic fields here)."""
+    chat = _chat(emu, params)
+    return {**chat.to_api(), "accent_color_id": 0, "max_reaction_count": 11}
+
+
+@api("getChatMember")
+async def get_chat_member(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """A user's status in a chat (creator, administrator, member, left, kicked)."""
+    chat = _chat(emu, params)
+    _require(params, "user_id")
+    user = emu.users.get(int(params["user_id"])) or (
+        bot.user if int(params["user_id"]) == bot.user.id else None
+    )
+    if user is None:
+        raise bad_request("user not found")
+    status = "member" if chat.type == "private" else chat.members.get(user.id, "left")
+    member: dict[str, Any] = {"status": status, "user": user.to_api()}
+    if status == "administrator":
+        member.update(
+            {
+                "can_be_edited": False,
+                "is_anonymous": False,
+                "can_manage_chat": True,
+                "can_delete_messages": True,
+                "can_manage_video_chats": False,
+                "can_restrict_members": True,
+                "can_promote_members": False,
+                "can_change_info": True,
+                "can_invite_users": True,
+                "can_post_stories": False,
+                "can_edit_stories": False,
+                "can_delete_stories": False,
+            }
+        )
+    elif status == "kicked":
+        member["until_date"] = 0
+    return member

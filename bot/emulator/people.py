@@ -1,0 +1,282 @@
+"""Simulated people: what a test does as a Telegram user, and what it reads back.
+
+Every action waits until the bot has finished handling the update it caused (the test
+harness reports that through `Emulator.mark_processed`), then returns the bot's last
+new or edited message in that chat, or None. `turn` holds all of them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import TYPE_CHECKING, Any
+
+from bot.emulator.state import EmuBot, EmuChat, EmuMessage, EmuUser
+
+if TYPE_CHECKING:
+    from bot.emulator.server import Emulator
+
+_query_ids = itertools.count(5_000_000_000_001)
+
+
+def _command_entities(text: str) -> list[dict[str, Any]]:
+    if not text.startswith("/"):
+        return []
+    command = text.split(maxsplit=1)[0]
+    return [{"type": "bot_command", "offset": 0, "length": len(command.encode("utf-16-le")) // 2}]
+
+
+class SimUser:
+    """A person in a private chat with the bot (and, optionally, in groups)."""
+
+    def __init__(self, emulator: Emulator, account: EmuUser, bot: EmuBot) -> None:
+        self.emulator = emulator
+        self.account = account
+        self.bot = bot
+        self.turn: list[EmuMessage] = []
+        self.last_answer: dict[str, Any] | None = None
+
+    @property
+    def id(self) -> int:
+        """The user's Telegram id."""
+        return self.account.id
+
+    @property
+    def chat(self) -> EmuChat:
+        """The private chat with the bot."""
+        return self.emulator.private_chat(self.account)
+
+    @property
+    def messages(self) -> list[EmuMessage]:
+        """Everything the bot has sent in the private chat (not deleted), oldest first."""
+        return [m for m in self.emulator.messages_in(self.chat.id) if m.from_bot]
+
+    @property
+    def last(self) -> EmuMessage | None:
+        """The bot's newest message in the private chat."""
+        messages = self.messages
+        return messages[-1] if messages else None
+
+    async def _act(self, chat: EmuChat, payload: dict[str, Any]) -> EmuMessage | None:
+        start = self.emulator.seq
+        update_id = await self.emulator.push_update(self.bot, payload)
+        await self.emulator.wait_processed(self.bot, update_id)
+        changed = [
+            m
+            for m in self.emulator.messages_in(chat.id, include_deleted=True)
+            if m.from_bot and m.seq > start
+        ]
+        self.turn = sorted(changed, key=lambda m: m.seq)
+        visible = [m for m in self.turn if not m.deleted]
+        return visible[-1] if visible else None
+
+    def _message(self, chat: EmuChat, **fields: Any) -> dict[str, Any]:
+        message = self.emulator.add_message(
+            chat,
+            self.account,
+            text=fields.pop("text", None),
+            entities=fields.pop("entities", None),
+            extra=fields,
+        )
+        return message.to_api()
+
+    async def send(self, text: str) -> EmuMessage | None:
+        """Send text (or a /command) in the private chat."""
+        chat = self.chat
+        return await self._act(
+            chat, {"message": self._message(chat, text=text, entities=_command_entities(text))}
+        )
+
+    async def share_location(self, latitude: float, longitude: float) -> EmuMessage | None:
+        """Share a location in the private chat (as the location button does)."""
+        chat = self.chat
+        return await self._act(
+            chat,
+            {
+                "message": self._message(
+                    chat, location={"latitude": latitude, "longitude": longitude}
+                )
+            },
+        )
+
+    async def share_contact(
+        self, phone_number: str, *, user_id: int | None = None, first_name: str | None = None
+    ) -> EmuMessage | None:
+        """Share a contact; by default one's own (user_id = self), as the contact button does."""
+        chat = self.chat
+        contact = {
+            "phone_number": phone_number,
+            "first_name": first_name or self.account.first_name,
+            "user_id": self.id if user_id is None else user_id,
+        }
+        return await self._act(chat, {"message": self._message(chat, contact=contact)})
+
+    def find_button(
+        self, label: str, chat: EmuChat | None = None
+    ) -> tuple[EmuMessage, dict[str, Any]]:
+        """The newest bot message in the chat with a button labelled `label`, and the button.
+
+        An exact label wins; otherwise a unique button containing `label`.
+        """
+        chat = chat or self.chat
+        bot_messages = [m for m in self.emulator.messages_in(chat.id) if m.from_bot]
+        for message in reversed(bot_messages):
+            buttons = [b for row in message.inline_keyboard + message.reply_keyboard for b in row]
+            exact = [b for b in buttons if b["text"] == label]
+            partial = [b for b in buttons if label in b["text"]]
+            if exact or len(partial) == 1:
+                return message, (exact or partial)[0]
+        shown = [m.buttons for m in bot_messages[-3:]]
+        raise AssertionError(f"no button {label!r}; the last messages offer {shown}")
+
+    async def press(self, label: str) -> EmuMessage | None:
+        """Press a button by its label: an inline button, or a reply-keyboard button."""
+        chat = self.chat
+        message, button = self.find_button(label, chat)
+        if "callback_data" in button:
+            return await self.press_callback(message, button["callback_data"])
+        if button.get("request_location"):
+            raise AssertionError("a location button: call share_location(latitude, longitude)")
+        if button.get("request_contact"):
+            raise AssertionError("a contact button: call share_contact(phone_number)")
+        if "url" in button:
+            raise AssertionError(f"{label!r} opens {button['url']}; nothing is sent to the bot")
+        return await self.send(button["text"])
+
+    async def press_callback(self, message: EmuMessage, data: str) -> EmuMessage | None:
+        """Send a callback query with any `data`, as a forged or stale button would."""
+        query_id = str(next(_query_ids))
+        self.bot.open_callbacks.add(query_id)
+        payload = {
+            "callback_query": {
+                "id": query_id,
+                "from": self.account.to_api(),
+                "message": message.to_api(),
+                "chat_instance": str(message.chat.id),
+                "data": data,
+            }
+        }
+        reply = await self._act(message.chat, payload)
+        answer = self.bot.callback_answers.get(query_id)
+        if answer is None:
+            raise AssertionError(f"the bot did not answer the callback query {data!r}")
+        self.last_answer = answer
+        return reply
+
+    async def inline(
+        self, query: str, offset: str = "", chat_type: str = "private"
+    ) -> dict[str, Any]:
+        """Type `@bot query` in some chat; returns the bot's answer (results, next_offset…)."""
+        query_id = str(next(_query_ids))
+        self.bot.open_inline_queries.add(query_id)
+        payload = {
+            "inline_query": {
+                "id": query_id,
+                "from": self.account.to_api(),
+                "query": query,
+                "offset": offset,
+                "chat_type": chat_type,
+            }
+        }
+        update_id = await self.emulator.push_update(self.bot, payload)
+        await self.emulator.wait_processed(self.bot, update_id)
+        answer = self.bot.inline_answers.get(query_id)
+        if answer is None:
+            raise AssertionError(f"the bot did not answer the inline query {query!r}")
+        return answer
+
+    async def _membership(self, old: str, new: str) -> None:
+        chat = self.chat
+        payload = {
+            "my_chat_member": {
+                "chat": chat.to_api(),
+                "from": self.account.to_api(),
+                "date": int(time.time()),
+                "old_chat_member": {"status": old, "user": self.bot.user.to_api()},
+                "new_chat_member": {
+                    "status": new,
+                    "user": self.bot.user.to_api(),
+                    **({"until_date": 0} if new == "kicked" else {}),
+                },
+            }
+        }
+        await self._act(chat, payload)
+
+    async def block_bot(self) -> None:
+        """Block the bot: Telegram tells it, and refuses its messages with 403 afterwards."""
+        self.emulator.blocked_by.add(self.id)
+        await self._membership("member", "kicked")
+
+    async def unblock_bot(self) -> None:
+        """Unblock the bot again."""
+        self.emulator.blocked_by.discard(self.id)
+        await self._membership("kicked", "member")
+
+    async def send_in(self, group: SimGroup, text: str) -> EmuMessage | None:
+        """Send text in a group the user belongs to."""
+        group.chat.members.setdefault(self.id, "member")
+        return await self._act(
+            group.chat,
+            {"message": self._message(group.chat, text=text, entities=_command_entities(text))},
+        )
+
+
+class SimGroup:
+    """A group or supergroup chat with members and admins."""
+
+    def __init__(self, emulator: Emulator, chat: EmuChat, bot: EmuBot) -> None:
+        self.emulator = emulator
+        self.chat = chat
+        self.bot = bot
+
+    @property
+    def id(self) -> int:
+        """The chat id (negative, as for Telegram groups)."""
+        return self.chat.id
+
+    @property
+    def messages(self) -> list[EmuMessage]:
+        """What the bot has posted in the group."""
+        return [m for m in self.emulator.messages_in(self.chat.id) if m.from_bot]
+
+    def join(self, user: SimUser, status: str = "member") -> None:
+        """Make `user` a member (or "administrator", "creator")."""
+        self.chat.members[user.id] = status
+
+    async def add_bot(self, by: SimUser, *, as_admin: bool = False) -> None:
+        """`by` adds the bot to the group; the bot receives my_chat_member."""
+        self.chat.members.setdefault(by.id, "creator")
+        status = "administrator" if as_admin else "member"
+        self.chat.members[self.bot.user.id] = status
+        payload = {
+            "my_chat_member": {
+                "chat": self.chat.to_api(),
+                "from": by.account.to_api(),
+                "date": int(time.time()),
+                "old_chat_member": {"status": "left", "user": self.bot.user.to_api()},
+                "new_chat_member": {
+                    "status": status,
+                    "user": self.bot.user.to_api(),
+                    **(
+                        {
+                            "can_be_edited": False,
+                            "is_anonymous": False,
+                            "can_manage_chat": True,
+                            "can_delete_messages": True,
+                            "can_manage_video_chats": False,
+                            "can_restrict_members": True,
+                            "can_promote_members": False,
+                            "can_change_info": True,
+                            "can_invite_users": True,
+                            "can_post_stories": False,
+                            "can_edit_stories": False,
+                            "can_delete_stories": False,
+                        }
+                        if as_admin
+                        else {}
+                    ),
+                },
+            }
+        }
+        update_id = await self.emulator.push_update(self.bot, payload)
+        await self.emulator.wait_processed(self.bot, update_id)

@@ -1,0 +1,23 @@
+"""Ways of showing a screen that every handler shares."""
+
+from __future__ import annotations
+
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+
+async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
+    """Show a screen in place of the pressed message, or as a new one if it is gone.
+
+    Telegram refuses an edit that changes nothing ("message is not modified"); a user
+    pressing the same button twice is not an error, so that refusal is ignored.
+    """
+    if isinstance(query.message, Message):
+        try:
+            await query.message.edit_text(text, reply_markup=markup)
+        except TelegramBadRequest as error:
+            if "message is not modified" not in error.message:
+                raise
+        return
+    if query.bot is not None:
+        await query.bot.send_message(query.from_user.id, text, reply_markup=markup)

@@ -1,0 +1,19 @@
+"""Conversation handlers, one Router per feature, built fresh for each dispatcher."""
+
+from aiogram import Router
+
+from handlers import errors, fallback, membership, menu, settings, start
+
+
+def build_router() -> Router:
+    """All feature routers in the order they are tried; the fallback comes last."""
+    root = Router(name="gigbot")
+    root.include_routers(
+        errors.build_router(),
+        membership.build_router(),
+        start.build_router(),
+        settings.build_router(),
+        menu.build_router(),
+        fallback.build_router(),
+    )
+    return root

@@ -1,0 +1,59 @@
+"""The main menu: the screen /start shows, and the entries of features still to come."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
+from bot.filters import PrivateChat
+from bot.i18n import Translator
+
+
+class MenuCallback(CallbackData, prefix="menu"):
+    """A press on a main-menu entry."""
+
+    action: str
+
+
+MENU_ENTRIES = (
+    ("find", "menu.find"),
+    ("bookings", "menu.bookings"),
+    ("offer", "menu.offer"),
+    ("settings", "menu.settings"),
+)
+# Entries whose feature arrives in a later release answer politely instead.
+COMING_SOON = frozenset({"find", "bookings", "offer"})
+
+
+def main_menu(_: Translator) -> InlineKeyboardMarkup:
+    """The main-menu keyboard, two entries a row."""
+    builder = InlineKeyboardBuilder()
+    for action, key in MENU_ENTRIES:
+        builder.button(text=_.text(key), callback_data=MenuCallback(action=action))
+    builder.adjust(2)
+    return builder.as_markup()
+
+
+async def on_menu_entry(
+    query: CallbackQuery,
+    callback_data: MenuCallback,
+    callback_answer: CallbackAnswer,
+    _: Translator,
+) -> None:
+    """Entries of features not built yet say so; the others have their own routers."""
+    if callback_data.action in COMING_SOON:
+        callback_answer.text = _.text("menu.coming_soon")
+        callback_answer.show_alert = True
+        return
+    callback_answer.text = _.text("common.expired_button")
+
+
+def build_router() -> Router:
+    """Main-menu entries that no feature router took."""
+    router = Router(name="menu")
+    router.callback_query.filter(PrivateChat())
+    router.callback_query.register(on_menu_entry, MenuCallback.filter())
+    return router

@@ -1,0 +1,249 @@
+"""/settings: the user's language and time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import LOCALES
+from bot.filters import HasLocation, HasText, PrivateChat
+from bot.i18n import LANGUAGE_NAMES, Translator, translator
+from bot.replies import show
+from handlers.menu import MenuCallback, main_menu
+from models import User
+from services import users
+from services.errors import UnknownLanguage, UnknownTimezone
+from services.timezones import find_timezones, timezone_at
+
+
+class SettingsCallback(CallbackData, prefix="set"):
+    """A press in the settings screens; `value` is a language code or an IANA zone."""
+
+    action: str
+    value: str = ""
+
+
+class SettingsStates(StatesGroup):
+    """The settings dialogue waits for a city or a location here."""
+
+    timezone = State()
+
+
+def render_settings(user: User, tz: ZoneInfo, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    """The settings screen: current language and time zone, with buttons to change them."""
+    now = datetime.now(tz).strftime("%H:%M")
+    text = _(
+        "settings.title",
+        language=LANGUAGE_NAMES[_.locale],
+        timezone=tz.key,
+        time=now,
+    )
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_.text("settings.language"), callback_data=SettingsCallback(action="lang"))
+    builder.button(text=_.text("settings.timezone"), callback_data=SettingsCallback(action="tz"))
+    builder.button(
+        text=_.text("common.back_to_menu"), callback_data=SettingsCallback(action="menu")
+    )
+    builder.adjust(2, 1)
+    return text, builder.as_markup()
+
+
+def render_languages(_: Translator) -> InlineKeyboardMarkup:
+    """One button per language, named in that language."""
+    builder = InlineKeyboardBuilder()
+    for locale in LOCALES:
+        builder.button(
+            text=LANGUAGE_NAMES[locale],
+            callback_data=SettingsCallback(action="setlang", value=locale),
+        )
+    builder.button(text=_.text("common.back"), callback_data=SettingsCallback(action="show"))
+    builder.adjust(3, 1)
+    return builder.as_markup()
+
+
+def location_keyboard(_: Translator) -> ReplyKeyboardMarkup:
+    """A reply keyboard that shares the user's location, or cancels."""
+    return ReplyKeyboardMarkup(
+        keyboard=[
+            [KeyboardButton(text=_.text("settings.share_location"), request_location=True)],
+            [KeyboardButton(text=_.text("common.cancel"))],
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+async def on_settings_command(
+    message: Message, state: FSMContext, user: User, tz: ZoneInfo, _: Translator
+) -> None:
+    """Show the settings screen."""
+    await state.clear()
+    text, markup = render_settings(user, tz, _)
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_settings_shown(query: CallbackQuery, user: User, tz: ZoneInfo, _: Translator) -> None:
+    """Show the settings screen in place of the message pressed."""
+    text, markup = render_settings(user, tz, _)
+    await show(query, text, markup)
+
+
+async def on_back_to_menu(query: CallbackQuery, _: Translator) -> None:
+    """Back from settings to the main menu."""
+    await show(query, _("menu.title"), main_menu(_))
+
+
+async def on_language_menu(query: CallbackQuery, _: Translator) -> None:
+    """Offer the languages gigbot speaks."""
+    await show(query, _("settings.choose_language"), render_languages(_))
+
+
+async def on_language_chosen(
+    query: CallbackQuery,
+    callback_data: SettingsCallback,
+    callback_answer: CallbackAnswer,
+    session: AsyncSession,
+    user: User,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """Save the language and show settings in it at once."""
+    try:
+        await users.set_language(session, user, callback_data.value)
+    except UnknownLanguage:
+        callback_answer.text = _.text("common.expired_button")
+        return
+    new = translator(callback_data.value)
+    callback_answer.text = new.text("settings.language_saved")
+    text, markup = render_settings(user, tz, new)
+    await show(query, text, markup)
+
+
+async def on_timezone_asked(query: CallbackQuery, state: FSMContext, _: Translator) -> None:
+    """Ask for a city, a zone name or a shared location."""
+    await state.set_state(SettingsStates.timezone)
+    if query.bot is not None:
+        await query.bot.send_message(
+            query.from_user.id, _("settings.ask_timezone"), reply_markup=location_keyboard(_)
+        )
+
+
+async def on_timezone_picked(
+    query: CallbackQuery,
+    callback_data: SettingsCallback,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
+) -> None:
+    """One of several candidate zones was chosen."""
+    try:
+        await users.set_timezone(session, user, callback_data.value)
+    except UnknownTimezone:
+        callback_answer.text = _.text("common.expired_button")
+        return
+    await state.clear()
+    tz = ZoneInfo(callback_data.value)
+    callback_answer.text = _.text("settings.timezone_saved_short")
+    text, markup = render_settings(user, tz, _)
+    await show(query, text, markup)
+
+
+async def _save_timezone(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    zone: str,
+    _: Translator,
+) -> None:
+    await users.set_timezone(session, user, zone)
+    await state.clear()
+    tz = ZoneInfo(zone)
+    await message.answer(
+        _("settings.timezone_saved", timezone=zone, time=datetime.now(tz).strftime("%H:%M")),
+        reply_markup=ReplyKeyboardRemove(),
+    )
+    text, markup = render_settings(user, tz, _)
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_timezone_location(
+    message: Message, state: FSMContext, session: AsyncSession, user: User, _: Translator
+) -> None:
+    """A shared location sets the zone of that place."""
+    assert message.location is not None  # guaranteed by HasLocation
+    zone = timezone_at(message.location.latitude, message.location.longitude)
+    if zone is None:
+        await message.answer(_("settings.timezone_not_found"))
+        return
+    await _save_timezone(message, state, session, user, zone, _)
+
+
+async def on_timezone_text(
+    message: Message, state: FSMContext, session: AsyncSession, user: User, _: Translator
+) -> None:
+    """A typed city, zone or offset; several matches are offered as buttons."""
+    assert message.text is not None  # guaranteed by HasText
+    if message.text.strip() == _.text("common.cancel"):
+        await state.clear()
+        await message.answer(_("common.cancelled"), reply_markup=ReplyKeyboardRemove())
+        return
+    zones = find_timezones(message.text)
+    if not zones:
+        await message.answer(_("settings.timezone_not_found"))
+        return
+    if len(zones) == 1:
+        await _save_timezone(message, state, session, user, zones[0], _)
+        return
+    builder = InlineKeyboardBuilder()
+    for zone in zones:
+        builder.button(text=zone, callback_data=SettingsCallback(action="settz", value=zone))
+    builder.adjust(1)
+    await message.answer(_("settings.choose_timezone"), reply_markup=builder.as_markup())
+
+
+async def on_timezone_other(message: Message, _: Translator) -> None:
+    """Anything else while a zone is expected: ask again."""
+    await message.answer(_("settings.ask_timezone"), reply_markup=location_keyboard(_))
+
+
+def build_router() -> Router:
+    """The settings screens and the time-zone dialogue, in private chats."""
+    router = Router(name="settings")
+    router.message.filter(PrivateChat())
+    router.callback_query.filter(PrivateChat())
+    router.message.register(on_settings_command, Command("settings"))
+    router.callback_query.register(on_settings_shown, MenuCallback.filter(F.action == "settings"))
+    router.callback_query.register(on_settings_shown, SettingsCallback.filter(F.action == "show"))
+    router.callback_query.register(on_back_to_menu, SettingsCallback.filter(F.action == "menu"))
+    router.callback_query.register(on_language_menu, SettingsCallback.filter(F.action == "lang"))
+    router.callback_query.register(
+        on_language_chosen, SettingsCallback.filter(F.action == "setlang")
+    )
+    router.callback_query.register(on_timezone_asked, SettingsCallback.filter(F.action == "tz"))
+    router.callback_query.register(on_timezone_picked, SettingsCallback.filter(F.action == "settz"))
+    router.message.register(
+        on_timezone_location, StateFilter(SettingsStates.timezone), HasLocation()
+    )
+    router.message.register(on_timezone_text, StateFilter(SettingsStates.timezone), HasText())
+    router.message.register(on_timezone_other, StateFilter(SettingsStates.timezone))
+    return router

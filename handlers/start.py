@@ -1,0 +1,59 @@
+"""/start (with deep links), /help, /menu and /cancel."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message, ReplyKeyboardRemove
+
+from bot.filters import PrivateChat
+from bot.i18n import Translator
+from handlers.menu import main_menu
+from models import User
+from services.deeplinks import OfferLink, ProviderLink, parse_start_payload
+
+
+async def on_start(
+    message: Message, command: CommandObject, state: FSMContext, user: User, _: Translator
+) -> None:
+    """Greet the user and show the main menu; follow a deep link if there is one."""
+    await state.clear()
+    link = parse_start_payload(command.args)
+    await message.answer(_("start.greeting", name=user.first_name), reply_markup=main_menu(_))
+    if isinstance(link, OfferLink):
+        await message.answer(_("start.offer_link_soon", offer_id=link.offer_id))
+    elif isinstance(link, ProviderLink):
+        await message.answer(_("start.provider_link_soon", provider_id=link.provider_id))
+    elif command.args:
+        await message.answer(_("start.bad_link"))
+
+
+async def on_help(message: Message, _: Translator) -> None:
+    """Explain what gigbot does and list the commands."""
+    await message.answer(_("help.text"), reply_markup=main_menu(_))
+
+
+async def on_menu(message: Message, _: Translator) -> None:
+    """Show the main menu again."""
+    await message.answer(_("menu.title"), reply_markup=main_menu(_))
+
+
+async def on_cancel(message: Message, state: FSMContext, _: Translator) -> None:
+    """Leave whatever dialogue the user is in; nothing half-done is kept."""
+    had_state = await state.get_state() is not None
+    await state.clear()
+    key = "common.cancelled" if had_state else "common.nothing_to_cancel"
+    await message.answer(_(key), reply_markup=ReplyKeyboardRemove())
+    await message.answer(_("menu.title"), reply_markup=main_menu(_))
+
+
+def build_router() -> Router:
+    """/start, /help, /menu and /cancel in private chats."""
+    router = Router(name="start")
+    router.message.filter(PrivateChat())
+    router.message.register(on_start, CommandStart())
+    router.message.register(on_help, Command("help"))
+    router.message.register(on_menu, Command("menu"))
+    router.message.register(on_cancel, Command("cancel"))
+    return router

@@ -1,0 +1,43 @@
+"""Alembic environment: runs on a connection handed in by bot.migrate, or on its own."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+
+from models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_on_connection(connection: Connection) -> None:
+    """Apply migrations on `connection` inside its transaction."""
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_standalone() -> None:
+    """`alembic upgrade` from the command line: connect using DATABASE_URL."""
+    from bot.config import load_settings
+    from bot.migrate import upgrade
+
+    settings = load_settings()
+    asyncio.run(upgrade(settings.database_url))
+
+
+connection = config.attributes.get("connection")
+if context.is_offline_mode():
+    raise SystemExit("offline migrations are not supported; run against a database")
+if connection is None:
+    run_standalone()
+else:
+    run_on_connection(connection)

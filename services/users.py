@@ -1,0 +1,84 @@
+"""Users: keep the row of each Telegram user current, and their preferences."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import User, utcnow
+from services.errors import UnknownLanguage
+from services.timezones import require_timezone
+
+SUPPORTED_LANGUAGES = ("en", "ru", "es")
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramProfile:
+    """What Telegram tells us about a user in each update."""
+
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+
+
+async def touch_user(
+    session: AsyncSession, profile: TelegramProfile, *, now: datetime | None = None
+) -> User:
+    """Create or refresh the user's row in one statement and return it.
+
+    Name, username and language code follow Telegram; the user's own settings are kept.
+    Writing to the user also means they can be reached again, so the blocked flag clears.
+    """
+    now = now or utcnow()
+    values = {
+        "id": profile.id,
+        "first_name": profile.first_name[:128],
+        "last_name": (profile.last_name or None) and profile.last_name[:128],
+        "username": profile.username,
+        "language_code": profile.language_code,
+        "created_at": now,
+        "last_seen_at": now,
+        "blocked_bot": False,
+    }
+    dialect = session.bind.dialect.name if session.bind else "sqlite"
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(User).values(**values)
+    upsert = statement.on_conflict_do_update(
+        index_elements=[User.id],
+        set_={
+            "first_name": statement.excluded.first_name,
+            "last_name": statement.excluded.last_name,
+            "username": statement.excluded.username,
+            "language_code": statement.excluded.language_code,
+            "last_seen_at": statement.excluded.last_seen_at,
+            "blocked_bot": False,
+        },
+    ).returning(User)
+    result = await session.scalars(upsert, execution_options={"populate_existing": True})
+    user: User = result.one()
+    return user
+
+
+async def set_language(session: AsyncSession, user: User, language: str) -> None:
+    """Make `language` the user's language; raises UnknownLanguage otherwise."""
+    if language not in SUPPORTED_LANGUAGES:
+        raise UnknownLanguage(language)
+    user.language = language
+    await session.flush()
+
+
+async def set_timezone(session: AsyncSession, user: User, name: str) -> None:
+    """Make the IANA zone `name` the user's time zone; raises UnknownTimezone otherwise."""
+    user.timezone = require_timezone(name)
+    await session.flush()
+
+
+async def mark_reachable(session: AsyncSession, user_id: int, *, reachable: bool) -> None:
+    """Record whether the user has blocked the bot (Telegram answers 403 if so)."""
+    await session.execute(update(User).where(User.id == user_id).values(blocked_bot=not reachable))
