@@ -1,4 +1,4 @@
-"""Conversation tests: greeting, menu, help, deep links, unknown input."""
+"""Conversation tests: greeting, menu, help, deep links, unknown and odd input."""
 
 from __future__ import annotations
 
@@ -25,3 +25,121 @@ async def test_start_greets_in_the_users_language(
     assert greeting in reply.text
     assert any(menu_entry in label for label in reply.buttons)
     assert len(reply.buttons) == 4
+
+
+async def test_an_unsupported_telegram_language_falls_back_to_english(tg: Emulator) -> None:
+    hans = tg.user("Hans", language="de")
+    reply = await hans.send("/start")
+    assert reply is not None
+    assert "Hi, Hans" in (reply.text or "")
+
+
+async def test_a_regional_language_code_picks_its_language(tg: Emulator) -> None:
+    lucia = tg.user("Lucía", language="es-MX")
+    reply = await lucia.send("/start")
+    assert reply is not None
+    assert "¡Hola, Lucía" in (reply.text or "")
+
+
+async def test_a_name_full_of_html_is_shown_literally(tg: Emulator) -> None:
+    mallory = tg.user('<b>Bob</b> & </a><script>"x"', language="en")
+    reply = await mallory.send("/start")
+    assert reply is not None
+    assert 'Hi, <b>Bob</b> & </a><script>"x"!' in (reply.text or "")
+    bold = [e for e in reply.entities if e["type"] == "bold"]
+    assert len(bold) == 1  # only the translation's own <b>, around the whole name
+
+
+async def test_help_lists_the_commands(tg: Emulator) -> None:
+    alice = tg.user("Alice")
+    reply = await alice.send("/help")
+    assert reply is not None
+    for command in ("/start", "/settings", "/cancel"):
+        assert command in (reply.text or "")
+
+
+async def test_menu_entries_not_built_yet_say_so_politely(tg: Emulator) -> None:
+    alice = tg.user("Alice")
+    await alice.send("/start")
+    for label in ("Find a service", "My bookings", "Offer a service"):
+        await alice.press(label)
+        assert alice.last_answer is not None
+        assert alice.last_answer["show_alert"] is True
+        assert "coming soon" in (alice.last_answer["text"] or "")
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        ("offer_42", "offer #42"),
+        ("provider_7", "provider #7"),
+        ("offer_abc", "doesn't lead anywhere"),
+        ("<script>", "doesn't lead anywhere"),
+    ],
+)
+async def test_start_with_a_deep_link_follows_it(tg: Emulator, payload: str, expected: str) -> None:
+    alice = tg.user("Alice")
+    reply = await alice.send(f"/start {payload}")
+    assert reply is not None
+    assert expected in (reply.text or "")
+    assert any("Hi, Alice" in (m.text or "") for m in alice.turn)
+
+
+async def test_unknown_text_gets_a_hint_to_the_menu(tg: Emulator) -> None:
+    alice = tg.user("Alice")
+    reply = await alice.send("what is this?")
+    assert reply is not None
+    assert "didn't understand" in (reply.text or "")
+    assert "Find a service" in " ".join(reply.buttons)
+
+
+async def test_an_unknown_command_gets_the_same_hint(tg: Emulator) -> None:
+    alice = tg.user("Alice", language="ru")
+    reply = await alice.send("/frobnicate")
+    assert reply is not None
+    assert "не понял" in (reply.text or "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "x" * 4096,
+        "🧔🏽\u200d♂️" * 300,  # ZWJ emoji sequences
+        "\u202eevil\u202c \u0645\u0631\u062d\u0628\u0627 \u05e9\u05dc\u05d5\u05dd",  # RTL overrides
+        "e\u0301" * 500 + "\ufeff\u200b",  # combining marks, BOM, zero-width space
+        "𝕳𝖊𝖑𝖑𝖔 𓀀 \U0010fffd",  # astral planes
+        "<b>not html</b> & &amp; </a>",
+    ],
+    ids=["4096-chars", "zwj-emoji", "rtl", "combining", "astral", "html-like"],
+)
+async def test_long_and_odd_text_gets_a_normal_reply(tg: Emulator, text: str) -> None:
+    alice = tg.user("Alice")
+    reply = await alice.send(text)
+    assert reply is not None
+    assert "didn't understand" in (reply.text or "")
+
+
+async def test_cancel_outside_a_dialogue_says_there_is_nothing_to_cancel(tg: Emulator) -> None:
+    alice = tg.user("Alice")
+    await alice.send("/cancel")
+    assert any("nothing to cancel" in (m.text or "") for m in alice.turn)
+
+
+async def test_start_publishes_commands_in_every_language(tg: Emulator) -> None:
+    commands = tg.bot.commands
+    assert {key[2] for key in commands} == {"", "en", "ru", "es"}
+    russian = commands[("all_private_chats", None, "ru")]
+    assert {c["command"] for c in russian} == {"start", "menu", "settings", "help", "cancel"}
+    assert any(c["description"] == "Язык и часовой пояс" for c in russian)
+
+
+async def test_a_forged_or_stale_callback_is_answered_and_changes_nothing(tg: Emulator) -> None:
+    alice = tg.user("Alice")
+    menu = await alice.send("/start")
+    assert menu is not None
+    before = menu.text
+    for data in ("menu:nonsense", "set:setlang:xx", "set:settz:Mars/Olympus", "garbage", "ы" * 20):
+        await alice.press_callback(menu, data)
+        assert alice.last_answer is not None
+        assert alice.last_answer["text"] == "This button is no longer active."
+    assert menu.text == before

@@ -8,6 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from bot.emulator.people import chat_member
 from bot.emulator.state import ApiError, EmuBot, EmuChat, EmuMessage, Webhook, bad_request
 from bot.emulator.telegram_html import HtmlParseError, parse_html, utf16_len
 
@@ -565,24 +566,4 @@ async def get_chat_member(emu: Emulator, bot: EmuBot, params: dict[str, Any]) ->
     if user is None:
         raise bad_request("user not found")
     status = "member" if chat.type == "private" else chat.members.get(user.id, "left")
-    member: dict[str, Any] = {"status": status, "user": user.to_api()}
-    if status == "administrator":
-        member.update(
-            {
-                "can_be_edited": False,
-                "is_anonymous": False,
-                "can_manage_chat": True,
-                "can_delete_messages": True,
-                "can_manage_video_chats": False,
-                "can_restrict_members": True,
-                "can_promote_members": False,
-                "can_change_info": True,
-                "can_invite_users": True,
-                "can_post_stories": False,
-                "can_edit_stories": False,
-                "can_delete_stories": False,
-            }
-        )
-    elif status == "kicked":
-        member["until_date"] = 0
-    return member
+    return chat_member(status, user)

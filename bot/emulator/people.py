@@ -19,6 +19,35 @@ if TYPE_CHECKING:
 _query_ids = itertools.count(5_000_000_000_001)
 
 
+ADMIN_RIGHTS = {
+    "can_be_edited": False,
+    "is_anonymous": False,
+    "can_manage_chat": True,
+    "can_delete_messages": True,
+    "can_manage_video_chats": False,
+    "can_restrict_members": True,
+    "can_promote_members": False,
+    "can_change_info": True,
+    "can_invite_users": True,
+    "can_post_stories": False,
+    "can_edit_stories": False,
+    "can_delete_stories": False,
+    "can_send_welcome_messages": False,
+}
+
+
+def chat_member(status: str, user: EmuUser) -> dict[str, Any]:
+    """A Bot API ChatMember object of `status` with the fields that status requires."""
+    member: dict[str, Any] = {"status": status, "user": user.to_api()}
+    if status == "administrator":
+        member.update(ADMIN_RIGHTS)
+    elif status == "kicked":
+        member["until_date"] = 0
+    elif status == "creator":
+        member["is_anonymous"] = False
+    return member
+
+
 def _command_entities(text: str) -> list[dict[str, Any]]:
     if not text.startswith("/"):
         return []
@@ -86,6 +115,17 @@ class SimUser:
         return await self._act(
             chat, {"message": self._message(chat, text=text, entities=_command_entities(text))}
         )
+
+    async def send_nowait(self, text: str) -> int:
+        """Send text without waiting for the bot (one running in another process, say).
+
+        Returns the change mark to pass to `Emulator.wait_for_message(after_seq=...)`.
+        """
+        mark = self.emulator.seq
+        chat = self.chat
+        message = self._message(chat, text=text, entities=_command_entities(text))
+        await self.emulator.push_update(self.bot, {"message": message})
+        return mark
 
     async def share_location(self, latitude: float, longitude: float) -> EmuMessage | None:
         """Share a location in the private chat (as the location button does)."""
@@ -192,12 +232,8 @@ class SimUser:
                 "chat": chat.to_api(),
                 "from": self.account.to_api(),
                 "date": int(time.time()),
-                "old_chat_member": {"status": old, "user": self.bot.user.to_api()},
-                "new_chat_member": {
-                    "status": new,
-                    "user": self.bot.user.to_api(),
-                    **({"until_date": 0} if new == "kicked" else {}),
-                },
+                "old_chat_member": chat_member(old, self.bot.user),
+                "new_chat_member": chat_member(new, self.bot.user),
             }
         }
         await self._act(chat, payload)
@@ -253,29 +289,8 @@ class SimGroup:
                 "chat": self.chat.to_api(),
                 "from": by.account.to_api(),
                 "date": int(time.time()),
-                "old_chat_member": {"status": "left", "user": self.bot.user.to_api()},
-                "new_chat_member": {
-                    "status": status,
-                    "user": self.bot.user.to_api(),
-                    **(
-                        {
-                            "can_be_edited": False,
-                            "is_anonymous": False,
-                            "can_manage_chat": True,
-                            "can_delete_messages": True,
-                            "can_manage_video_chats": False,
-                            "can_restrict_members": True,
-                            "can_promote_members": False,
-                            "can_change_info": True,
-                            "can_invite_users": True,
-                            "can_post_stories": False,
-                            "can_edit_stories": False,
-                            "can_delete_stories": False,
-                        }
-                        if as_admin
-                        else {}
-                    ),
-                },
+                "old_chat_member": chat_member("left", self.bot.user),
+                "new_chat_member": chat_member(status, self.bot.user),
             }
         }
         update_id = await self.emulator.push_update(self.bot, payload)

@@ -111,6 +111,17 @@ def parse_html(source: str) -> tuple[str, list[dict[str, object]]]:
                     f'expected {expected}, found "</{tag}>"'
                 )
             opened = stack.pop()
+            language = opened.attrs.get("class", "")
+            if (
+                tag == "code"
+                and stack
+                and stack[-1].tag == "pre"
+                and language.startswith("language-")
+            ):
+                # <pre><code class="language-x"> is one pre entity with a language.
+                stack[-1].attrs["language"] = language.removeprefix("language-")
+                position = match.end()
+                continue
             entity = _entity(opened, offset, byte_offset)
             if entity is not None:
                 entities.append(entity)
@@ -147,6 +158,8 @@ def _entity(opened: _Open, end: int, byte_offset: int) -> dict[str, object] | No
             }
         else:
             entity["url"] = href
+    elif opened.tag == "pre" and opened.attrs.get("language"):
+        entity["language"] = opened.attrs["language"]
     elif opened.tag == "blockquote" and "expandable" in opened.attrs:
         entity["type"] = "expandable_blockquote"
     elif opened.tag == "tg-emoji":

@@ -1,0 +1,89 @@
+"""Persistence: SQLite is configured for concurrent writers; datetimes are aware UTC."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import StatementError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db import SQLITE_BEGIN, create_engine, create_sessionmaker, is_sqlite
+from bot.migrate import upgrade
+from models import User
+from services.users import TelegramProfile, touch_user
+from tests.databases import sqlite_copy
+from tests.helpers import stored_user
+
+
+async def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(
+    sqlite_template_path: Path, tmp_path: Path
+) -> None:
+    engine = create_engine(sqlite_copy(sqlite_template_path, tmp_path))
+    assert is_sqlite(engine)
+    try:
+        async with engine.connect() as connection:
+            assert (await connection.scalar(text("PRAGMA journal_mode"))) == "wal"
+            assert (await connection.scalar(text("PRAGMA foreign_keys"))) == 1
+            assert (await connection.scalar(text("PRAGMA busy_timeout"))) == 5000
+    finally:
+        await engine.dispose()
+
+
+async def test_concurrent_read_then_write_transactions_all_succeed(engine: AsyncEngine) -> None:
+    """A deferred read-then-write on SQLite fails with "database is locked" at once;
+    BEGIN IMMEDIATE makes writers queue instead."""
+    sessions = create_sessionmaker(engine)
+    async with sessions.begin() as session:
+        await touch_user(session, TelegramProfile(id=1, first_name="Counter"))
+
+    async def rename(n: int) -> None:
+        async with sessions.begin() as session:
+            user = await session.get(User, 1)
+            assert user is not None
+            await asyncio.sleep(0)  # let the others read too
+            user.last_name = f"{n}"
+
+    await asyncio.gather(*(rename(n) for n in range(20)))
+    assert (await stored_user(engine, 1)).last_name is not None
+
+
+async def test_a_read_only_session_can_begin_deferred(engine: AsyncEngine) -> None:
+    reader = create_sessionmaker(engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"}))
+    async with reader() as session:
+        assert (await session.scalar(text("SELECT 1"))) == 1
+
+
+async def test_datetimes_come_back_aware_in_utc(engine: AsyncEngine) -> None:
+    moment = datetime(2026, 3, 29, 3, 30, tzinfo=timezone(timedelta(hours=2)))
+    async with create_sessionmaker(engine).begin() as session:
+        await touch_user(session, TelegramProfile(id=5, first_name="Tz"), now=moment)
+    stored = await stored_user(engine, 5)
+    assert stored.created_at == moment
+    assert stored.created_at.tzinfo == UTC
+    assert stored.created_at.hour == 1
+
+
+async def test_naive_datetimes_are_refused(engine: AsyncEngine) -> None:
+    with pytest.raises(StatementError, match="naive datetime"):
+        async with create_sessionmaker(engine).begin() as session:
+            await touch_user(
+                session, TelegramProfile(id=6, first_name="Naive"), now=datetime(2026, 1, 1)
+            )
+
+
+async def test_telegram_ids_beyond_32_bits_fit(engine: AsyncEngine) -> None:
+    big = 7_123_456_789
+    async with create_sessionmaker(engine).begin() as session:
+        await touch_user(session, TelegramProfile(id=big, first_name="Big"))
+    assert (await stored_user(engine, big)).id == big
+
+
+async def test_migrating_again_is_a_no_op(database_url: str, engine: AsyncEngine) -> None:
+    await upgrade(database_url)
+    await asyncio.gather(upgrade(database_url), upgrade(database_url))
+    async with engine.connect() as connection:
+        assert (await connection.scalar(text("SELECT version_num FROM alembic_version"))) == "0001"

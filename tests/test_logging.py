@@ -1,0 +1,69 @@
+"""The bot token never reaches a log line, even when things fail."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from bot.emulator import Emulator, Fault
+from bot.log import REDACTED, RedactingFilter, setup_logging
+
+
+@pytest.fixture
+def log_stream(emulator: Emulator) -> Iterator[io.StringIO]:
+    """Our own log set-up, as `gigbot run` does it, writing to a buffer."""
+    root = logging.getLogger()
+    saved_handlers, saved_level = list(root.handlers), root.level
+    stream = io.StringIO()
+    setup_logging("DEBUG", secrets=[emulator.bot.token], stream=stream)
+    for handler in saved_handlers:  # keep pytest's capture handlers too
+        root.addHandler(handler)
+    yield stream
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in saved_handlers:
+        root.addHandler(handler)
+    root.setLevel(saved_level)
+
+
+def test_the_filter_hides_the_token_in_messages_and_tracebacks() -> None:
+    token = "123456789:AAsecretSECRETsecretSECRETsecret123"
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "url %s", (f"/bot{token}/x",), None)
+    try:
+        raise RuntimeError(f"https://api.telegram.org/bot{token}/getMe")
+    except RuntimeError:
+        import sys
+
+        record.exc_info = sys.exc_info()
+    RedactingFilter([token]).filter(record)
+    text = logging.Formatter().format(record)
+    assert token not in text
+    assert REDACTED in text
+    assert "RuntimeError" in text
+
+
+def test_any_token_shaped_string_is_hidden_too() -> None:
+    assert RedactingFilter([]).redact("see 5555555:AAotherTOKENotherTOKENotherTOKEN12") == (
+        f"see {REDACTED}"
+    )
+
+
+async def test_a_failing_handler_logs_no_token_and_apologises(
+    log_stream: io.StringIO, tg: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = tg.bot.token
+    caplog.set_level(logging.DEBUG)
+    alice = tg.user("Alice")
+    await alice.send("/start")
+    # Telegram fails the next reply: the handler raises, the error handler takes over.
+    tg.inject(Fault(method="sendMessage", status=500, description="Internal Server Error"))
+    await alice.send("/help")
+    assert any("something went wrong" in (m.text or "") for m in alice.turn)
+    output = log_stream.getvalue()
+    assert "failed: TelegramServerError" in output
+    assert token not in output
+    assert token not in caplog.text
+    assert token.split(":")[1] not in output
