@@ -21,6 +21,7 @@ from bot.commands import set_commands
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
 from bot.dispatcher import build_dispatcher, create_storage
+from bot.middlewares import CommitBeforeSending
 from bot.migrate import upgrade
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ def create_bot(settings: Settings) -> Bot:
         if settings.telegram_api_url
         else AiohttpSession()
     )
+    session.middleware(CommitBeforeSending())
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,

@@ -27,6 +27,12 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     then writes can fail with "database is locked" at once, busy timeout or not.
     """
     if database_url.startswith("sqlite"):
+        # One connection per process: SQLite has one writer at a time anyway, and waiting
+        # in the pool's FIFO queue is fair, where SQLite's busy handler polls with sleeps
+        # and starves some writers into "database is locked" under load. The busy
+        # timeout still covers other processes (a second `gigbot migrate`, say).
+        kwargs.setdefault("pool_size", 1)
+        kwargs.setdefault("max_overflow", 0)
         engine = create_async_engine(
             database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )

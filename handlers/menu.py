@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from aiogram import Router
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bot.config import Locale
 from bot.filters import PrivateChat
-from bot.i18n import Translator
+from bot.i18n import Translator, translator
 
 
 class MenuCallback(CallbackData, prefix="menu"):
@@ -30,11 +32,19 @@ COMING_SOON = frozenset({"find", "bookings", "offer"})
 
 def main_menu(_: Translator) -> InlineKeyboardMarkup:
     """The main-menu keyboard, two entries a row."""
-    builder = InlineKeyboardBuilder()
-    for action, key in MENU_ENTRIES:
-        builder.button(text=_.text(key), callback_data=MenuCallback(action=action))
-    builder.adjust(2)
-    return builder.as_markup()
+    return _main_menu(_.locale)
+
+
+@cache
+def _main_menu(locale: Locale) -> InlineKeyboardMarkup:
+    # Built once per language: it is the same for everyone, and aiogram's keyboard
+    # builder deep-copies its buttons (about 2 ms a menu on our machines).
+    _ = translator(locale)
+    buttons = [
+        InlineKeyboardButton(text=_.text(key), callback_data=MenuCallback(action=action).pack())
+        for action, key in MENU_ENTRIES
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[buttons[:2], buttons[2:]])
 
 
 async def on_menu_entry(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.dml import ReturningInsert
 
-from models import User, utcnow
+from models import User, UTCDateTime, utcnow
 from services.errors import UnknownLanguage
 from services.timezones import require_timezone
 
@@ -27,6 +30,30 @@ class TelegramProfile:
     language_code: str | None = None
 
 
+@cache
+def _upsert_statement(dialect: str) -> ReturningInsert[Any]:
+    """INSERT … ON CONFLICT DO UPDATE … RETURNING for `dialect`, built once.
+
+    Building the statement costs more than running it (about 1.5 ms on our machines),
+    so the values are bind parameters.
+    """
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    columns = ("id", "first_name", "last_name", "username", "language_code")
+    statement = insert(User).values(
+        {name: bindparam(name) for name in columns}
+        | {
+            "created_at": bindparam("now", type_=UTCDateTime()),
+            "last_seen_at": bindparam("now", type_=UTCDateTime()),
+            "blocked_bot": False,
+        }
+    )
+    refreshed = {name: statement.excluded[name] for name in columns[1:]}
+    return statement.on_conflict_do_update(
+        index_elements=[User.id],
+        set_=refreshed | {"last_seen_at": statement.excluded.last_seen_at, "blocked_bot": False},
+    ).returning(User)
+
+
 async def touch_user(
     session: AsyncSession, profile: TelegramProfile, *, now: datetime | None = None
 ) -> User:
@@ -35,33 +62,21 @@ async def touch_user(
     Name, username and language code follow Telegram; the user's own settings are kept.
     Writing to the user also means they can be reached again, so the blocked flag clears.
     """
-    now = now or utcnow()
-    values = {
-        "id": profile.id,
-        "first_name": profile.first_name[:128],
-        "last_name": (profile.last_name or None) and profile.last_name[:128],
-        "username": profile.username,
-        "language_code": profile.language_code,
-        "created_at": now,
-        "last_seen_at": now,
-        "blocked_bot": False,
-    }
     dialect = session.bind.dialect.name if session.bind else "sqlite"
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(User).values(**values)
-    upsert = statement.on_conflict_do_update(
-        index_elements=[User.id],
-        set_={
-            "first_name": statement.excluded.first_name,
-            "last_name": statement.excluded.last_name,
-            "username": statement.excluded.username,
-            "language_code": statement.excluded.language_code,
-            "last_seen_at": statement.excluded.last_seen_at,
-            "blocked_bot": False,
+    result = await session.scalars(
+        _upsert_statement(dialect),
+        {
+            "id": profile.id,
+            "first_name": profile.first_name[:128],
+            "last_name": profile.last_name[:128] if profile.last_name else None,
+            "username": profile.username,
+            "language_code": profile.language_code,
+            "now": now or utcnow(),
         },
-    ).returning(User)
-    result = await session.scalars(upsert, execution_options={"populate_existing": True})
-    user: User = result.one()
+        execution_options={"populate_existing": True},
+    )
+    user = result.one()
+    assert isinstance(user, User)
     return user
 
 

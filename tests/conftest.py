@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_engine
 from bot.emulator import Emulator
+from bot.emulator.harness import Mode, RunningBot, make_settings, start_bot
 from tests.databases import (
     create_pg_database,
     drop_pg_database,
@@ -19,7 +20,6 @@ from tests.databases import (
     sqlite_template,
     unavailable,
 )
-from tests.harness import Mode, RunningBot, make_settings, start_bot
 
 
 @pytest.fixture(scope="session")

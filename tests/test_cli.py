@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.emulator import Emulator
-from tests.harness import free_port
+from bot.emulator.harness import free_port
 
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])

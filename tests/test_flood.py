@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.emulator import Emulator
-from tests.harness import RunningBot, make_settings, start_bot
+from bot.emulator.harness import RunningBot, make_settings, start_bot
 
 
 @pytest.fixture

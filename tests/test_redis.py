@@ -8,8 +8,8 @@ import pytest
 import redis.asyncio as redis
 
 from bot.emulator import Emulator
+from bot.emulator.harness import make_settings, start_bot
 from tests.databases import unavailable
-from tests.harness import make_settings, start_bot
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 

@@ -8,7 +8,7 @@ import aiohttp
 import pytest
 
 from bot.emulator import Emulator
-from tests.harness import WEBHOOK_SECRET, RunningBot, make_settings, start_bot
+from bot.emulator.harness import WEBHOOK_SECRET, RunningBot, make_settings, start_bot
 
 
 @pytest.fixture

@@ -118,6 +118,8 @@ class Emulator:
         self.users: dict[int, EmuUser] = {}
         self.chats: dict[int, EmuChat] = {}
         self.messages: dict[tuple[int, int], EmuMessage] = {}
+        self._by_chat: dict[int, list[EmuMessage]] = {}
+        self._last_seq = 0
         self.files: dict[str, dict[str, Any]] = {}
         self.faults: list[Fault] = []
         self.calls: list[ApiCall] = []
@@ -249,16 +251,17 @@ class Emulator:
             html=html,
             reply_markup=reply_markup,
             extra=extra or {},
-            seq=next(self._seq),
+            seq=self._next_seq(),
         )
         chat.next_message_id += 1
         self.messages[(chat.id, message.message_id)] = message
+        self._by_chat.setdefault(chat.id, []).append(message)
         self._notify()
         return message
 
     def touch(self, message: EmuMessage, *, edited: bool = False) -> None:
         """Record that `message` changed (edit, deletion)."""
-        message.seq = next(self._seq)
+        message.seq = self._next_seq()
         if edited:
             message.edit_date = int(time.time())
         self._notify()
@@ -281,10 +284,8 @@ class Emulator:
 
     def messages_in(self, chat_id: int, *, include_deleted: bool = False) -> list[EmuMessage]:
         """The chat's messages in order of sending."""
-        found = [m for (cid, _), m in self.messages.items() if cid == chat_id]
-        return [
-            m for m in sorted(found, key=lambda m: m.message_id) if include_deleted or not m.deleted
-        ]
+        found = self._by_chat.get(chat_id, [])
+        return list(found) if include_deleted else [m for m in found if not m.deleted]
 
     def _notify(self) -> None:
         async def wake() -> None:
@@ -320,10 +321,14 @@ class Emulator:
         assert result is not None
         return result
 
+    def _next_seq(self) -> int:
+        self._last_seq = next(self._seq)
+        return self._last_seq
+
     @property
     def seq(self) -> int:
-        """The order number the next change will exceed."""
-        return max((m.seq for m in self.messages.values()), default=0)
+        """The order number of the latest change; the next one will exceed it."""
+        return self._last_seq
 
     # --- updates -----------------------------------------------------------------------
 

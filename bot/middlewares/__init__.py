@@ -1,11 +1,12 @@
 """Update middlewares, outermost first: flood control, DB session, user, i18n."""
 
-from bot.middlewares.database import DatabaseMiddleware
+from bot.middlewares.database import CommitBeforeSending, DatabaseMiddleware
 from bot.middlewares.flood import FloodMiddleware, TokenBucket
 from bot.middlewares.i18n import I18nMiddleware
 from bot.middlewares.user import UserMiddleware
 
 __all__ = [
+    "CommitBeforeSending",
     "DatabaseMiddleware",
     "FloodMiddleware",
     "I18nMiddleware",

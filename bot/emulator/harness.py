@@ -1,4 +1,8 @@
-"""Runs the real gigbot in-process against the emulator, by polling or by webhook."""
+"""Runs the real gigbot in-process against the emulator, by polling or by webhook.
+
+Used by the tests and the benchmarks; the only hook into the bot is `observe_updates`,
+which tells the emulator when an update has been handled completely.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from bot.config import Settings
 from bot.emulator import Emulator
 
 Mode = Literal["polling", "webhook"]
-WEBHOOK_SECRET = "test-secret_123"
+WEBHOOK_SECRET = "test-secret_123"  # noqa: S105 - the emulator's, not a real secret
 
 
 def free_port() -> int:

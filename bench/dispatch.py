@@ -1,0 +1,132 @@
+"""gigbot's own cost per update, without HTTP: updates fed straight to the dispatcher,
+Bot API calls answered by a stub session. Complements bench/updates.py (end to end).
+
+    python bench/dispatch.py [--updates 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import AsyncGenerator
+from pathlib import Path
+from typing import Any, cast
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+from aiogram.types import Update
+
+from bot.app import assemble, close
+from bot.config import Settings
+from bot.middlewares import CommitBeforeSending
+from bot.migrate import upgrade
+
+TOKEN = "123456789:AAbenchBENCHbenchBENCHbenchBENCH12345"  # noqa: S105 - not a real token
+
+
+class StubSession(BaseSession):
+    """Answers every method as Telegram would for a plain sendMessage, without I/O."""
+
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
+    ) -> TelegramType:
+        payload: Any = {
+            "message_id": 1,
+            "date": 0,
+            "text": "ok",
+            "chat": {"id": getattr(method, "chat_id", 1), "type": "private", "first_name": "x"},
+        }
+        returning: Any = method.__returning__
+        result: Any = (
+            returning.model_validate(payload) if hasattr(returning, "model_validate") else True
+        )
+        return cast(TelegramType, result)
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
+    def stream_content(self, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
+        """Not used by the benchmark."""
+        raise NotImplementedError
+
+
+def start_update(update_id: int, user_id: int, text: str) -> Update:
+    user = {"id": user_id, "is_bot": False, "first_name": f"User {user_id}", "language_code": "en"}
+    return Update.model_validate(
+        {
+            "update_id": update_id,
+            "message": {
+                "message_id": update_id,
+                "date": 0,
+                "text": text,
+                "from": user,
+                "chat": {"id": user_id, "type": "private", "first_name": user["first_name"]},
+                "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+                if text.startswith("/")
+                else [],
+            },
+        }
+    )
+
+
+async def measure(database_url: str, count: int, text: str) -> str:
+    """Feed `count` updates (100 users, one at a time) and time each."""
+    settings = Settings(
+        _env_file=None,
+        bot_token=TOKEN,
+        database_url=database_url,
+        flood_rate=1e9,
+        flood_burst=10**9,
+    )
+    app = assemble(settings)
+    session = StubSession()
+    session.middleware(CommitBeforeSending())
+    bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode="HTML"))
+    for n in range(200):  # warm-up: rows exist, lazy pydantic models built
+        await app.dispatcher.feed_update(bot, start_update(n + 1, 1000 + n % 100, text))
+    timings = []
+    for n in range(count):
+        update = start_update(10_000 + n, 1000 + n % 100, text)
+        began = time.perf_counter()
+        await app.dispatcher.feed_update(bot, update)
+        timings.append(time.perf_counter() - began)
+    await close(app)
+    cuts = statistics.quantiles(timings, n=100)
+    backend = database_url.split(":", 1)[0].split("+")[0]
+    return (
+        f"{backend:10} {text!r:12} mean {statistics.mean(timings) * 1000:5.2f} ms  "
+        f"p50 {cuts[49] * 1000:5.2f} ms  p99 {cuts[98] * 1000:5.2f} ms  "
+        f"({1 / statistics.mean(timings):5.0f} updates/s on one core)"
+    )
+
+
+async def main() -> None:
+    """SQLite and PostgreSQL, for /start and for unknown text."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--updates", type=int, default=2000)
+    parser.add_argument("--pg", default="postgresql+asyncpg://postgres@127.0.0.1:5432/gigbot_bench")
+    args = parser.parse_args()
+    import asyncpg
+
+    admin = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+    await admin.execute("DROP DATABASE IF EXISTS gigbot_bench WITH (FORCE)")
+    await admin.execute("CREATE DATABASE gigbot_bench")
+    try:
+        with tempfile.TemporaryDirectory() as directory:
+            for url in (f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}", args.pg):
+                await upgrade(url)
+                for text in ("/start", "hello there"):
+                    print(await measure(url, args.updates, text))
+    finally:
+        await admin.execute("DROP DATABASE IF EXISTS gigbot_bench WITH (FORCE)")
+        await admin.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
