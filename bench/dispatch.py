@@ -1,7 +1,7 @@
 """gigbot's own cost per update, without HTTP: updates fed straight to the dispatcher,
 Bot API calls answered by a stub session. Complements bench/updates.py (end to end).
 
-    python bench/dispatch.py [--updates 2000]
+    python -m bench.dispatch [--updates 2000]
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Update
 
+from bench.report import backend_name, percentiles
 from bot.app import assemble, close
 from bot.config import Settings
 from bot.middlewares import CommitBeforeSending
@@ -97,12 +98,10 @@ async def measure(database_url: str, count: int, text: str) -> str:
         await app.dispatcher.feed_update(bot, update)
         timings.append(time.perf_counter() - began)
     await close(app)
-    cuts = statistics.quantiles(timings, n=100)
-    backend = database_url.split(":", 1)[0].split("+")[0]
+    mean = statistics.mean(timings)
     return (
-        f"{backend:10} {text!r:12} mean {statistics.mean(timings) * 1000:5.2f} ms  "
-        f"p50 {cuts[49] * 1000:5.2f} ms  p99 {cuts[98] * 1000:5.2f} ms  "
-        f"({1 / statistics.mean(timings):5.0f} updates/s on one core)"
+        f"{backend_name(database_url):10} {text!r:12} mean {mean * 1000:5.2f} ms  "
+        f"{percentiles(timings, 50, 99)}  ({1 / mean:5.0f} updates/s on one core)"
     )
 
 

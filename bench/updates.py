@@ -4,7 +4,7 @@ Each simulated user sends /start repeatedly (upsert of the user row, two transla
 one sendMessage with a keyboard); all users at once. Prints updates per second and the
 latency from the update being queued to the bot having finished it.
 
-    python bench/updates.py [--users 50] [--rounds 20] [--pg postgresql://postgres@127.0.0.1:5432]
+    python -m bench.updates [--users 50] [--rounds 20] [--pg postgresql://postgres@127.0.0.1:5432]
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import statistics
 import tempfile
 import time
 import uuid
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import asyncpg
 
+from bench.report import backend_name, percentiles
 from bot.emulator import Emulator
 from bot.emulator.harness import Mode, make_settings, start_bot
 from bot.migrate import upgrade
@@ -50,12 +50,9 @@ async def measure(database_url: str, mode: Mode, users: int, rounds: int) -> str
     elapsed = time.perf_counter() - began
     await running.stop()
     await emulator.stop()
-    cuts = statistics.quantiles(latencies, n=100)
-    backend = database_url.split(":", 1)[0].split("+")[0]
     return (
-        f"{backend:10} {mode:8} {len(latencies) / elapsed:7.0f} updates/s   "
-        f"p50 {cuts[49] * 1000:6.1f} ms  p95 {cuts[94] * 1000:6.1f} ms  "
-        f"p99 {cuts[98] * 1000:6.1f} ms"
+        f"{backend_name(database_url):10} {mode:8} {len(latencies) / elapsed:7.0f} updates/s   "
+        f"{percentiles(latencies, 50, 95, 99)}"
     )
 
 
