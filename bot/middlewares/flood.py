@@ -71,5 +71,7 @@ class FloodMiddleware(BaseMiddleware):
             await inner.answer(_.text("flood.slow_down"))
         elif isinstance(inner, Message) and user.id not in self._warned:
             await inner.answer(_("flood.slow_down"))
+        if len(self._warned) > 10_000:  # flooders who never came back; forget them
+            self._warned.clear()
         self._warned.add(user.id)
         return None
