@@ -26,12 +26,22 @@ def run_on_connection(connection: Connection) -> None:
 
 
 def run_standalone() -> None:
-    """`alembic upgrade` from the command line: connect using DATABASE_URL."""
-    from bot.config import load_settings
-    from bot.migrate import upgrade
+    """The `alembic` command line (upgrade, revision --autogenerate…): uses DATABASE_URL."""
+    import os
 
-    settings = load_settings()
-    asyncio.run(upgrade(settings.database_url))
+    from bot.db import create_engine
+
+    url = os.environ.get("DATABASE_URL", "sqlite+aiosqlite:///gigbot.db")
+
+    async def run() -> None:
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as connection:
+                await connection.run_sync(run_on_connection)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
 
 
 connection = config.attributes.get("connection")

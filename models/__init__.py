@@ -1,6 +1,27 @@
 """SQLAlchemy models: every table of gigbot, imported here so metadata is complete."""
 
 from models.base import Base, UTCDateTime, utcnow
+from models.offer import (
+    OFFER_STATUSES,
+    PLACE_KINDS,
+    Offer,
+    OfferException,
+    OfferHours,
+    OfferPhoto,
+    Provider,
+)
 from models.user import User
 
-__all__ = ["Base", "UTCDateTime", "User", "utcnow"]
+__all__ = [
+    "OFFER_STATUSES",
+    "PLACE_KINDS",
+    "Base",
+    "Offer",
+    "OfferException",
+    "OfferHours",
+    "OfferPhoto",
+    "Provider",
+    "UTCDateTime",
+    "User",
+    "utcnow",
+]

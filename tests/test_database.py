@@ -7,13 +7,17 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import SQLITE_BEGIN, create_engine, create_sessionmaker, is_sqlite
-from bot.migrate import upgrade
-from models import User
+from bot.migrate import alembic_config, upgrade
+from models import Base, User
 from services.users import TelegramProfile, touch_user
 from tests.databases import sqlite_copy
 from tests.helpers import stored_user
@@ -85,5 +89,15 @@ async def test_telegram_ids_beyond_32_bits_fit(engine: AsyncEngine) -> None:
 async def test_migrating_again_is_a_no_op(database_url: str, engine: AsyncEngine) -> None:
     await upgrade(database_url)
     await asyncio.gather(upgrade(database_url), upgrade(database_url))
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     async with engine.connect() as connection:
-        assert (await connection.scalar(text("SELECT version_num FROM alembic_version"))) == "0001"
+        assert (await connection.scalar(text("SELECT version_num FROM alembic_version"))) == head
+
+
+async def test_the_migrated_schema_matches_the_models(engine: AsyncEngine) -> None:
+    def differences(connection: Connection) -> list[object]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+    async with engine.connect() as connection:
+        assert await connection.run_sync(differences) == []

@@ -1,0 +1,146 @@
+"""Providers, their offers, and each offer's weekly hours, date exceptions and photos."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    false,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, UTCDateTime, utcnow
+
+# Where a provider works / an offer takes place.
+PLACE_KINDS = ("location", "area", "online", "customer")  # customer: at the customer's place
+OFFER_STATUSES = ("published", "paused", "deleted")
+
+
+class Provider(Base):
+    """A user who offers services; created with their first offer."""
+
+    __tablename__ = "providers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), unique=True
+    )
+    display_name: Mapped[str] = mapped_column(String(64))
+    bio: Mapped[str | None] = mapped_column(String(500))
+    # IANA zone; weekly hours of all the provider's offers are in this zone.
+    timezone: Mapped[str] = mapped_column(String(64))
+    place_kind: Mapped[str] = mapped_column(String(16), default="area")
+    area: Mapped[str | None] = mapped_column(String(200))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    # Only ever from Telegram's contact button with the provider's own user id.
+    phone: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    offers: Mapped[list[Offer]] = relationship(back_populates="provider")
+
+
+class Offer(Base):
+    """A service a provider sells: what, how long, how much, when and where."""
+
+    __tablename__ = "offers"
+    __table_args__ = (
+        CheckConstraint("duration_min BETWEEN 5 AND 720", name="duration"),
+        CheckConstraint("price_minor >= 0", name="price"),
+        CheckConstraint("capacity BETWEEN 1 AND 100", name="capacity"),
+        CheckConstraint("buffer_min BETWEEN 0 AND 480", name="buffer"),
+        CheckConstraint("min_notice_min >= 0", name="notice"),
+        CheckConstraint("max_advance_days BETWEEN 1 AND 365", name="advance"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("providers.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="published", index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    description: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(32))
+    duration_min: Mapped[int] = mapped_column(SmallInteger)
+    # Money in minor units (cents, kopecks) with its ISO 4217 code.
+    price_minor: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    capacity: Mapped[int] = mapped_column(SmallInteger, default=1)
+    place_kind: Mapped[str] = mapped_column(String(16))
+    area: Mapped[str | None] = mapped_column(String(200))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    buffer_min: Mapped[int] = mapped_column(SmallInteger, default=0)
+    min_notice_min: Mapped[int] = mapped_column(Integer, default=120)
+    max_advance_days: Mapped[int] = mapped_column(SmallInteger, default=60)
+    requires_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    provider: Mapped[Provider] = relationship(back_populates="offers")
+    hours: Mapped[list[OfferHours]] = relationship(
+        cascade="all, delete-orphan", order_by="(OfferHours.weekday, OfferHours.start_min)"
+    )
+    exceptions: Mapped[list[OfferException]] = relationship(
+        cascade="all, delete-orphan", order_by="OfferException.day"
+    )
+    photos: Mapped[list[OfferPhoto]] = relationship(
+        cascade="all, delete-orphan", order_by="OfferPhoto.position"
+    )
+
+
+class OfferHours(Base):
+    """One range of weekly hours, in the provider's local time (minutes from midnight)."""
+
+    __tablename__ = "offer_hours"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+        CheckConstraint("start_min >= 0 AND end_min <= 1440 AND start_min < end_min", name="range"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), index=True)
+    weekday: Mapped[int] = mapped_column(SmallInteger)  # Monday = 0
+    start_min: Mapped[int] = mapped_column(SmallInteger)
+    end_min: Mapped[int] = mapped_column(SmallInteger)
+
+
+class OfferException(Base):
+    """A date that differs from the week: closed (all day or some hours) or extra hours."""
+
+    __tablename__ = "offer_exceptions"
+    __table_args__ = (
+        CheckConstraint(
+            "(start_min IS NULL AND end_min IS NULL AND closed) OR "
+            "(start_min >= 0 AND end_min <= 1440 AND start_min < end_min)",
+            name="range",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    closed: Mapped[bool] = mapped_column(Boolean)
+    start_min: Mapped[int | None] = mapped_column(SmallInteger)
+    end_min: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class OfferPhoto(Base):
+    """A photo of an offer, by Telegram file id (at most five per offer)."""
+
+    __tablename__ = "offer_photos"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), index=True)
+    file_id: Mapped[str] = mapped_column(String(255))
+    position: Mapped[int] = mapped_column(SmallInteger)
