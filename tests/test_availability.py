@@ -3,7 +3,9 @@ daylight-saving changes in four time zones."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -44,7 +46,7 @@ def assert_sound(slots: list[Slot], rules: Rules) -> None:
         assert wall.replace(tzinfo=None).replace(tzinfo=tz, fold=wall.fold).astimezone(UTC) == (
             slot.start
         )
-    for earlier, later in zip(slots, slots[1:], strict=False):
+    for earlier, later in pairwise(slots):
         assert earlier.end <= later.start
 
 
@@ -141,11 +143,11 @@ def test_several_ranges_a_day_and_days_off() -> None:
 def test_exceptions_close_days_hours_and_add_hours() -> None:
     monday = date(2026, 6, 1)
     base = Rules(timezone="Europe/Berlin", duration_min=60, weekly=(WeeklyRange(0, 540, 720),))
-    closed = Rules(**{**_fields(base), "exceptions": (DateException(monday, closed=True),)})
+    closed = replace(base, exceptions=(DateException(monday, closed=True),))
     assert slots_on(closed, monday) == []
-    partly = Rules(**{**_fields(base), "exceptions": (DateException(monday, True, 600, 660),)})
+    partly = replace(base, exceptions=(DateException(monday, True, 600, 660),))
     assert local_starts(slots_on(partly, monday), "Europe/Berlin") == ["09:00", "11:00"]
-    extra = Rules(**{**_fields(base), "exceptions": (DateException(monday, False, 900, 1020),)})
+    extra = replace(base, exceptions=(DateException(monday, False, 900, 1020),))
     assert local_starts(slots_on(extra, monday), "Europe/Berlin") == [
         "09:00",
         "10:00",
@@ -154,12 +156,8 @@ def test_exceptions_close_days_hours_and_add_hours() -> None:
         "16:00",
     ]
     sunday = date(2026, 6, 7)  # no weekly hours; an extra range opens it
-    opened = Rules(**{**_fields(base), "exceptions": (DateException(sunday, False, 600, 720),)})
+    opened = replace(base, exceptions=(DateException(sunday, False, 600, 720),))
     assert day_ranges(opened, sunday) == [(600, 720)]
-
-
-def _fields(rules: Rules) -> dict[str, object]:
-    return {name: getattr(rules, name) for name in Rules.__slots__}
 
 
 def test_notice_and_horizon() -> None:
