@@ -1,0 +1,337 @@
+"""Offers: create, validate, edit, pause, delete — only by their owner.
+
+Every function that takes an offer id re-checks ownership: an offer that is someone
+else's raises the same OfferNotFound as one that does not exist, so callback data (which
+is untrusted) cannot probe or touch other people's offers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from babel.numbers import list_currencies
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from models import Offer, OfferHours, OfferPhoto, Provider, User, utcnow
+from services.availability import DateException, Rules, WeeklyRange
+from services.errors import DomainError
+from services.offer_parser import CATEGORIES, NO_CURRENCY
+from services.timezones import require_timezone
+
+MAX_PHOTOS = 5
+TITLE_LIMITS = (2, 120)
+DESCRIPTION_LIMIT = 1000
+DURATION_LIMITS = (5, 720)
+CAPACITY_LIMITS = (1, 100)
+PRICE_LIMIT_MINOR = 100_000_000  # a million in major units: beyond it is a typo
+PLACE_KINDS = ("area", "customer", "online", "location")
+
+
+class OfferNotFound(DomainError):
+    """No such offer for this user (missing, deleted, or someone else's)."""
+
+
+class InvalidOffer(DomainError):
+    """A value breaks a rule; `key` names it for a translated reply (e.g. duration.range)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+class OfferHasFutureBookings(DomainError):
+    """An offer with bookings still to come cannot be deleted."""
+
+
+class TooManyPhotos(DomainError):
+    """An offer has at most MAX_PHOTOS photos."""
+
+
+@dataclass
+class OfferData:
+    """The fields of an offer as the provider gave them (validated by `validate`)."""
+
+    title: str
+    category: str
+    duration_min: int
+    price_minor: int
+    currency: str
+    weekly: list[tuple[int, int, int]]
+    capacity: int = 1
+    place_kind: str = "area"
+    area: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    description: str | None = None
+    buffer_min: int = 0
+    min_notice_min: int = 120
+    max_advance_days: int = 60
+    requires_approval: bool = False
+    photos: list[str] = field(default_factory=list)
+
+
+def validate(data: OfferData) -> None:
+    """Raise InvalidOffer for the first rule `data` breaks; return if it is fine."""
+    title = data.title.strip()
+    if not TITLE_LIMITS[0] <= len(title) <= TITLE_LIMITS[1]:
+        raise InvalidOffer("title.length")
+    if data.description is not None and len(data.description) > DESCRIPTION_LIMIT:
+        raise InvalidOffer("description.length")
+    if data.category not in CATEGORIES:
+        raise InvalidOffer("category.unknown")
+    if not DURATION_LIMITS[0] <= data.duration_min <= DURATION_LIMITS[1]:
+        raise InvalidOffer("duration.range")
+    if data.price_minor < 0:
+        raise InvalidOffer("price.negative")
+    if data.price_minor > PRICE_LIMIT_MINOR:
+        raise InvalidOffer("price.too_high")
+    if data.currency != NO_CURRENCY and data.currency not in list_currencies():
+        raise InvalidOffer("price.currency")
+    if not CAPACITY_LIMITS[0] <= data.capacity <= CAPACITY_LIMITS[1]:
+        raise InvalidOffer("capacity.range")
+    if data.place_kind not in PLACE_KINDS:
+        raise InvalidOffer("place.unknown")
+    if data.area is not None and len(data.area) > 200:
+        raise InvalidOffer("place.length")
+    validate_hours(data.weekly)
+    if len(data.photos) > MAX_PHOTOS:
+        raise TooManyPhotos()
+
+
+def validate_hours(weekly: Sequence[tuple[int, int, int]]) -> None:
+    """Weekly ranges must exist, be on real weekdays and end after they start."""
+    if not weekly:
+        raise InvalidOffer("hours.missing")
+    for weekday, start, end in weekly:
+        if not 0 <= weekday <= 6:
+            raise InvalidOffer("hours.weekday")
+        if not 0 <= start < end <= 24 * 60:
+            raise InvalidOffer("hours.end_before_start")
+
+
+async def provider_of(session: AsyncSession, user: User) -> Provider | None:
+    """The user's provider profile, if they have one."""
+    provider: Provider | None = await session.scalar(
+        select(Provider).where(Provider.user_id == user.id)
+    )
+    return provider
+
+
+async def ensure_provider(session: AsyncSession, user: User, default_timezone: str) -> Provider:
+    """The user's provider profile, created from their user data on first use."""
+    provider = await provider_of(session, user)
+    if provider is None:
+        provider = Provider(
+            user_id=user.id,
+            display_name=user.full_name[:64],
+            timezone=require_timezone(user.timezone or default_timezone),
+            place_kind="area",
+        )
+        session.add(provider)
+        await session.flush()
+    return provider
+
+
+async def create_offer(
+    session: AsyncSession, user: User, data: OfferData, *, default_timezone: str
+) -> Offer:
+    """Validate and publish a new offer of `user` (creating their provider profile)."""
+    validate(data)
+    provider = await ensure_provider(session, user, default_timezone)
+    offer = Offer(
+        provider_id=provider.id,
+        status="published",
+        title=data.title.strip(),
+        description=data.description,
+        category=data.category,
+        duration_min=data.duration_min,
+        price_minor=data.price_minor,
+        currency=data.currency,
+        capacity=data.capacity,
+        place_kind=data.place_kind,
+        area=data.area,
+        latitude=data.latitude,
+        longitude=data.longitude,
+        buffer_min=data.buffer_min,
+        min_notice_min=data.min_notice_min,
+        max_advance_days=data.max_advance_days,
+        requires_approval=data.requires_approval,
+        hours=[OfferHours(weekday=d, start_min=s, end_min=e) for d, s, e in sorted(data.weekly)],
+        photos=[OfferPhoto(file_id=f, position=n) for n, f in enumerate(data.photos)],
+    )
+    session.add(offer)
+    await session.flush()
+    return offer
+
+
+def _with_details() -> tuple[object, ...]:
+    return (
+        selectinload(Offer.hours),
+        selectinload(Offer.exceptions),
+        selectinload(Offer.photos),
+        selectinload(Offer.provider),
+    )
+
+
+async def owned_offer(session: AsyncSession, user: User, offer_id: int) -> Offer:
+    """The user's own offer `offer_id` with its details; OfferNotFound otherwise."""
+    offer: Offer | None = await session.scalar(
+        select(Offer)
+        .join(Provider)
+        .where(Offer.id == offer_id, Provider.user_id == user.id, Offer.status != "deleted")
+        .options(*_with_details())  # type: ignore[arg-type]
+    )
+    if offer is None:
+        raise OfferNotFound(offer_id)
+    return offer
+
+
+async def public_offer(session: AsyncSession, offer_id: int) -> Offer:
+    """A published offer as customers see it; OfferNotFound if missing, paused or deleted."""
+    offer: Offer | None = await session.scalar(
+        select(Offer)
+        .where(Offer.id == offer_id, Offer.status == "published")
+        .options(*_with_details())  # type: ignore[arg-type]
+    )
+    if offer is None:
+        raise OfferNotFound(offer_id)
+    return offer
+
+
+async def my_offers(session: AsyncSession, user: User) -> list[Offer]:
+    """The user's offers that are not deleted, newest first."""
+    result = await session.scalars(
+        select(Offer)
+        .join(Provider)
+        .where(Provider.user_id == user.id, Offer.status != "deleted")
+        .order_by(Offer.id.desc())
+    )
+    return list(result)
+
+
+EDITABLE = frozenset(
+    {
+        "title",
+        "description",
+        "category",
+        "duration_min",
+        "price_minor",
+        "currency",
+        "capacity",
+        "place_kind",
+        "area",
+        "latitude",
+        "longitude",
+        "buffer_min",
+        "min_notice_min",
+        "max_advance_days",
+        "requires_approval",
+    }
+)
+
+
+async def update_offer(
+    session: AsyncSession, user: User, offer_id: int, **changes: object
+) -> Offer:
+    """Change fields of the user's own offer; the result is validated as a whole."""
+    unknown = set(changes) - EDITABLE - {"weekly"}
+    if unknown:
+        raise InvalidOffer(f"{sorted(unknown)[0]}.unknown")
+    offer = await owned_offer(session, user, offer_id)
+    data = offer_data(offer)
+    for name, value in changes.items():
+        setattr(data, name, value)
+    validate(data)
+    for name in EDITABLE & set(changes):
+        setattr(offer, name, getattr(data, name))
+    if "weekly" in changes:
+        offer.hours = [OfferHours(weekday=d, start_min=s, end_min=e) for d, s, e in data.weekly]
+    offer.updated_at = utcnow()
+    await session.flush()
+    return offer
+
+
+def offer_data(offer: Offer) -> OfferData:
+    """The editable fields of a stored offer."""
+    return OfferData(
+        title=offer.title,
+        category=offer.category,
+        duration_min=offer.duration_min,
+        price_minor=offer.price_minor,
+        currency=offer.currency,
+        weekly=[(h.weekday, h.start_min, h.end_min) for h in offer.hours],
+        capacity=offer.capacity,
+        place_kind=offer.place_kind,
+        area=offer.area,
+        latitude=offer.latitude,
+        longitude=offer.longitude,
+        description=offer.description,
+        buffer_min=offer.buffer_min,
+        min_notice_min=offer.min_notice_min,
+        max_advance_days=offer.max_advance_days,
+        requires_approval=offer.requires_approval,
+        photos=[p.file_id for p in offer.photos],
+    )
+
+
+async def set_paused(session: AsyncSession, user: User, offer_id: int, *, paused: bool) -> Offer:
+    """Pause (hidden from customers, bookings kept) or resume the user's offer."""
+    offer = await owned_offer(session, user, offer_id)
+    offer.status = "paused" if paused else "published"
+    await session.flush()
+    return offer
+
+
+async def count_future_bookings(session: AsyncSession, offer_id: int, now: datetime) -> int:
+    """Bookings of the offer still to come.
+
+    Bookings arrive with the booking feature; until its table exists there are none.
+    """
+    return 0
+
+
+async def delete_offer(
+    session: AsyncSession, user: User, offer_id: int, *, now: datetime | None = None
+) -> None:
+    """Delete the user's offer; refused while bookings are still to come.
+
+    The row stays (status "deleted") so old links can say the offer is gone.
+    """
+    offer = await owned_offer(session, user, offer_id)
+    if await count_future_bookings(session, offer.id, now or utcnow()):
+        raise OfferHasFutureBookings(offer_id)
+    offer.status = "deleted"
+    await session.flush()
+
+
+async def add_photo(session: AsyncSession, user: User, offer_id: int, file_id: str) -> int:
+    """Attach a photo (Telegram file id) to the user's offer; returns the photo count."""
+    offer = await owned_offer(session, user, offer_id)
+    count = await session.scalar(
+        select(func.count()).select_from(OfferPhoto).where(OfferPhoto.offer_id == offer.id)
+    )
+    if (count or 0) >= MAX_PHOTOS:
+        raise TooManyPhotos()
+    session.add(OfferPhoto(offer_id=offer.id, file_id=file_id[:255], position=count or 0))
+    await session.flush()
+    return (count or 0) + 1
+
+
+def availability_rules(offer: Offer) -> Rules:
+    """The offer's booking rules, for services.availability.free_slots."""
+    return Rules(
+        timezone=offer.provider.timezone,
+        duration_min=offer.duration_min,
+        weekly=tuple(WeeklyRange(h.weekday, h.start_min, h.end_min) for h in offer.hours),
+        exceptions=tuple(
+            DateException(e.day, e.closed, e.start_min, e.end_min) for e in offer.exceptions
+        ),
+        buffer_min=offer.buffer_min,
+        min_notice_min=offer.min_notice_min,
+        max_advance_days=offer.max_advance_days,
+        capacity=offer.capacity,
+    )

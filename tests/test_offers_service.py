@@ -1,0 +1,163 @@
+"""The offer service on a real database: validation, ownership, pause, delete, photos."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from bot.db import create_sessionmaker
+from models import User
+from services import offers
+from services.availability import free_slots
+from services.offers import InvalidOffer, OfferData, OfferNotFound, TooManyPhotos
+from services.users import TelegramProfile, touch_user
+
+DOG_WALKING = OfferData(
+    title="Dog walking",
+    category="pets",
+    duration_min=45,
+    price_minor=1500,
+    currency="EUR",
+    weekly=[(0, 480, 720), (0, 1020, 1200)],
+    area="Prenzlauer Berg",
+)
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    async with create_sessionmaker(engine)() as session:
+        yield session
+
+
+async def person(session: AsyncSession, user_id: int, name: str) -> User:
+    return await touch_user(session, TelegramProfile(id=user_id, first_name=name))
+
+
+async def test_a_first_offer_creates_the_provider_profile(session: AsyncSession) -> None:
+    anna = await person(session, 1, "Anna")
+    anna.timezone = "Europe/Berlin"
+    offer = await offers.create_offer(session, anna, DOG_WALKING, default_timezone="UTC")
+    assert offer.id is not None
+    provider = await offers.provider_of(session, anna)
+    assert provider is not None
+    assert (provider.display_name, provider.timezone) == ("Anna", "Europe/Berlin")
+    assert [o.id for o in await offers.my_offers(session, anna)] == [offer.id]
+    loaded = await offers.owned_offer(session, anna, offer.id)
+    assert [(h.weekday, h.start_min, h.end_min) for h in loaded.hours] == DOG_WALKING.weekly
+
+
+@pytest.mark.parametrize(
+    ("change", "key"),
+    [
+        ({"price_minor": -100}, "price.negative"),
+        ({"duration_min": 4}, "duration.range"),
+        ({"duration_min": 721}, "duration.range"),
+        ({"capacity": 0}, "capacity.range"),
+        ({"capacity": 101}, "capacity.range"),
+        ({"title": "x" * 3000}, "title.length"),
+        ({"title": " "}, "title.length"),
+        ({"weekly": [(0, 720, 480)]}, "hours.end_before_start"),
+        ({"weekly": []}, "hours.missing"),
+        ({"weekly": [(7, 60, 120)]}, "hours.weekday"),
+        ({"currency": "ZZZ"}, "price.currency"),
+        ({"category": "weapons"}, "category.unknown"),
+    ],
+)
+async def test_bad_values_are_refused_and_nothing_is_saved(
+    session: AsyncSession, change: dict[str, Any], key: str
+) -> None:
+    anna = await person(session, 1, "Anna")
+    with pytest.raises(InvalidOffer) as error:
+        await offers.create_offer(
+            session, anna, replace(DOG_WALKING, **change), default_timezone="UTC"
+        )
+    assert error.value.key == key
+    assert await offers.my_offers(session, anna) == []
+    assert await offers.provider_of(session, anna) is None
+
+
+async def test_only_the_owner_can_touch_an_offer(session: AsyncSession) -> None:
+    anna = await person(session, 1, "Anna")
+    mallory = await person(session, 2, "Mallory")
+    offer = await offers.create_offer(session, anna, DOG_WALKING, default_timezone="UTC")
+    for attempt in (
+        offers.owned_offer(session, mallory, offer.id),
+        offers.update_offer(session, mallory, offer.id, price_minor=1),
+        offers.set_paused(session, mallory, offer.id, paused=True),
+        offers.delete_offer(session, mallory, offer.id),
+        offers.add_photo(session, mallory, offer.id, "AgACfile"),
+        offers.owned_offer(session, anna, 999_999),
+    ):
+        with pytest.raises(OfferNotFound):
+            await attempt
+    unchanged = await offers.owned_offer(session, anna, offer.id)
+    assert (unchanged.price_minor, unchanged.status, unchanged.photos) == (1500, "published", [])
+
+
+async def test_edits_are_validated_as_a_whole(session: AsyncSession) -> None:
+    anna = await person(session, 1, "Anna")
+    offer = await offers.create_offer(session, anna, DOG_WALKING, default_timezone="UTC")
+    updated = await offers.update_offer(
+        session, anna, offer.id, title="Dog walks", weekly=[(5, 600, 840)], capacity=3
+    )
+    assert (updated.title, updated.capacity) == ("Dog walks", 3)
+    assert [(h.weekday, h.start_min) for h in updated.hours] == [(5, 600)]
+    with pytest.raises(InvalidOffer):
+        await offers.update_offer(session, anna, offer.id, duration_min=1000)
+    with pytest.raises(InvalidOffer):
+        await offers.update_offer(session, anna, offer.id, provider_id=2)
+
+
+async def test_paused_and_deleted_offers_are_hidden_from_customers(
+    session: AsyncSession,
+) -> None:
+    anna = await person(session, 1, "Anna")
+    offer = await offers.create_offer(session, anna, DOG_WALKING, default_timezone="UTC")
+    assert (await offers.public_offer(session, offer.id)).id == offer.id
+    await offers.set_paused(session, anna, offer.id, paused=True)
+    with pytest.raises(OfferNotFound):
+        await offers.public_offer(session, offer.id)
+    await offers.set_paused(session, anna, offer.id, paused=False)
+    await offers.delete_offer(session, anna, offer.id)
+    with pytest.raises(OfferNotFound):
+        await offers.public_offer(session, offer.id)
+    with pytest.raises(OfferNotFound):
+        await offers.owned_offer(session, anna, offer.id)
+    assert await offers.my_offers(session, anna) == []
+
+
+async def test_at_most_five_photos(session: AsyncSession) -> None:
+    anna = await person(session, 1, "Anna")
+    offer = await offers.create_offer(session, anna, DOG_WALKING, default_timezone="UTC")
+    counts = [await offers.add_photo(session, anna, offer.id, f"file{n}") for n in range(5)]
+    assert counts == [1, 2, 3, 4, 5]
+    with pytest.raises(TooManyPhotos):
+        await offers.add_photo(session, anna, offer.id, "file6")
+
+
+async def test_an_offer_yields_its_free_slots(session: AsyncSession) -> None:
+    anna = await person(session, 1, "Anna")
+    anna.timezone = "Europe/Berlin"
+    offer = await offers.create_offer(session, anna, DOG_WALKING, default_timezone="UTC")
+    loaded = await offers.owned_offer(session, anna, offer.id)
+    monday = date(2026, 6, 1)
+    slots = free_slots(
+        offers.availability_rules(loaded), monday, monday, now=datetime(2026, 5, 30, tzinfo=UTC)
+    )
+    # 08:00-12:00 and 17:00-20:00 Berlin (UTC+2), 45 minutes each.
+    assert [s.start.strftime("%H:%M") for s in slots] == [
+        "06:00",
+        "06:45",
+        "07:30",
+        "08:15",
+        "09:00",
+        "15:00",
+        "15:45",
+        "16:30",
+        "17:15",
+    ]
