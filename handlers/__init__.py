@@ -2,7 +2,16 @@
 
 from aiogram import Router
 
-from handlers import errors, fallback, membership, menu, settings, start
+from handlers import (
+    errors,
+    fallback,
+    membership,
+    menu,
+    my_offers,
+    offer_draft,
+    settings,
+    start,
+)
 
 
 def build_router() -> Router:
@@ -13,6 +22,8 @@ def build_router() -> Router:
         membership.build_router(),
         start.build_router(),
         settings.build_router(),
+        offer_draft.build_router(),
+        my_offers.build_router(),
         menu.build_router(),
         fallback.build_router(),
     )

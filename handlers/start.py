@@ -6,23 +6,37 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.filters import PrivateChat
 from bot.i18n import Translator
 from handlers.menu import main_menu
+from handlers.my_offers import offer_card
 from models import User
+from services import offers
 from services.deeplinks import OfferLink, ProviderLink, parse_start_payload
+from services.offers import OfferNotFound
 
 
 async def on_start(
-    message: Message, command: CommandObject, state: FSMContext, user: User, _: Translator
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
 ) -> None:
     """Greet the user and show the main menu; follow a deep link if there is one."""
     await state.clear()
     link = parse_start_payload(command.args)
     await message.answer(_("start.greeting", name=user.first_name), reply_markup=main_menu(_))
     if isinstance(link, OfferLink):
-        await message.answer(_("start.offer_link_soon", offer_id=link.offer_id))
+        try:
+            offer = await offers.public_offer(session, link.offer_id)
+        except OfferNotFound:
+            await message.answer(_("start.offer_unavailable"))
+            return
+        await message.answer(offer_card(offer, _) + "\n\n" + _("start.booking_soon"))
     elif isinstance(link, ProviderLink):
         await message.answer(_("start.provider_link_soon", provider_id=link.provider_id))
     elif command.args:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.commands import COMMANDS
 from bot.emulator import Emulator
 
 
@@ -61,7 +62,7 @@ async def test_help_lists_the_commands(tg: Emulator) -> None:
 async def test_menu_entries_not_built_yet_say_so_politely(tg: Emulator) -> None:
     alice = tg.user("Alice")
     await alice.send("/start")
-    for label in ("Find a service", "My bookings", "Offer a service"):
+    for label in ("Find a service", "My bookings"):
         await alice.press(label)
         assert alice.last_answer is not None
         assert alice.last_answer["show_alert"] is True
@@ -71,7 +72,7 @@ async def test_menu_entries_not_built_yet_say_so_politely(tg: Emulator) -> None:
 @pytest.mark.parametrize(
     ("payload", "expected"),
     [
-        ("offer_42", "offer #42"),
+        ("offer_42", "no longer available"),
         ("provider_7", "provider #7"),
         ("offer_abc", "doesn't lead anywhere"),
         ("<script>", "doesn't lead anywhere"),
@@ -129,7 +130,7 @@ async def test_start_publishes_commands_in_every_language(tg: Emulator) -> None:
     commands = tg.bot.commands
     assert {key[2] for key in commands} == {"", "en", "ru", "es"}
     russian = commands[("all_private_chats", None, "ru")]
-    assert {c["command"] for c in russian} == {"start", "menu", "settings", "help", "cancel"}
+    assert {c["command"] for c in russian} == set(COMMANDS)
     assert any(c["description"] == "Язык и часовой пояс" for c in russian)
 
 

@@ -1,0 +1,208 @@
+"""My offers: the provider's list, each offer's card and its actions.
+
+Offer ids in callback data are untrusted: every action goes through services.offers,
+which answers someone else's offer exactly like a missing one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from aiogram import F, Router
+from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.filters import PrivateChat
+from bot.i18n import Translator
+from bot.replies import show
+from handlers.offer_cards import render_card
+from handlers.offer_draft import GUIDED_ORDER, DraftStates, render_question
+from models import Offer, User
+from services import offers
+from services.deeplinks import OfferLink, start_link
+from services.offer_parser import OfferDraft
+from services.offers import OfferHasFutureBookings, OfferNotFound
+
+STATUS_ICONS = {"published": "🟢", "paused": "⏸"}
+
+
+class MyOfferCallback(CallbackData, prefix="mo"):
+    """An action on one of the provider's offers (offer_id 0: the list)."""
+
+    action: str
+    offer_id: int
+    value: str = ""
+
+
+def _button(text: str, action: str, offer_id: int, value: str = "") -> InlineKeyboardButton:
+    data = MyOfferCallback(action=action, offer_id=offer_id, value=value).pack()
+    return InlineKeyboardButton(text=text, callback_data=data)
+
+
+def offer_card(offer: Offer, _: Translator) -> str:
+    """The card of a stored offer, as customers see it."""
+    return render_card(
+        title=offer.title,
+        category=offer.category,
+        duration_min=offer.duration_min,
+        price_minor=offer.price_minor,
+        currency=offer.currency,
+        weekly=[(h.weekday, h.start_min, h.end_min) for h in offer.hours],
+        capacity=offer.capacity,
+        place_kind=offer.place_kind,
+        area=offer.area,
+        description=offer.description,
+        _=_,
+    )
+
+
+def render_list(items: list[Offer], _: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    """The provider's offers with their status, one button each."""
+    if not items:
+        return _("offers.none"), InlineKeyboardMarkup(inline_keyboard=[])
+    rows = [
+        [_button(f"{STATUS_ICONS.get(o.status, '')} {o.title}"[:64], "open", o.id)] for o in items
+    ]
+    return _("offers.title_count", count=len(items)), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def render_manage(offer: Offer, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    """One offer with its status and the owner's actions."""
+    status = _.text(f"offers.status.{offer.status}")
+    text = f"{_('offers.status_line', status=status)}\n\n{offer_card(offer, _)}"
+    pause = ("resume", "offers.resume") if offer.status == "paused" else ("pause", "offers.pause")
+    rows = [
+        [
+            _button(_.text("offers.edit"), "edit", offer.id),
+            _button(_.text(pause[1]), pause[0], offer.id),
+        ],
+        [
+            _button(_.text("offers.share"), "share", offer.id),
+            _button(_.text("offers.delete"), "delete", offer.id),
+        ],
+        [_button(_.text("offers.back_to_list"), "list", 0)],
+    ]
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def on_list_command(
+    message: Message, session: AsyncSession, user: User, _: Translator
+) -> None:
+    """/my_offers."""
+    text, markup = render_list(await offers.my_offers(session, user), _)
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_list(query: CallbackQuery, session: AsyncSession, user: User, _: Translator) -> None:
+    """Back to the list."""
+    text, markup = render_list(await offers.my_offers(session, user), _)
+    await show(query, text, markup)
+
+
+async def on_action(
+    query: CallbackQuery,
+    callback_data: MyOfferCallback,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
+) -> None:
+    """Open, pause, resume, share, delete (asks first), or edit one of the user's offers."""
+    action, offer_id = callback_data.action, callback_data.offer_id
+    try:
+        if action == "pause":
+            await offers.set_paused(session, user, offer_id, paused=True)
+            callback_answer.text = _.text("offers.paused")
+        elif action == "resume":
+            await offers.set_paused(session, user, offer_id, paused=False)
+            callback_answer.text = _.text("offers.resumed")
+        elif action == "delete_confirmed":
+            await offers.delete_offer(session, user, offer_id)
+            callback_answer.text = _.text("offers.deleted")
+            text, markup = render_list(await offers.my_offers(session, user), _)
+            await show(query, text, markup)
+            return
+        offer = await offers.owned_offer(session, user, offer_id)
+    except OfferNotFound:
+        callback_answer.text = _.text("offers.not_found")
+        callback_answer.show_alert = True
+        return
+    except OfferHasFutureBookings:
+        callback_answer.text = _.text("offers.has_bookings")
+        callback_answer.show_alert = True
+        return
+    if action == "delete":
+        await show(
+            query,
+            _("offers.confirm_delete", title=offer.title),
+            InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [
+                        _button(_.text("offers.delete_yes"), "delete_confirmed", offer.id),
+                        _button(_.text("common.cancel"), "open", offer.id),
+                    ]
+                ]
+            ),
+        )
+        return
+    if action == "share":
+        me = await query.bot.me() if query.bot else None
+        link = start_link(me.username or "", OfferLink(offer.id)) if me else ""
+        await show(
+            query,
+            _("offers.share_text", title=offer.title, link=link),
+            InlineKeyboardMarkup(
+                inline_keyboard=[[_button(_.text("common.back"), "open", offer.id)]]
+            ),
+        )
+        return
+    if action == "edit":
+        buttons = [
+            _button(_.text(f"offer.field.{name}"), "field", offer.id, name) for name in GUIDED_ORDER
+        ]
+        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+        rows.append([_button(_.text("common.back"), "open", offer.id)])
+        await show(query, _("offer.which_field"), InlineKeyboardMarkup(inline_keyboard=rows))
+        return
+    if action == "field" and callback_data.value in GUIDED_ORDER:
+        draft = OfferDraft(
+            title=offer.title,
+            category=offer.category,
+            duration_min=offer.duration_min,
+            price_minor=offer.price_minor,
+            currency=offer.currency,
+            weekly=[(h.weekday, h.start_min, h.end_min) for h in offer.hours],
+            capacity=offer.capacity,
+            place_kind=offer.place_kind,
+            area=offer.area,
+        )
+        await state.set_state(DraftStates.answering)
+        await state.set_data(
+            {
+                "draft": asdict(draft),
+                "asking": callback_data.value,
+                "editing": True,
+                "offer_id": offer.id,
+            }
+        )
+        screen, markup = render_question(callback_data.value, False, _)
+        await show(query, screen, markup)
+        return
+    text, markup = render_manage(offer, _)
+    await show(query, text, markup)
+
+
+def build_router() -> Router:
+    """My offers, in private chats."""
+    router = Router(name="my_offers")
+    router.message.filter(PrivateChat())
+    router.callback_query.filter(PrivateChat())
+    router.message.register(on_list_command, Command("my_offers"))
+    router.callback_query.register(on_list, MyOfferCallback.filter(F.action == "list"))
+    router.callback_query.register(on_action, MyOfferCallback.filter())
+    return router

@@ -1,0 +1,572 @@
+"""Creating an offer: one free-form message, or step by step; then preview and publish.
+
+Both paths share one question engine. Free-form asks only what the parser could not
+read; step by step asks every field in order. Every question has Back (to the previous
+answer) and Cancel, and a wrong answer is explained and asked again. Nothing is saved
+before Publish.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from typing import Any
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+from aiogram.utils.callback_answer import CallbackAnswer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.filters import PrivateChat
+from bot.i18n import Translator
+from bot.replies import show
+from handlers.menu import MenuCallback
+from handlers.offer_cards import render_card
+from models import User
+from services import offers
+from services.deeplinks import OfferLink, start_link
+from services.offer_parser import CATEGORIES, OfferDraft, parse_offer
+from services.offers import DURATION_LIMITS, InvalidOffer, OfferData, OfferNotFound
+
+GUIDED_ORDER = ("title", "category", "duration", "price", "hours", "capacity", "place")
+DURATION_PRESETS = (30, 45, 60, 90, 120)
+CAPACITY_PRESETS = (1, 2, 4, 6, 10)
+PLACES = ("area", "customer", "online")
+
+
+class DraftStates(StatesGroup):
+    """Where the offer dialogue is."""
+
+    describe = State()  # waiting for the one-message description
+    answering = State()  # one question is open
+    preview = State()  # the preview card is shown
+
+
+class DraftCallback(CallbackData, prefix="od"):
+    """A press in the offer dialogue: a choice for the open question, or a preview action."""
+
+    action: str
+    value: str = ""
+
+
+# --- the draft in FSM data -------------------------------------------------------------
+
+
+def load_draft(data: dict[str, Any]) -> OfferDraft:
+    """The draft kept in FSM data (JSON: tuples come back as lists)."""
+    raw = dict(data.get("draft") or {})
+    if raw.get("weekly"):
+        raw["weekly"] = [tuple(item) for item in raw["weekly"]]
+    return OfferDraft(**raw)
+
+
+def _next_field(data: dict[str, Any], draft: OfferDraft) -> str | None:
+    if data.get("mode") == "guided":
+        answered = data.get("history") or []
+        return next((name for name in GUIDED_ORDER if name not in answered), None)
+    missing = draft.missing()
+    return missing[0] if missing else None
+
+
+def _clear(draft: OfferDraft, name: str) -> None:
+    fields = {
+        "title": ("title",),
+        "category": ("category",),
+        "duration": ("duration_min",),
+        "price": ("price_minor", "currency"),
+        "hours": ("weekly",),
+        "capacity": ("capacity",),
+        "place": ("place_kind", "area"),
+    }
+    for attribute in fields[name]:
+        setattr(draft, attribute, None)
+
+
+# --- reading one answer ---------------------------------------------------------------
+
+
+class BadAnswer(Exception):
+    """The answer cannot be used; `key` is the message explaining why."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def read_answer(name: str, text: str, draft: OfferDraft) -> None:
+    """Put a typed answer to question `name` into `draft`, or raise BadAnswer."""
+    text = text.strip()
+    if name == "title":
+        if not 2 <= len(text) <= 120:
+            raise BadAnswer("offer.error.title")
+        draft.title = text
+    elif name == "duration":
+        minutes = int(text) if text.isdigit() else parse_offer(text).duration_min
+        if minutes is None:
+            raise BadAnswer("offer.error.duration_format")
+        if not DURATION_LIMITS[0] <= minutes <= DURATION_LIMITS[1]:
+            raise BadAnswer("offer.error.duration")
+        draft.duration_min = minutes
+    elif name == "price":
+        if re.search(r"(?:^|\s)-\s*\d", text):
+            raise BadAnswer("offer.error.price_negative")
+        parsed = parse_offer(text)
+        if parsed.price_minor is None:
+            raise BadAnswer("offer.error.price")
+        if parsed.currency is None:
+            raise BadAnswer("offer.error.currency")
+        draft.price_minor, draft.currency = parsed.price_minor, parsed.currency
+    elif name == "hours":
+        parsed = parse_offer(text)
+        if "hours.end_before_start" in parsed.problems:
+            raise BadAnswer("offer.error.hours_order")
+        if not parsed.weekly:
+            raise BadAnswer("offer.error.hours")
+        draft.weekly = parsed.weekly
+    elif name == "capacity":
+        if not text.isdigit() or not 1 <= int(text) <= 100:
+            raise BadAnswer("offer.error.capacity")
+        draft.capacity = int(text)
+    elif name == "place":
+        if not 2 <= len(text) <= 200:
+            raise BadAnswer("offer.error.place")
+        draft.place_kind, draft.area = "area", text
+    else:  # category: buttons only
+        raise BadAnswer("offer.error.use_buttons")
+
+
+def read_choice(name: str, value: str, draft: OfferDraft) -> None:
+    """Put a button choice into `draft`; BadAnswer for values no button offers (forged)."""
+    if name == "category" and value in CATEGORIES:
+        draft.category = value
+    elif name == "duration" and value.isdigit() and int(value) in DURATION_PRESETS:
+        draft.duration_min = int(value)
+    elif name == "capacity" and value.isdigit() and int(value) in CAPACITY_PRESETS:
+        draft.capacity = int(value)
+    elif name == "place" and value in ("customer", "online"):
+        draft.place_kind, draft.area = value, None
+    elif name == "place" and value == "area":
+        raise BadAnswer("offer.ask.area")
+    else:
+        raise BadAnswer("common.expired_button")
+
+
+# --- screens --------------------------------------------------------------------------
+
+
+def _button(text: str, action: str, value: str = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text, callback_data=DraftCallback(action=action, value=value).pack()
+    )
+
+
+def render_question(
+    name: str, can_go_back: bool, _: Translator
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A question about one field, with its choices and Back / Cancel."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if name == "category":
+        buttons = [_button(_.text(f"category.{c}"), "choose", c) for c in CATEGORIES]
+        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    elif name == "duration":
+        rows = [
+            [
+                _button(_.text("offer.minutes", minutes=m), "choose", str(m))
+                for m in DURATION_PRESETS
+            ]
+        ]
+    elif name == "capacity":
+        rows = [
+            [
+                _button(_.text("offer.private") if n == 1 else str(n), "choose", str(n))
+                for n in CAPACITY_PRESETS
+            ]
+        ]
+    elif name == "place":
+        rows = [[_button(_.text(f"place.choose.{kind}"), "choose", kind)] for kind in PLACES]
+    controls = [_button(_.text("common.back"), "back")] if can_go_back else []
+    controls.append(_button(_.text("common.cancel"), "cancel"))
+    return _(f"offer.ask.{name}"), InlineKeyboardMarkup(inline_keyboard=[*rows, controls])
+
+
+def render_preview(draft: OfferDraft, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    """The preview card with Publish / Edit field / Discard."""
+    text = (
+        _("offer.preview_title")
+        + "\n\n"
+        + render_card(
+            title=draft.title,
+            category=draft.category,
+            duration_min=draft.duration_min,
+            price_minor=draft.price_minor,
+            currency=draft.currency,
+            weekly=draft.weekly,
+            capacity=draft.capacity,
+            place_kind=draft.place_kind,
+            area=draft.area,
+            description=None,
+            _=_,
+        )
+    )
+    markup = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_.text("offer.publish"), "publish")],
+            [
+                _button(_.text("offer.edit_field"), "fields"),
+                _button(_.text("offer.discard"), "cancel"),
+            ],
+        ]
+    )
+    return text, markup
+
+
+def render_field_menu(_: Translator) -> InlineKeyboardMarkup:
+    """Which field to change."""
+    buttons = [_button(_.text(f"offer.field.{name}"), "edit", name) for name in GUIDED_ORDER]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([_button(_.text("common.back"), "preview")])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+# --- moving through the dialogue ----------------------------------------------------------
+
+
+async def _advance(
+    state: FSMContext, draft: OfferDraft, _: Translator
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Store the draft and return the next screen: a question, or the preview."""
+    data = await state.get_data()
+    data["draft"] = asdict(draft)
+    name = None if data.get("editing") else _next_field(data, draft)
+    data["editing"] = False
+    if name is None:
+        await state.set_state(DraftStates.preview)
+        data["asking"] = None
+        await state.set_data(data)
+        return render_preview(draft, _)
+    data["asking"] = name
+    await state.set_state(DraftStates.answering)
+    await state.set_data(data)
+    return render_question(name, bool(data.get("history")), _)
+
+
+def _answered(data: dict[str, Any], name: str) -> None:
+    history = list(data.get("history") or [])
+    if name not in history:
+        history.append(name)
+    data["history"] = history
+
+
+async def on_offer_start(message: Message, state: FSMContext, _: Translator) -> None:
+    """/offer: ask for the one-message description (or step by step)."""
+    await state.set_state(DraftStates.describe)
+    await state.set_data({"mode": "free"})
+    await message.answer(_("offer.describe"), reply_markup=_describe_keyboard(_))
+
+
+async def on_offer_menu(query: CallbackQuery, state: FSMContext, _: Translator) -> None:
+    """Main menu → Offer a service."""
+    await state.set_state(DraftStates.describe)
+    await state.set_data({"mode": "free"})
+    await show(query, _("offer.describe"), _describe_keyboard(_))
+
+
+def _describe_keyboard(_: Translator) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [_button(_.text("offer.step_by_step"), "guided")],
+            [_button(_.text("common.cancel"), "cancel")],
+        ]
+    )
+
+
+async def on_description(message: Message, state: FSMContext, _: Translator) -> None:
+    """The one-message description (typed, pasted or forwarded)."""
+    text = message.text or message.caption or ""
+    draft = parse_offer(text)
+    notes = [_(f"offer.problem.{p}") for p in dict.fromkeys(draft.problems)]
+    screen, markup = await _advance(state, draft, _)
+    if notes:
+        await message.answer("\n".join(notes))
+    await message.answer(screen, reply_markup=markup)
+
+
+async def on_guided(query: CallbackQuery, state: FSMContext, _: Translator) -> None:
+    """Step by step: every field in order."""
+    await state.set_data({"mode": "guided", "history": []})
+    screen, markup = await _advance(state, OfferDraft(), _)
+    await show(query, screen, markup)
+
+
+async def on_typed_answer(
+    message: Message, state: FSMContext, session: AsyncSession, user: User, _: Translator
+) -> None:
+    """A typed answer to the open question (or a shared location for the place)."""
+    data = await state.get_data()
+    name = str(data.get("asking"))
+    draft = load_draft(data)
+    try:
+        if message.location is not None and name == "place":
+            draft.place_kind, draft.area = "location", None
+            data["location"] = [message.location.latitude, message.location.longitude]
+        else:
+            read_answer(name, message.text or "", draft)
+    except BadAnswer as error:
+        await message.answer(_(error.key))
+        return
+    screen, markup = await _after_answer(state, data, name, draft, session, user, _)
+    await message.answer(screen, reply_markup=markup)
+
+
+async def on_choice(
+    query: CallbackQuery,
+    callback_data: DraftCallback,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
+) -> None:
+    """A button answering the open question."""
+    data = await state.get_data()
+    name = str(data.get("asking"))
+    draft = load_draft(data)
+    try:
+        read_choice(name, callback_data.value, draft)
+    except BadAnswer as error:
+        callback_answer.text = _.text(error.key)
+        callback_answer.show_alert = error.key != "common.expired_button"
+        return
+    screen, markup = await _after_answer(state, data, name, draft, session, user, _)
+    await show(query, screen, markup)
+
+
+EDIT_FIELDS = {
+    "title": ("title",),
+    "category": ("category",),
+    "duration": ("duration_min",),
+    "price": ("price_minor", "currency"),
+    "hours": ("weekly",),
+    "capacity": ("capacity",),
+    "place": ("place_kind", "area"),
+}
+
+
+async def _after_answer(
+    state: FSMContext,
+    data: dict[str, Any],
+    name: str,
+    draft: OfferDraft,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Record a good answer; the next screen of the dialogue, or of the edited offer."""
+    offer_id = data.get("offer_id")
+    if offer_id is None:
+        _answered(data, name)
+        await state.set_data(data)
+        return await _advance(state, draft, _)
+    from handlers.my_offers import render_manage
+
+    changes: dict[str, object] = {key: getattr(draft, key) for key in EDIT_FIELDS[name]}
+    if name == "place":
+        location = data.get("location") or [None, None]
+        changes.update(latitude=location[0], longitude=location[1])
+    try:
+        offer = await offers.update_offer(session, user, int(offer_id), **changes)
+    except (InvalidOffer, OfferNotFound) as error:
+        await state.clear()
+        key = (
+            f"offer.invalid.{error.key}" if isinstance(error, InvalidOffer) else "offers.not_found"
+        )
+        return _(key), InlineKeyboardMarkup(inline_keyboard=[])
+    await state.clear()
+    offer = await offers.owned_offer(session, user, offer.id)
+    text, markup = render_manage(offer, _)
+    return _("offers.saved") + "\n\n" + text, markup
+
+
+async def on_back(query: CallbackQuery, state: FSMContext, _: Translator) -> None:
+    """Back: forget the last answer and ask it again."""
+    data = await state.get_data()
+    history = list(data.get("history") or [])
+    draft = load_draft(data)
+    if history:
+        _clear(draft, history.pop())
+    data["history"] = history
+    await state.set_data(data)
+    screen, markup = await _advance(state, draft, _)
+    await show(query, screen, markup)
+
+
+async def on_cancel(query: CallbackQuery, state: FSMContext, _: Translator) -> None:
+    """Cancel or Discard: nothing is kept."""
+    await state.clear()
+    await show(query, _("offer.discarded"))
+
+
+async def on_fields(query: CallbackQuery, _: Translator) -> None:
+    """Edit field: which one?"""
+    await show(query, _("offer.which_field"), render_field_menu(_))
+
+
+async def on_preview(query: CallbackQuery, state: FSMContext, _: Translator) -> None:
+    """Back to the preview from the field menu."""
+    draft = load_draft(await state.get_data())
+    screen, markup = render_preview(draft, _)
+    await show(query, screen, markup)
+
+
+async def on_edit_field(
+    query: CallbackQuery,
+    callback_data: DraftCallback,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    _: Translator,
+) -> None:
+    """Ask one field again, then come back to the preview."""
+    if callback_data.value not in GUIDED_ORDER:
+        callback_answer.text = _.text("common.expired_button")
+        return
+    data = await state.get_data()
+    data.update(asking=callback_data.value, editing=True)
+    await state.set_data(data)
+    await state.set_state(DraftStates.answering)
+    screen, markup = render_question(callback_data.value, False, _)
+    await show(query, screen, markup)
+
+
+def draft_to_data(draft: OfferDraft, location: list[float] | None) -> OfferData:
+    """The offer to publish from a complete draft (capacity 1 unless stated)."""
+    if (
+        draft.title is None
+        or draft.category is None
+        or not draft.weekly
+        or draft.place_kind is None
+        or draft.duration_min is None
+        or draft.price_minor is None
+        or draft.currency is None
+    ):
+        raise InvalidOffer("draft.incomplete")
+    return OfferData(
+        title=draft.title,
+        category=draft.category,
+        duration_min=draft.duration_min,
+        price_minor=draft.price_minor,
+        currency=draft.currency,
+        weekly=list(draft.weekly),
+        capacity=draft.capacity or 1,
+        place_kind=draft.place_kind,
+        area=draft.area,
+        latitude=location[0] if location else None,
+        longitude=location[1] if location else None,
+    )
+
+
+async def on_publish(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    _: Translator,
+) -> None:
+    """Publish the draft: the offer goes live and the provider gets its share link."""
+    data = await state.get_data()
+    draft = load_draft(data)
+    if draft.missing():
+        screen, markup = await _advance(state, draft, _)
+        await show(query, screen, markup)
+        return
+    try:
+        offer = await offers.create_offer(
+            session,
+            user,
+            draft_to_data(draft, data.get("location")),
+            default_timezone=settings.default_timezone,
+        )
+    except InvalidOffer as error:
+        callback_answer.text = _.text(f"offer.invalid.{error.key}")
+        callback_answer.show_alert = True
+        return
+    await state.clear()
+    me = await query.bot.me() if query.bot else None
+    link = start_link(me.username or "", OfferLink(offer.id)) if me else ""
+    await show(query, _("offer.published", link=link), _published_keyboard(offer.id, _))
+
+
+def _published_keyboard(offer_id: int, _: Translator) -> InlineKeyboardMarkup:
+    from handlers.my_offers import MyOfferCallback
+
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=_.text("offer.view"),
+                    callback_data=MyOfferCallback(action="open", offer_id=offer_id).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=_.text("offers.title"),
+                    callback_data=MyOfferCallback(action="list", offer_id=0).pack(),
+                ),
+            ]
+        ]
+    )
+
+
+async def on_state_lost(
+    query: CallbackQuery, callback_answer: CallbackAnswer, _: Translator
+) -> None:
+    """A dialogue button pressed after the dialogue ended (or forged)."""
+    callback_answer.text = _.text("common.expired_button")
+
+
+__all__ = ["DraftCallback", "DraftStates", "OfferNotFound", "build_router"]
+
+
+def build_router() -> Router:
+    """The offer-creation dialogue, in private chats."""
+    router = Router(name="offer_draft")
+    router.message.filter(PrivateChat())
+    router.callback_query.filter(PrivateChat())
+    router.message.register(on_offer_start, Command("offer"))
+    router.callback_query.register(on_offer_menu, MenuCallback.filter(F.action == "offer"))
+    in_dialogue = StateFilter(DraftStates.describe, DraftStates.answering, DraftStates.preview)
+    router.callback_query.register(
+        on_cancel, in_dialogue, DraftCallback.filter(F.action == "cancel")
+    )
+    router.callback_query.register(
+        on_guided, StateFilter(DraftStates.describe), DraftCallback.filter(F.action == "guided")
+    )
+    router.message.register(on_description, StateFilter(DraftStates.describe))
+    answering = StateFilter(DraftStates.answering)
+    router.message.register(on_typed_answer, answering)
+    router.callback_query.register(on_choice, answering, DraftCallback.filter(F.action == "choose"))
+    router.callback_query.register(on_back, answering, DraftCallback.filter(F.action == "back"))
+    previewing = StateFilter(DraftStates.preview)
+    router.callback_query.register(
+        on_publish, previewing, DraftCallback.filter(F.action == "publish")
+    )
+    router.callback_query.register(
+        on_fields, previewing, DraftCallback.filter(F.action == "fields")
+    )
+    router.callback_query.register(
+        on_preview, previewing, DraftCallback.filter(F.action == "preview")
+    )
+    router.callback_query.register(
+        on_edit_field, previewing, DraftCallback.filter(F.action == "edit")
+    )
+    router.callback_query.register(on_state_lost, DraftCallback.filter())
+    return router
