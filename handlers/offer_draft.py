@@ -120,6 +120,8 @@ def read_answer(name: str, text: str, draft: OfferDraft) -> None:
     elif name == "price":
         if re.search(r"(?:^|\s)-\s*\d", text):
             raise BadAnswer("offer.error.price_negative")
+        if re.fullmatch(r"\d+(?:[.,]\d{1,2})?", text):
+            raise BadAnswer("offer.error.currency")  # a bare number: which money?
         parsed = parse_offer(text)
         if parsed.price_minor is None:
             raise BadAnswer("offer.error.price")

@@ -1,0 +1,254 @@
+"""Conversation tests: providers publish offers by one message or step by step, then
+manage them; bad input and forged callbacks change nothing."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.db import create_sessionmaker
+from bot.emulator import Emulator, SimUser
+from models import Offer
+
+
+async def offer_count(engine: AsyncEngine) -> int:
+    async with create_sessionmaker(engine)() as session:
+        return int(await session.scalar(select(func.count()).select_from(Offer)) or 0)
+
+
+@pytest.mark.parametrize(
+    ("language", "message", "place_button", "expected"),
+    [
+        (
+            "en",
+            "Dog walking in Prenzlauer Berg, 45 min, 15 EUR, weekdays 8-12 and 17-20",
+            None,
+            [
+                "Dog walking",
+                "45 min",
+                "€15.00",
+                "Mon–Fri 08:00–12:00, 17:00–20:00",
+                "Prenzlauer Berg",
+            ],
+        ),
+        (
+            "ru",
+            "Стрижка 30 мин 800 руб пн-пт 10:00-19:00",
+            "Выезжаю к клиенту",
+            ["Стрижка", "30 мин", "800,00", "пн–пт 10:00–19:00", "с выездом к клиенту"],
+        ),
+        (
+            "es",
+            "Clases de guitarra 1h 20€ sábados 10-14, grupos de 4",
+            "En línea",
+            [
+                "Clases de guitarra",
+                "1 h",
+                "20,00",
+                "sáb 10:00–14:00",
+                "grupo de hasta 4",
+                "en línea",
+            ],
+        ),
+    ],
+)
+async def test_an_offer_from_one_message_in_each_language(
+    tg: Emulator,
+    engine: AsyncEngine,
+    language: str,
+    message: str,
+    place_button: str | None,
+    expected: list[str],
+) -> None:
+    provider = tg.user("Prov", language=language)
+    await provider.send("/offer")
+    reply = await provider.send(message)
+    if place_button:
+        assert reply is not None
+        await provider.press(place_button)
+    preview = provider.last
+    assert preview is not None
+    for fragment in expected:
+        assert fragment in (preview.text or ""), (fragment, preview.text)
+    publish = {"en": "Publish", "ru": "Опубликовать", "es": "Publicar"}[language]
+    done = await provider.press(publish)
+    assert done is not None
+    assert "?start=offer_" in (done.text or "")
+    assert await offer_count(engine) == 1
+
+
+async def test_what_the_message_lacks_is_asked_one_question_at_a_time(
+    tg: Emulator, engine: AsyncEngine
+) -> None:
+    anna = tg.user("Anna")
+    await anna.send("/offer")
+    reply = await anna.send("Piano lessons 45 min")
+    assert reply is not None
+    assert "How much does it cost?" in (reply.text or "")
+    reply = await anna.send("twenty")
+    assert reply is not None
+    assert "couldn't read a price" in (reply.text or "")
+    reply = await anna.send("25")
+    assert reply is not None
+    assert "Which currency?" in (reply.text or "")
+    reply = await anna.send("-25 EUR")
+    assert reply is not None
+    assert "can't be negative" in (reply.text or "")
+    reply = await anna.send("25 EUR")
+    assert reply is not None
+    assert "When can customers book?" in (reply.text or "")
+    reply = await anna.send("Mon-Fri 18-9")
+    assert reply is not None
+    assert "end before they start" in (reply.text or "")
+    await anna.send("Mon-Fri 16-19")
+    reply = await anna.press("Online")
+    assert reply is not None
+    assert "Piano lessons" in (reply.text or "")
+    assert await offer_count(engine) == 0  # nothing saved before Publish
+    await anna.press("Publish")
+    assert await offer_count(engine) == 1
+
+
+async def test_step_by_step_with_back_and_cancel(tg: Emulator, engine: AsyncEngine) -> None:
+    bob = tg.user("Bob")
+    await bob.send("/offer")
+    reply = await bob.press("Step by step")
+    assert reply is not None
+    assert "What is the service called?" in (reply.text or "")
+    assert "Back" not in " ".join(reply.buttons)  # nothing to go back to yet
+    reply = await bob.send("x" * 3000)
+    assert reply is not None
+    assert "2 to 120 characters" in (reply.text or "")
+    await bob.send("Bike repair")
+    reply = await bob.press("Repairs")
+    assert reply is not None
+    assert "How long" in (reply.text or "")
+    reply = await bob.press("Back")
+    assert reply is not None
+    assert "Which category" in (reply.text or "")
+    await bob.press("Repairs")
+    reply = await bob.send("3 minutes")
+    assert reply is not None
+    assert "between 5 minutes and 12 hours" in (reply.text or "")
+    await bob.press("60 min")
+    await bob.send("30 EUR")
+    await bob.send("Sat 10-14")
+    reply = await bob.send("101")
+    assert reply is not None
+    assert "from 1 to 100" in (reply.text or "")
+    await bob.press("4")
+    await bob.send("Kreuzberg")
+    preview = bob.last
+    assert preview is not None
+    for fragment in (
+        "Bike repair",
+        "Repairs",
+        "1 h",
+        "€30.00",
+        "Sat 10:00–14:00",
+        "group of up to 4",
+        "Kreuzberg",
+    ):
+        assert fragment in (preview.text or "")
+    await bob.press("Discard")
+    assert await offer_count(engine) == 0
+    reply = await bob.send("hello")
+    assert reply is not None
+    assert "didn't understand" in (reply.text or "")  # the dialogue is over
+
+
+async def test_cancel_command_leaves_the_dialogue(tg: Emulator, engine: AsyncEngine) -> None:
+    bob = tg.user("Bob")
+    await bob.send("/offer")
+    await bob.send("Bike repair 1h")
+    await bob.send("/cancel")
+    assert any("Cancelled" in (m.text or "") for m in bob.turn)
+    assert await offer_count(engine) == 0
+
+
+async def test_edit_a_field_in_the_preview(tg: Emulator) -> None:
+    anna = tg.user("Anna")
+    await anna.send("/offer")
+    await anna.send("Yoga class 1h 10 EUR Wednesdays 18-20 online")
+    await anna.press("Edit field")
+    await anna.press("Price")
+    reply = await anna.send("12 EUR")
+    assert reply is not None
+    assert "€12.00" in (reply.text or "")
+    assert "Publish" in " ".join(reply.buttons)
+
+
+async def published(tg: Emulator, user: SimUser) -> None:
+    await user.send("/offer")
+    await user.send("Dog walking in Mitte, 45 min, 15 EUR, weekdays 8-12")
+    await user.press("Publish")
+
+
+async def test_manage_an_offer_pause_resume_share_delete(tg: Emulator, engine: AsyncEngine) -> None:
+    anna = tg.user("Anna")
+    await published(tg, anna)
+    reply = await anna.send("/my_offers")
+    assert reply is not None
+    assert "Your offers (1)" in (reply.text or "")
+    card = await anna.press("Dog walking")
+    assert card is not None
+    assert "published" in (card.text or "")
+    card = await anna.press("Pause")
+    assert card is not None
+    assert "paused" in (card.text or "")
+    # Customers following the link are told politely.
+    carl = tg.user("Carl")
+    async with create_sessionmaker(engine)() as session:
+        offer_id = await session.scalar(select(Offer.id))
+    reply = await carl.send(f"/start offer_{offer_id}")
+    assert reply is not None
+    assert "no longer available" in (reply.text or "")
+    await anna.press("Resume")
+    share = await anna.press("Share link")
+    assert share is not None
+    assert f"https://t.me/gigbot_test_bot?start=offer_{offer_id}" in (share.text or "")
+    reply = await carl.send(f"/start offer_{offer_id}")
+    assert reply is not None
+    assert "Dog walking" in (reply.text or "")
+    await anna.press("Back")
+    await anna.press("Delete")
+    reply = await anna.press("Yes, delete")
+    assert reply is not None
+    assert "no offers yet" in (reply.text or "")
+    async with create_sessionmaker(engine)() as session:
+        assert await session.scalar(select(Offer.status)) == "deleted"
+
+
+async def test_edit_a_published_offer(tg: Emulator, engine: AsyncEngine) -> None:
+    anna = tg.user("Anna")
+    await published(tg, anna)
+    await anna.send("/my_offers")
+    await anna.press("Dog walking")
+    await anna.press("Edit")
+    await anna.press("Hours")
+    reply = await anna.send("Sat 9-12")
+    assert reply is not None
+    assert "Saved" in (reply.text or "")
+    assert "Sat 09:00–12:00" in (reply.text or "")
+
+
+async def test_forged_callbacks_for_someone_elses_offer_change_nothing(
+    tg: Emulator, engine: AsyncEngine
+) -> None:
+    anna = tg.user("Anna")
+    await published(tg, anna)
+    async with create_sessionmaker(engine)() as session:
+        offer_id = await session.scalar(select(Offer.id))
+    mallory = tg.user("Mallory")
+    menu = await mallory.send("/start")
+    assert menu is not None
+    answers = []
+    for action in ("open", "pause", "delete_confirmed", "share", "edit", "field"):
+        await mallory.press_callback(menu, f"mo:{action}:{offer_id}:hours")
+        answers.append(mallory.last_answer["text"] if mallory.last_answer else None)
+    await mallory.press_callback(menu, "mo:open:999999:")
+    missing = mallory.last_answer["text"] if mallory.last_answer else None
+    assert set(answers) == {missing} == {"This offer doesn't exist or isn't yours."}
+    async with create_sessionmaker(engine)() as session:
+        assert await session.scalar(select(Offer.status)) == "published"
