@@ -9,6 +9,7 @@ from handlers import (
     menu,
     my_offers,
     offer_draft,
+    profile,
     settings,
     start,
 )
@@ -24,6 +25,7 @@ def build_router() -> Router:
         settings.build_router(),
         offer_draft.build_router(),
         my_offers.build_router(),
+        profile.build_router(),
         menu.build_router(),
         fallback.build_router(),
     )

@@ -140,15 +140,23 @@ class SimUser:
         )
 
     async def share_contact(
-        self, phone_number: str, *, user_id: int | None = None, first_name: str | None = None
+        self,
+        phone_number: str,
+        *,
+        user_id: int | None = None,
+        from_button: bool = True,
+        first_name: str | None = None,
     ) -> EmuMessage | None:
-        """Share a contact; by default one's own (user_id = self), as the contact button does."""
+        """Share a contact. From Telegram's contact button it carries one's own user_id;
+        a contact card made by hand has no user_id (`from_button=False`), a forwarded one
+        someone else's (`user_id=`)."""
         chat = self.chat
-        contact = {
+        contact: dict[str, Any] = {
             "phone_number": phone_number,
             "first_name": first_name or self.account.first_name,
-            "user_id": self.id if user_id is None else user_id,
         }
+        if user_id is not None or from_button:
+            contact["user_id"] = self.id if user_id is None else user_id
         return await self._act(chat, {"message": self._message(chat, contact=contact)})
 
     def find_button(

@@ -1,0 +1,280 @@
+"""/profile: the provider's name, bio, area, time zone and phone."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, StateFilter
+from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from aiogram.utils.callback_answer import CallbackAnswer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.filters import PrivateChat
+from bot.i18n import Translator
+from bot.replies import show
+from models import Provider, User
+from services import providers
+from services.errors import UnknownTimezone
+from services.providers import InvalidProfile, NotOwnContact
+from services.timezones import find_timezones
+
+TEXT_FIELDS = ("name", "bio", "area")
+
+
+class ProfileStates(StatesGroup):
+    """The profile dialogue waits for a value, a time zone or a contact here."""
+
+    text = State()
+    timezone = State()
+    phone = State()
+
+
+class ProfileCallback(CallbackData, prefix="pf"):
+    """A press on the profile screen."""
+
+    action: str
+    value: str = ""
+
+
+def _button(text: str, action: str, value: str = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text, callback_data=ProfileCallback(action=action, value=value).pack()
+    )
+
+
+def render_profile(
+    provider: Provider, user: User, _: Translator
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The profile as the provider sees it, with a button per thing to change."""
+    dash = "—"
+    telegram = f"@{user.username}" if user.username else _.text("profile.telegram_chat")
+    text = _(
+        "profile.card",
+        name=provider.display_name,
+        bio=provider.bio or dash,
+        area=provider.area or dash,
+        timezone=provider.timezone,
+        telegram=telegram,
+        phone=provider.phone or _.text("profile.no_phone"),
+    )
+    rows = [
+        [
+            _button(_.text("profile.edit.name"), "edit", "name"),
+            _button(_.text("profile.edit.bio"), "edit", "bio"),
+        ],
+        [
+            _button(_.text("profile.edit.area"), "edit", "area"),
+            _button(_.text("profile.edit.timezone"), "timezone"),
+        ],
+        [_button(_.text("profile.share_phone"), "phone")],
+    ]
+    if provider.phone:
+        rows[-1].append(_button(_.text("profile.remove_phone"), "remove_phone"))
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+async def on_profile(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    _: Translator,
+) -> None:
+    """/profile."""
+    await state.clear()
+    provider = await providers.profile(session, user, settings.default_timezone)
+    text, markup = render_profile(provider, user, _)
+    await message.answer(text, reply_markup=markup)
+
+
+async def _show_profile(
+    message: Message, session: AsyncSession, user: User, settings: Settings, _: Translator
+) -> None:
+    provider = await providers.profile(session, user, settings.default_timezone)
+    text, markup = render_profile(provider, user, _)
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_edit(
+    query: CallbackQuery,
+    callback_data: ProfileCallback,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    _: Translator,
+) -> None:
+    """Ask for a new name, bio or area."""
+    if callback_data.value not in TEXT_FIELDS:
+        callback_answer.text = _.text("common.expired_button")
+        return
+    await state.set_state(ProfileStates.text)
+    await state.set_data({"field": callback_data.value})
+    await show(query, _(f"profile.ask.{callback_data.value}"))
+
+
+async def on_text(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    _: Translator,
+) -> None:
+    """The new value: saved if valid, else explained and asked again."""
+    field = str((await state.get_data()).get("field"))
+    try:
+        await providers.update_profile(
+            session, user, settings.default_timezone, field=field, value=message.text or ""
+        )
+    except InvalidProfile as error:
+        await message.answer(_(error.key))
+        return
+    await state.clear()
+    await _show_profile(message, session, user, settings, _)
+
+
+async def on_timezone_asked(query: CallbackQuery, state: FSMContext, _: Translator) -> None:
+    """Ask for the time zone the offers' hours are in."""
+    await state.set_state(ProfileStates.timezone)
+    await show(query, _("profile.ask.timezone"))
+
+
+async def on_timezone_text(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    _: Translator,
+) -> None:
+    """A city, zone or offset; several matches are offered as buttons."""
+    zones = find_timezones(message.text or "")
+    if not zones:
+        await message.answer(_("settings.timezone_not_found"))
+        return
+    if len(zones) > 1:
+        rows = [[_button(zone, "settz", zone)] for zone in zones]
+        await message.answer(
+            _("settings.choose_timezone"), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
+        )
+        return
+    await providers.set_timezone(session, user, settings.default_timezone, zones[0])
+    await state.clear()
+    await _show_profile(message, session, user, settings, _)
+
+
+async def on_timezone_picked(
+    query: CallbackQuery,
+    callback_data: ProfileCallback,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    _: Translator,
+) -> None:
+    """One of several candidate zones."""
+    try:
+        provider = await providers.set_timezone(
+            session, user, settings.default_timezone, callback_data.value
+        )
+    except UnknownTimezone:
+        callback_answer.text = _.text("common.expired_button")
+        return
+    await state.clear()
+    text, markup = render_profile(provider, user, _)
+    await show(query, text, markup)
+
+
+async def on_phone_asked(query: CallbackQuery, state: FSMContext, _: Translator) -> None:
+    """Offer Telegram's contact button: the only way a phone number is accepted."""
+    await state.set_state(ProfileStates.phone)
+    keyboard = ReplyKeyboardMarkup(
+        keyboard=[
+            [KeyboardButton(text=_.text("profile.phone_button"), request_contact=True)],
+            [KeyboardButton(text=_.text("common.cancel"))],
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+    if query.bot is not None:
+        await query.bot.send_message(
+            query.from_user.id, _("profile.ask.phone"), reply_markup=keyboard
+        )
+
+
+async def on_contact(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    _: Translator,
+) -> None:
+    """A shared contact: stored only if it is the sender's own."""
+    contact = message.contact
+    if contact is None:
+        if (message.text or "").strip() == _.text("common.cancel"):
+            await state.clear()
+            await message.answer(_("common.cancelled"), reply_markup=ReplyKeyboardRemove())
+            return
+        await message.answer(_("profile.ask.phone"))
+        return
+    try:
+        await providers.set_phone(
+            session,
+            user,
+            settings.default_timezone,
+            phone=contact.phone_number,
+            contact_user_id=contact.user_id,
+        )
+    except NotOwnContact:
+        await message.answer(_("profile.error.not_own_contact"))
+        return
+    except InvalidProfile as error:
+        await message.answer(_(error.key))
+        return
+    await state.clear()
+    await message.answer(_("profile.phone_saved"), reply_markup=ReplyKeyboardRemove())
+    await _show_profile(message, session, user, settings, _)
+
+
+async def on_remove_phone(
+    query: CallbackQuery, session: AsyncSession, user: User, settings: Settings, _: Translator
+) -> None:
+    """Forget the phone number."""
+    provider = await providers.remove_phone(session, user, settings.default_timezone)
+    text, markup = render_profile(provider, user, _)
+    await show(query, text, markup)
+
+
+def build_router() -> Router:
+    """/profile and its dialogue, in private chats."""
+    router = Router(name="profile")
+    router.message.filter(PrivateChat())
+    router.callback_query.filter(PrivateChat())
+    router.message.register(on_profile, Command("profile"))
+    router.callback_query.register(on_edit, ProfileCallback.filter(F.action == "edit"))
+    router.callback_query.register(
+        on_timezone_asked, ProfileCallback.filter(F.action == "timezone")
+    )
+    router.callback_query.register(on_timezone_picked, ProfileCallback.filter(F.action == "settz"))
+    router.callback_query.register(on_phone_asked, ProfileCallback.filter(F.action == "phone"))
+    router.callback_query.register(
+        on_remove_phone, ProfileCallback.filter(F.action == "remove_phone")
+    )
+    router.message.register(on_text, StateFilter(ProfileStates.text))
+    router.message.register(on_timezone_text, StateFilter(ProfileStates.timezone))
+    router.message.register(on_contact, StateFilter(ProfileStates.phone))
+    return router
