@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from babel.numbers import list_currencies
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models import Offer, OfferHours, OfferPhoto, Provider, User, utcnow
+from models import Offer, OfferException, OfferHours, OfferPhoto, Provider, User, utcnow
 from services.availability import DateException, Rules, WeeklyRange
 from services.errors import DomainError
 from services.offer_parser import CATEGORIES, NO_CURRENCY
@@ -97,6 +97,12 @@ def validate(data: OfferData) -> None:
         raise InvalidOffer("place.unknown")
     if data.area is not None and len(data.area) > 200:
         raise InvalidOffer("place.length")
+    if not 0 <= data.buffer_min <= 480:
+        raise InvalidOffer("buffer.range")
+    if not 0 <= data.min_notice_min <= 30 * 24 * 60:
+        raise InvalidOffer("notice.range")
+    if not 1 <= data.max_advance_days <= 365:
+        raise InvalidOffer("advance.range")
     validate_hours(data.weekly)
     if len(data.photos) > MAX_PHOTOS:
         raise TooManyPhotos()
@@ -306,6 +312,46 @@ async def delete_offer(
         raise OfferHasFutureBookings(offer_id)
     offer.status = "deleted"
     await session.flush()
+
+
+MAX_EXCEPTIONS = 100
+
+
+async def add_exception(
+    session: AsyncSession,
+    user: User,
+    offer_id: int,
+    *,
+    day: date,
+    closed: bool,
+    start_min: int | None = None,
+    end_min: int | None = None,
+    today: date,
+) -> Offer:
+    """A day off (closed, no hours), closed hours, or extra hours on one date."""
+    offer = await owned_offer(session, user, offer_id)
+    if day < today:
+        raise InvalidOffer("exception.past")
+    has_range = start_min is not None and end_min is not None
+    if not closed and not has_range:
+        raise InvalidOffer("hours.missing")
+    if has_range and not 0 <= (start_min or 0) < (end_min or 0) <= 24 * 60:
+        raise InvalidOffer("hours.end_before_start")
+    if len(offer.exceptions) >= MAX_EXCEPTIONS:
+        raise InvalidOffer("exception.too_many")
+    offer.exceptions.append(
+        OfferException(day=day, closed=closed, start_min=start_min, end_min=end_min)
+    )
+    await session.flush()
+    return offer
+
+
+async def clear_exceptions(session: AsyncSession, user: User, offer_id: int) -> Offer:
+    """Forget every date exception of the offer."""
+    offer = await owned_offer(session, user, offer_id)
+    offer.exceptions = []
+    await session.flush()
+    return offer
 
 
 async def add_photo(session: AsyncSession, user: User, offer_id: int, file_id: str) -> int:

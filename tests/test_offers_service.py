@@ -161,3 +161,50 @@ async def test_an_offer_yields_its_free_slots(session: AsyncSession) -> None:
         "16:30",
         "17:15",
     ]
+
+
+async def test_date_exceptions_change_the_free_slots(session: AsyncSession) -> None:
+    anna = await person(session, 1, "Anna")
+    offer = await offers.create_offer(session, anna, DOG_WALKING, default_timezone="UTC")
+    monday, sunday = date(2026, 6, 1), date(2026, 6, 7)
+    today = date(2026, 5, 30)
+    await offers.add_exception(session, anna, offer.id, day=monday, closed=True, today=today)
+    await offers.add_exception(
+        session, anna, offer.id, day=sunday, closed=False, start_min=600, end_min=690, today=today
+    )
+    loaded = await offers.owned_offer(session, anna, offer.id)
+    rules = offers.availability_rules(loaded)
+    now = datetime(2026, 5, 30, tzinfo=UTC)
+    assert free_slots(rules, monday, monday, now=now) == []
+    sunday_slots = free_slots(rules, sunday, sunday, now=now)
+    assert [s.start.strftime("%H:%M") for s in sunday_slots] == ["10:00", "10:45"]
+    with pytest.raises(InvalidOffer) as error:
+        await offers.add_exception(
+            session, anna, offer.id, day=date(2026, 5, 1), closed=True, today=today
+        )
+    assert error.value.key == "exception.past"
+    await offers.clear_exceptions(session, anna, offer.id)
+    assert (await offers.owned_offer(session, anna, offer.id)).exceptions == []
+
+
+async def test_booking_rules_are_validated(session: AsyncSession) -> None:
+    anna = await person(session, 1, "Anna")
+    offer = await offers.create_offer(session, anna, DOG_WALKING, default_timezone="UTC")
+    updated = await offers.update_offer(
+        session,
+        anna,
+        offer.id,
+        buffer_min=15,
+        min_notice_min=1440,
+        max_advance_days=14,
+        requires_approval=True,
+    )
+    assert (updated.buffer_min, updated.min_notice_min, updated.max_advance_days) == (15, 1440, 14)
+    for change, key in (
+        ({"buffer_min": 500}, "buffer.range"),
+        ({"max_advance_days": 0}, "advance.range"),
+        ({"min_notice_min": -5}, "notice.range"),
+    ):
+        with pytest.raises(InvalidOffer) as error:
+            await offers.update_offer(session, anna, offer.id, **change)
+        assert error.value.key == key
