@@ -252,3 +252,48 @@ async def test_forged_callbacks_for_someone_elses_offer_change_nothing(
     assert set(answers) == {missing} == {"This offer doesn't exist or isn't yours."}
     async with create_sessionmaker(engine)() as session:
         assert await session.scalar(select(Offer.status)) == "published"
+
+
+async def test_booking_rules_and_special_dates(tg: Emulator, engine: AsyncEngine) -> None:
+    anna = tg.user("Anna")
+    await published(tg, anna)
+    await anna.send("/my_offers")
+    await anna.press("Dog walking")
+    reply = await anna.press("Booking rules")
+    assert reply is not None
+    assert "Confirmation: instant" in (reply.text or "")
+    await anna.press("Break")
+    await anna.press("15 min")
+    await anna.press("Notice")
+    await anna.press("1 h")
+    await anna.press("How far ahead")
+    await anna.press("14 days")
+    reply = await anna.press("Instant / approval")
+    assert reply is not None
+    assert "I approve each request" in (reply.text or "")
+    await anna.press("Day off")
+    reply = await anna.send("yesterday-ish")
+    assert reply is not None
+    assert "couldn't read that date" in (reply.text or "")
+    reply = await anna.send("2020-01-01")
+    assert reply is not None
+    assert "already passed" in (reply.text or "")
+    reply = await anna.send("2099-12-24")
+    assert reply is not None
+    assert "Dec 24, 2099: day off" in (reply.text or "")
+    await anna.press("Extra hours")
+    reply = await anna.send("2099-12-27 10-14")
+    assert reply is not None
+    assert "Dec 27, 2099: extra hours 10:00–14:00" in (reply.text or "")
+    async with create_sessionmaker(engine)() as session:
+        offer = await session.scalar(select(Offer))
+        assert offer is not None
+        assert (
+            offer.buffer_min,
+            offer.min_notice_min,
+            offer.max_advance_days,
+            offer.requires_approval,
+        ) == (15, 60, 14, True)
+    reply = await anna.press("Clear dates")
+    assert reply is not None
+    assert "day off" not in (reply.text or "")
