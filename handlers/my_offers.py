@@ -80,7 +80,10 @@ def render_manage(offer: Offer, _: Translator) -> tuple[str, InlineKeyboardMarku
             _button(_.text("offers.edit"), "edit", offer.id),
             _button(_.text(pause[1]), pause[0], offer.id),
         ],
-        [_button(_.text("offers.rules"), "rules", offer.id)],
+        [
+            _button(_.text("offers.rules"), "rules", offer.id),
+            _button(_.text("offers.photos", count=len(offer.photos)), "photos", offer.id),
+        ],
         [
             _button(_.text("offers.share"), "share", offer.id),
             _button(_.text("offers.delete"), "delete", offer.id),

@@ -367,6 +367,14 @@ async def add_photo(session: AsyncSession, user: User, offer_id: int, file_id: s
     return (count or 0) + 1
 
 
+async def clear_photos(session: AsyncSession, user: User, offer_id: int) -> Offer:
+    """Remove every photo of the user's offer."""
+    offer = await owned_offer(session, user, offer_id)
+    offer.photos = []
+    await session.flush()
+    return offer
+
+
 def availability_rules(offer: Offer) -> Rules:
     """The offer's booking rules, for services.availability.free_slots."""
     return Rules(

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_sessionmaker
 from bot.emulator import Emulator, SimUser
-from models import Offer
+from models import Offer, OfferPhoto
 
 
 async def offer_count(engine: AsyncEngine) -> int:
@@ -297,3 +297,34 @@ async def test_booking_rules_and_special_dates(tg: Emulator, engine: AsyncEngine
     reply = await anna.press("Clear dates")
     assert reply is not None
     assert "day off" not in (reply.text or "")
+
+
+async def test_up_to_five_photos(tg: Emulator, engine: AsyncEngine) -> None:
+    anna = tg.user("Anna")
+    await published(tg, anna)
+    await anna.send("/my_offers")
+    await anna.press("Dog walking")
+    reply = await anna.press("Photos (0/5)")
+    assert reply is not None
+    assert "0 of 5" in (reply.text or "")
+    reply = await anna.send("not a photo")
+    assert reply is not None
+    assert "send a photo" in (reply.text or "")
+    for n in range(1, 6):
+        reply = await anna.send_photo(f"photo {n}".encode())
+        assert reply is not None
+        assert f"Photo added ({n} of 5)" in (reply.text or "")
+    reply = await anna.send_photo(b"one too many")
+    assert reply is not None
+    assert "5 photos at most" in (reply.text or "")
+    card = await anna.press("Done")
+    assert card is not None
+    assert "Photos (5/5)" in " ".join(card.buttons)
+    async with create_sessionmaker(engine)() as session:
+        offer = await session.scalar(select(Offer))
+        assert offer is not None
+        ids = (
+            await session.scalars(select(OfferPhoto.file_id).order_by(OfferPhoto.position))
+        ).all()
+    assert len(ids) == 5
+    assert all(not file_id.endswith("_s") for file_id in ids)  # the largest size is kept

@@ -127,6 +127,33 @@ class SimUser:
         await self.emulator.push_update(self.bot, {"message": message})
         return mark
 
+    async def send_photo(
+        self, content: bytes = b"\xff\xd8photo", caption: str | None = None
+    ) -> EmuMessage | None:
+        """Send a photo (stored by the emulator; the bot gets its sizes and file ids)."""
+        chat = self.chat
+        stored = self.emulator.store_file("photo.jpg", content, "image/jpeg")
+        sizes = [
+            {
+                "file_id": f"{stored['file_id']}_s",
+                "file_unique_id": f"{stored['file_unique_id']}s",
+                "width": 90,
+                "height": 90,
+                "file_size": len(content),
+            },
+            {
+                "file_id": stored["file_id"],
+                "file_unique_id": stored["file_unique_id"],
+                "width": 1280,
+                "height": 960,
+                "file_size": len(content),
+            },
+        ]
+        extra: dict[str, Any] = {"photo": sizes}
+        if caption:
+            extra["caption"] = caption
+        return await self._act(chat, {"message": self._message(chat, **extra)})
+
     async def share_location(self, latitude: float, longitude: float) -> EmuMessage | None:
         """Share a location in the private chat (as the location button does)."""
         chat = self.chat
