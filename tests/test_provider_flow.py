@@ -328,3 +328,59 @@ async def test_up_to_five_photos(tg: Emulator, engine: AsyncEngine) -> None:
         ).all()
     assert len(ids) == 5
     assert all(not file_id.endswith("_s") for file_id in ids)  # the largest size is kept
+
+
+@pytest.mark.parametrize(
+    ("language", "labels", "answers", "expected"),
+    [
+        (
+            "ru",
+            {
+                "steps": "По шагам",
+                "category": "Красота",
+                "duration": "45 мин",
+                "capacity": "индивидуально (1 человек)",
+                "place": "Онлайн",
+                "publish": "Опубликовать",
+            },
+            ["Маникюр", "1500 руб", "вт-сб 10-18"],
+            ["Маникюр", "Красота", "45 мин", "вт–сб"],
+        ),
+        (
+            "es",
+            {
+                "steps": "Paso a paso",
+                "category": "Mascotas",
+                "duration": "60 min",
+                "capacity": "4",
+                "place": "Voy al cliente",
+                "publish": "Publicar",
+            },
+            ["Paseo de perros", "12€", "lun-vie 8-11"],
+            ["Paseo de perros", "Mascotas", "1 h", "lun–vie", "grupo de hasta 4", "a domicilio"],
+        ),
+    ],
+)
+async def test_step_by_step_in_russian_and_spanish(
+    tg: Emulator,
+    engine: AsyncEngine,
+    language: str,
+    labels: dict[str, str],
+    answers: list[str],
+    expected: list[str],
+) -> None:
+    person = tg.user("Prov", language=language)
+    await person.send("/offer")
+    await person.press(labels["steps"])
+    await person.send(answers[0])  # title
+    await person.press(labels["category"])
+    await person.press(labels["duration"])
+    await person.send(answers[1])  # price
+    await person.send(answers[2])  # hours
+    await person.press(labels["capacity"])
+    preview = await person.press(labels["place"])
+    assert preview is not None
+    for fragment in expected:
+        assert fragment in (preview.text or ""), (fragment, preview.text)
+    await person.press(labels["publish"])
+    assert await offer_count(engine) == 1
