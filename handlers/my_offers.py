@@ -28,6 +28,18 @@ from services.offer_parser import OfferDraft
 from services.offers import OfferHasFutureBookings, OfferNotFound
 
 STATUS_ICONS = {"published": "🟢", "paused": "⏸"}
+# The fields of a stored offer that the creation dialogue also edits.
+DRAFT_FIELDS = (
+    "title",
+    "category",
+    "duration_min",
+    "price_minor",
+    "currency",
+    "weekly",
+    "capacity",
+    "place_kind",
+    "area",
+)
 
 
 class MyOfferCallback(CallbackData, prefix="mo"):
@@ -45,19 +57,7 @@ def _button(text: str, action: str, offer_id: int, value: str = "") -> InlineKey
 
 def offer_card(offer: Offer, _: Translator) -> str:
     """The card of a stored offer, as customers see it."""
-    return render_card(
-        title=offer.title,
-        category=offer.category,
-        duration_min=offer.duration_min,
-        price_minor=offer.price_minor,
-        currency=offer.currency,
-        weekly=[(h.weekday, h.start_min, h.end_min) for h in offer.hours],
-        capacity=offer.capacity,
-        place_kind=offer.place_kind,
-        area=offer.area,
-        description=offer.description,
-        _=_,
-    )
+    return render_card(offers.offer_data(offer), _)
 
 
 def render_list(items: list[Offer], _: Translator) -> tuple[str, InlineKeyboardMarkup]:
@@ -174,17 +174,8 @@ async def on_action(
         await show(query, _("offer.which_field"), InlineKeyboardMarkup(inline_keyboard=rows))
         return
     if action == "field" and callback_data.value in GUIDED_ORDER:
-        draft = OfferDraft(
-            title=offer.title,
-            category=offer.category,
-            duration_min=offer.duration_min,
-            price_minor=offer.price_minor,
-            currency=offer.currency,
-            weekly=[(h.weekday, h.start_min, h.end_min) for h in offer.hours],
-            capacity=offer.capacity,
-            place_kind=offer.place_kind,
-            area=offer.area,
-        )
+        data = offers.offer_data(offer)
+        draft = OfferDraft(**{name: getattr(data, name) for name in DRAFT_FIELDS})
         await state.set_state(DraftStates.answering)
         await state.set_data(
             {

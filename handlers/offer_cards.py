@@ -9,7 +9,8 @@ from babel.dates import get_day_names
 from babel.numbers import format_currency, get_currency_precision
 
 from bot.i18n import Html, Translator
-from services.offer_parser import NO_CURRENCY
+from services.offer_parser import NO_CURRENCY, OfferDraft
+from services.offers import OfferData
 
 
 def format_price(price_minor: int, currency: str, _: Translator) -> str:
@@ -72,33 +73,24 @@ def format_capacity(capacity: int | None, _: Translator) -> str:
     return _.text("offer.group", seats=capacity)
 
 
-def render_card(
-    *,
-    title: str | None,
-    category: str | None,
-    duration_min: int | None,
-    price_minor: int | None,
-    currency: str | None,
-    weekly: Sequence[Sequence[int]] | None,
-    capacity: int | None,
-    place_kind: str | None,
-    area: str | None,
-    description: str | None,
-    _: Translator,
-) -> str:
-    """The offer card as HTML; unknown fields show as "—". Every value is escaped."""
+def render_card(offer: OfferDraft | OfferData, _: Translator) -> str:
+    """The offer card as HTML, from a draft or a stored offer's data; unknown fields show
+    as "—". Every value is escaped."""
     dash = "—"
     price = (
-        format_price(price_minor, currency, _) if (price_minor is not None and currency) else dash
+        format_price(offer.price_minor, offer.currency, _)
+        if offer.price_minor is not None and offer.currency
+        else dash
     )
+    description = getattr(offer, "description", None)
     return _(
         "offer.card",
-        title=title or dash,
-        category=_.text(f"category.{category}") if category else dash,
-        duration=format_duration(duration_min, _) if duration_min else dash,
+        title=offer.title or dash,
+        category=_.text(f"category.{offer.category}") if offer.category else dash,
+        duration=format_duration(offer.duration_min, _) if offer.duration_min else dash,
         price=price,
-        hours=format_hours(weekly, _) if weekly else dash,
-        capacity=format_capacity(capacity, _),
-        place=format_place(place_kind, area, _),
+        hours=format_hours(offer.weekly, _) if offer.weekly else dash,
+        capacity=format_capacity(offer.capacity, _),
+        place=format_place(offer.place_kind, offer.area, _),
         description=Html("\n" + _("offer.description", text=description)) if description else "",
     )

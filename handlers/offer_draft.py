@@ -203,23 +203,7 @@ def render_question(
 
 def render_preview(draft: OfferDraft, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
     """The preview card with Publish / Edit field / Discard."""
-    text = (
-        _("offer.preview_title")
-        + "\n\n"
-        + render_card(
-            title=draft.title,
-            category=draft.category,
-            duration_min=draft.duration_min,
-            price_minor=draft.price_minor,
-            currency=draft.currency,
-            weekly=draft.weekly,
-            capacity=draft.capacity,
-            place_kind=draft.place_kind,
-            area=draft.area,
-            description=None,
-            _=_,
-        )
-    )
+    text = _("offer.preview_title") + "\n\n" + render_card(draft, _)
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
             [_button(_.text("offer.publish"), "publish")],
