@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db import create_sessionmaker
 from bot.emulator import Emulator, SimUser
 from models import Offer, OfferPhoto
+from services import offers as offers_service
 
 
 async def offer_count(engine: AsyncEngine) -> int:
@@ -384,3 +385,23 @@ async def test_step_by_step_in_russian_and_spanish(
         assert fragment in (preview.text or ""), (fragment, preview.text)
     await person.press(labels["publish"])
     assert await offer_count(engine) == 1
+
+
+async def test_delete_is_refused_while_bookings_are_to_come(
+    tg: Emulator, engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Bookings arrive with the booking feature; until then the count is stood in for.
+    async def two_bookings(*_args: object) -> int:
+        return 2
+
+    monkeypatch.setattr(offers_service, "count_future_bookings", two_bookings)
+    anna = tg.user("Anna")
+    await published(tg, anna)
+    await anna.send("/my_offers")
+    await anna.press("Dog walking")
+    await anna.press("Delete")
+    await anna.press("Yes, delete")
+    assert anna.last_answer is not None
+    assert "upcoming bookings" in (anna.last_answer["text"] or "")
+    async with create_sessionmaker(engine)() as session:
+        assert await session.scalar(select(Offer.status)) == "published"
