@@ -50,7 +50,7 @@ class MyOfferCallback(CallbackData, prefix="mo"):
     value: str = ""
 
 
-def _button(text: str, action: str, offer_id: int, value: str = "") -> InlineKeyboardButton:
+def offer_button(text: str, action: str, offer_id: int, value: str = "") -> InlineKeyboardButton:
     data = MyOfferCallback(action=action, offer_id=offer_id, value=value).pack()
     return InlineKeyboardButton(text=text, callback_data=data)
 
@@ -65,7 +65,8 @@ def render_list(items: list[Offer], _: Translator) -> tuple[str, InlineKeyboardM
     if not items:
         return _("offers.none"), InlineKeyboardMarkup(inline_keyboard=[])
     rows = [
-        [_button(f"{STATUS_ICONS.get(o.status, '')} {o.title}"[:64], "open", o.id)] for o in items
+        [offer_button(f"{STATUS_ICONS.get(o.status, '')} {o.title}"[:64], "open", o.id)]
+        for o in items
     ]
     return _("offers.title_count", count=len(items)), InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -77,18 +78,18 @@ def render_manage(offer: Offer, _: Translator) -> tuple[str, InlineKeyboardMarku
     pause = ("resume", "offers.resume") if offer.status == "paused" else ("pause", "offers.pause")
     rows = [
         [
-            _button(_.text("offers.edit"), "edit", offer.id),
-            _button(_.text(pause[1]), pause[0], offer.id),
+            offer_button(_.text("offers.edit"), "edit", offer.id),
+            offer_button(_.text(pause[1]), pause[0], offer.id),
         ],
         [
-            _button(_.text("offers.rules"), "rules", offer.id),
-            _button(_.text("offers.photos", count=len(offer.photos)), "photos", offer.id),
+            offer_button(_.text("offers.rules"), "rules", offer.id),
+            offer_button(_.text("offers.photos", count=len(offer.photos)), "photos", offer.id),
         ],
         [
-            _button(_.text("offers.share"), "share", offer.id),
-            _button(_.text("offers.delete"), "delete", offer.id),
+            offer_button(_.text("offers.share"), "share", offer.id),
+            offer_button(_.text("offers.delete"), "delete", offer.id),
         ],
-        [_button(_.text("offers.back_to_list"), "list", 0)],
+        [offer_button(_.text("offers.back_to_list"), "list", 0)],
     ]
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -119,19 +120,19 @@ async def on_action(
     """Open, pause, resume, share, delete (asks first), or edit one of the user's offers."""
     action, offer_id = callback_data.action, callback_data.offer_id
     try:
-        if action == "pause":
-            await offers.set_paused(session, user, offer_id, paused=True)
-            callback_answer.text = _.text("offers.paused")
-        elif action == "resume":
-            await offers.set_paused(session, user, offer_id, paused=False)
-            callback_answer.text = _.text("offers.resumed")
+        if action in ("pause", "resume"):
+            offer = await offers.set_paused(session, user, offer_id, paused=action == "pause")
+            callback_answer.text = _.text(
+                "offers.paused" if action == "pause" else "offers.resumed"
+            )
         elif action == "delete_confirmed":
             await offers.delete_offer(session, user, offer_id)
             callback_answer.text = _.text("offers.deleted")
             text, markup = render_list(await offers.my_offers(session, user), _)
             await show(query, text, markup)
             return
-        offer = await offers.owned_offer(session, user, offer_id)
+        else:
+            offer = await offers.owned_offer(session, user, offer_id)
     except OfferNotFound:
         callback_answer.text = _.text("offers.not_found")
         callback_answer.show_alert = True
@@ -147,8 +148,8 @@ async def on_action(
             InlineKeyboardMarkup(
                 inline_keyboard=[
                     [
-                        _button(_.text("offers.delete_yes"), "delete_confirmed", offer.id),
-                        _button(_.text("common.cancel"), "open", offer.id),
+                        offer_button(_.text("offers.delete_yes"), "delete_confirmed", offer.id),
+                        offer_button(_.text("common.cancel"), "open", offer.id),
                     ]
                 ]
             ),
@@ -161,16 +162,17 @@ async def on_action(
             query,
             _("offers.share_text", title=offer.title, link=link),
             InlineKeyboardMarkup(
-                inline_keyboard=[[_button(_.text("common.back"), "open", offer.id)]]
+                inline_keyboard=[[offer_button(_.text("common.back"), "open", offer.id)]]
             ),
         )
         return
     if action == "edit":
         buttons = [
-            _button(_.text(f"offer.field.{name}"), "field", offer.id, name) for name in GUIDED_ORDER
+            offer_button(_.text(f"offer.field.{name}"), "field", offer.id, name)
+            for name in GUIDED_ORDER
         ]
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-        rows.append([_button(_.text("common.back"), "open", offer.id)])
+        rows.append([offer_button(_.text("common.back"), "open", offer.id)])
         await show(query, _("offer.which_field"), InlineKeyboardMarkup(inline_keyboard=rows))
         return
     if action == "field" and callback_data.value in GUIDED_ORDER:

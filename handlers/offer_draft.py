@@ -78,17 +78,20 @@ def _next_field(data: dict[str, Any], draft: OfferDraft) -> str | None:
     return missing[0] if missing else None
 
 
+# The draft attributes each question fills in.
+FIELD_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "title": ("title",),
+    "category": ("category",),
+    "duration": ("duration_min",),
+    "price": ("price_minor", "currency"),
+    "hours": ("weekly",),
+    "capacity": ("capacity",),
+    "place": ("place_kind", "area"),
+}
+
+
 def _clear(draft: OfferDraft, name: str) -> None:
-    fields = {
-        "title": ("title",),
-        "category": ("category",),
-        "duration": ("duration_min",),
-        "price": ("price_minor", "currency"),
-        "hours": ("weekly",),
-        "capacity": ("capacity",),
-        "place": ("place_kind", "area"),
-    }
-    for attribute in fields[name]:
+    for attribute in FIELD_ATTRIBUTES[name]:
         setattr(draft, attribute, None)
 
 
@@ -337,17 +340,6 @@ async def on_choice(
     await show(query, screen, markup)
 
 
-EDIT_FIELDS = {
-    "title": ("title",),
-    "category": ("category",),
-    "duration": ("duration_min",),
-    "price": ("price_minor", "currency"),
-    "hours": ("weekly",),
-    "capacity": ("capacity",),
-    "place": ("place_kind", "area"),
-}
-
-
 async def _after_answer(
     state: FSMContext,
     data: dict[str, Any],
@@ -365,7 +357,7 @@ async def _after_answer(
         return await _advance(state, draft, _)
     from handlers.my_offers import render_manage
 
-    changes: dict[str, object] = {key: getattr(draft, key) for key in EDIT_FIELDS[name]}
+    changes: dict[str, object] = {key: getattr(draft, key) for key in FIELD_ATTRIBUTES[name]}
     if name == "place":
         location = data.get("location") or [None, None]
         changes.update(latitude=location[0], longitude=location[1])
@@ -378,7 +370,6 @@ async def _after_answer(
         )
         return _(key), InlineKeyboardMarkup(inline_keyboard=[])
     await state.clear()
-    offer = await offers.owned_offer(session, user, offer.id)
     text, markup = render_manage(offer, _)
     return _("offers.saved") + "\n\n" + text, markup
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.filters import PrivateChat
 from bot.i18n import Translator
 from bot.replies import show
-from handlers.my_offers import MyOfferCallback, _button, render_manage
+from handlers.my_offers import MyOfferCallback, offer_button, render_manage
 from models import User
 from services import offers
 from services.offers import MAX_PHOTOS, OfferNotFound, TooManyPhotos
@@ -31,8 +31,8 @@ def _done_keyboard(offer_id: int, _: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                _button(_.text("photos.done"), "photosdone", offer_id),
-                _button(_.text("photos.clear"), "clearphotos", offer_id),
+                offer_button(_.text("photos.done"), "photosdone", offer_id),
+                offer_button(_.text("photos.clear"), "clearphotos", offer_id),
             ]
         ]
     )

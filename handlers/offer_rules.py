@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.filters import PrivateChat
 from bot.i18n import Translator
 from bot.replies import show
-from handlers.my_offers import MyOfferCallback, _button
+from handlers.my_offers import MyOfferCallback, offer_button
 from handlers.offer_cards import format_duration
 from models import Offer, User
 from services import offers
@@ -68,20 +68,20 @@ def render_rules(offer: Offer, today: date, _: Translator) -> tuple[str, InlineK
     )
     rows = [
         [
-            _button(_.text("rules.buffer"), "rule", offer.id, "buffer_min"),
-            _button(_.text("rules.notice"), "rule", offer.id, "min_notice_min"),
+            offer_button(_.text("rules.buffer"), "rule", offer.id, "buffer_min"),
+            offer_button(_.text("rules.notice"), "rule", offer.id, "min_notice_min"),
         ],
         [
-            _button(_.text("rules.horizon"), "rule", offer.id, "max_advance_days"),
-            _button(_.text("rules.toggle_confirmation"), "approval", offer.id),
+            offer_button(_.text("rules.horizon"), "rule", offer.id, "max_advance_days"),
+            offer_button(_.text("rules.toggle_confirmation"), "approval", offer.id),
         ],
         [
-            _button(_.text("rules.add_day_off"), "dayoff", offer.id),
-            _button(_.text("rules.add_extra"), "extra", offer.id),
+            offer_button(_.text("rules.add_day_off"), "dayoff", offer.id),
+            offer_button(_.text("rules.add_extra"), "extra", offer.id),
         ],
         [
-            _button(_.text("rules.clear_dates"), "cleardates", offer.id),
-            _button(_.text("common.back"), "open", offer.id),
+            offer_button(_.text("rules.clear_dates"), "cleardates", offer.id),
+            offer_button(_.text("common.back"), "open", offer.id),
         ],
     ]
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
@@ -93,14 +93,14 @@ def _presets(offer: Offer, name: str, _: Translator) -> InlineKeyboardMarkup:
     else:
         labels = [_minutes(v, _) for v in PRESETS[name]]
     buttons = [
-        _button(label, "setrule", offer.id, f"{name}={value}")
+        offer_button(label, "setrule", offer.id, f"{name}={value}")
         for label, value in zip(labels, PRESETS[name], strict=True)
     ]
     return InlineKeyboardMarkup(
         inline_keyboard=[
             buttons[:3],
             buttons[3:],
-            [_button(_.text("common.back"), "rules", offer.id)],
+            [offer_button(_.text("common.back"), "rules", offer.id)],
         ]
     )
 
@@ -170,16 +170,14 @@ async def on_exception_text(
             return
         start, end = hours[0][1], hours[0][2]
     try:
-        offer = await offers.owned_offer(session, user, int(data["offer_id"]))
         offer = await offers.add_exception(
             session,
             user,
-            offer.id,
+            int(data["offer_id"]),
             day=day,
             closed=data.get("kind") == "dayoff",
             start_min=start,
             end_min=end,
-            today=_today(offer),
         )
     except OfferNotFound:
         await state.clear()

@@ -94,9 +94,7 @@ async def on_profile(
 ) -> None:
     """/profile."""
     await state.clear()
-    provider = await providers.profile(session, user, settings.default_timezone)
-    text, markup = render_profile(provider, user, _)
-    await message.answer(text, reply_markup=markup)
+    await _show_profile(message, session, user, settings, _)
 
 
 async def _show_profile(

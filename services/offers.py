@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from babel.numbers import list_currencies
 from sqlalchemy import func, select
@@ -326,10 +327,15 @@ async def add_exception(
     closed: bool,
     start_min: int | None = None,
     end_min: int | None = None,
-    today: date,
+    today: date | None = None,
 ) -> Offer:
-    """A day off (closed, no hours), closed hours, or extra hours on one date."""
+    """A day off (closed, no hours), closed hours, or extra hours on one date.
+
+    Dates before `today` (by default, today in the provider's time zone) are refused.
+    """
     offer = await owned_offer(session, user, offer_id)
+    if today is None:
+        today = datetime.now(ZoneInfo(offer.provider.timezone)).date()
     if day < today:
         raise InvalidOffer("exception.past")
     has_range = start_min is not None and end_min is not None
