@@ -59,10 +59,9 @@ def format_place(place_kind: str | None, area: str | None, _: Translator) -> str
     """Where the service happens, as a short phrase."""
     if place_kind == "online":
         return _.text("place.online")
-    if place_kind == "customer":
-        return _.text("place.customer")
-    if place_kind == "location":
-        return _.text("place.location")
+    if place_kind in ("customer", "location"):
+        phrase = _.text(f"place.{place_kind}")
+        return f"{phrase} · {area}" if area else phrase
     return area or _.text("place.unknown")
 
 

@@ -37,6 +37,7 @@ from services import offers
 from services.deeplinks import OfferLink, start_link
 from services.offer_parser import CATEGORIES, OfferDraft, parse_offer
 from services.offers import DURATION_LIMITS, InvalidOffer, OfferData, OfferNotFound
+from services.providers import default_place
 
 GUIDED_ORDER = ("title", "category", "duration", "price", "hours", "capacity", "place")
 DURATION_PRESETS = (30, 45, 60, 90, 120)
@@ -279,10 +280,21 @@ def _describe_keyboard(_: Translator) -> InlineKeyboardMarkup:
     )
 
 
-async def on_description(message: Message, state: FSMContext, _: Translator) -> None:
-    """The one-message description (typed, pasted or forwarded)."""
+async def on_description(
+    message: Message, state: FSMContext, session: AsyncSession, user: User, _: Translator
+) -> None:
+    """The one-message description (typed, pasted or forwarded).
+
+    A place the message does not name is taken from the provider's profile, if set.
+    """
     text = message.text or message.caption or ""
     draft = parse_offer(text)
+    if draft.place_kind is None:
+        kind, area, latitude, longitude = default_place(await offers.provider_of(session, user))
+        if kind:
+            draft.place_kind, draft.area = kind, area
+            if latitude is not None:
+                await state.update_data(location=[latitude, longitude])
     notes = [_(f"offer.problem.{p}") for p in dict.fromkeys(draft.problems)]
     screen, markup = await _advance(state, draft, _)
     if notes:

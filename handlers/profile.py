@@ -1,4 +1,4 @@
-"""/profile: the provider's name, bio, area, time zone and phone."""
+"""/profile: the provider's name, bio, workplace, time zone and phone."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.filters import PrivateChat
 from bot.i18n import Translator
 from bot.replies import show
+from handlers.offer_cards import format_place
 from models import Provider, User
 from services import providers
 from services.errors import UnknownTimezone
@@ -38,6 +39,7 @@ class ProfileStates(StatesGroup):
     text = State()
     timezone = State()
     phone = State()
+    location = State()
 
 
 class ProfileCallback(CallbackData, prefix="pf"):
@@ -63,7 +65,7 @@ def render_profile(
         "profile.card",
         name=provider.display_name,
         bio=provider.bio or dash,
-        area=provider.area or dash,
+        where=format_place(provider.place_kind, provider.area, _),
         timezone=provider.timezone,
         telegram=telegram,
         phone=provider.phone or _.text("profile.no_phone"),
@@ -74,7 +76,7 @@ def render_profile(
             _button(_.text("profile.edit.bio"), "edit", "bio"),
         ],
         [
-            _button(_.text("profile.edit.area"), "edit", "area"),
+            _button(_.text("profile.edit.area"), "where"),
             _button(_.text("profile.edit.timezone"), "timezone"),
         ],
         [_button(_.text("profile.share_phone"), "phone")],
@@ -139,6 +141,96 @@ async def on_text(
         await message.answer(_(error.key))
         return
     await state.clear()
+    await _show_profile(message, session, user, settings, _)
+
+
+async def on_where(query: CallbackQuery, state: FSMContext, _: Translator) -> None:
+    """Where I work: type an area, share a location, at the customer's place, or online."""
+    await state.clear()
+    rows = [
+        [_button(_.text("profile.where.area"), "edit", "area")],
+        [_button(_.text("profile.where.location"), "locate")],
+        [_button(_.text("place.choose.customer"), "setwhere", "customer")],
+        [_button(_.text("place.choose.online"), "setwhere", "online")],
+        [_button(_.text("common.back"), "show")],
+    ]
+    await show(query, _("profile.ask.where"), InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+async def on_where_picked(
+    query: CallbackQuery,
+    callback_data: ProfileCallback,
+    callback_answer: CallbackAnswer,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    _: Translator,
+) -> None:
+    """At the customer's place, or online."""
+    try:
+        provider = await providers.set_workplace(
+            session, user, settings.default_timezone, kind=callback_data.value
+        )
+    except InvalidProfile as error:
+        callback_answer.text = _.text(error.key)
+        return
+    text, markup = render_profile(provider, user, _)
+    await show(query, text, markup)
+
+
+async def on_show(
+    query: CallbackQuery, session: AsyncSession, user: User, settings: Settings, _: Translator
+) -> None:
+    """Back to the profile card."""
+    provider = await providers.profile(session, user, settings.default_timezone)
+    text, markup = render_profile(provider, user, _)
+    await show(query, text, markup)
+
+
+async def on_locate_asked(query: CallbackQuery, state: FSMContext, _: Translator) -> None:
+    """Offer Telegram's location button (a location can also be attached by hand)."""
+    await state.set_state(ProfileStates.location)
+    keyboard = ReplyKeyboardMarkup(
+        keyboard=[
+            [KeyboardButton(text=_.text("profile.location_button"), request_location=True)],
+            [KeyboardButton(text=_.text("common.cancel"))],
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+    if query.bot is not None:
+        await query.bot.send_message(
+            query.from_user.id, _("profile.ask.location"), reply_markup=keyboard
+        )
+
+
+async def on_location(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    _: Translator,
+) -> None:
+    """A shared location becomes the workplace; anything else is asked again."""
+    location = message.location
+    if location is None:
+        if (message.text or "").strip() == _.text("common.cancel"):
+            await state.clear()
+            await message.answer(_("common.cancelled"), reply_markup=ReplyKeyboardRemove())
+            return
+        await message.answer(_("profile.ask.location"))
+        return
+    await providers.set_workplace(
+        session,
+        user,
+        settings.default_timezone,
+        kind="location",
+        latitude=location.latitude,
+        longitude=location.longitude,
+    )
+    await state.clear()
+    await message.answer(_("profile.location_saved"), reply_markup=ReplyKeyboardRemove())
     await _show_profile(message, session, user, settings, _)
 
 
@@ -264,6 +356,10 @@ def build_router() -> Router:
     router.callback_query.filter(PrivateChat())
     router.message.register(on_profile, Command("profile"))
     router.callback_query.register(on_edit, ProfileCallback.filter(F.action == "edit"))
+    router.callback_query.register(on_where, ProfileCallback.filter(F.action == "where"))
+    router.callback_query.register(on_where_picked, ProfileCallback.filter(F.action == "setwhere"))
+    router.callback_query.register(on_show, ProfileCallback.filter(F.action == "show"))
+    router.callback_query.register(on_locate_asked, ProfileCallback.filter(F.action == "locate"))
     router.callback_query.register(
         on_timezone_asked, ProfileCallback.filter(F.action == "timezone")
     )
@@ -275,4 +371,5 @@ def build_router() -> Router:
     router.message.register(on_text, StateFilter(ProfileStates.text))
     router.message.register(on_timezone_text, StateFilter(ProfileStates.timezone))
     router.message.register(on_contact, StateFilter(ProfileStates.phone))
+    router.message.register(on_location, StateFilter(ProfileStates.location))
     return router

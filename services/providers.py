@@ -24,6 +24,9 @@ class InvalidProfile(DomainError):
         self.key = key
 
 
+WORKPLACE_CHOICES = ("location", "customer", "online")  # "area" is set by typing it
+
+
 class NotOwnContact(DomainError):
     """A shared contact that is not the sender's own: refused, nothing stored."""
 
@@ -55,6 +58,56 @@ async def update_profile(
         raise InvalidProfile("common.expired_button")
     await session.flush()
     return provider
+
+
+async def set_workplace(
+    session: AsyncSession,
+    user: User,
+    default_timezone: str,
+    *,
+    kind: str,
+    latitude: float | None = None,
+    longitude: float | None = None,
+) -> Provider:
+    """Where the provider works: a shared location, at the customer's place, or online.
+
+    A typed area goes through `update_profile(field="area")`. The area text is kept
+    when the kind changes, as a description of the neighbourhood served.
+    """
+    if kind not in WORKPLACE_CHOICES:
+        raise InvalidProfile("common.expired_button")
+    if kind == "location" and not _valid_point(latitude, longitude):
+        raise InvalidProfile("profile.error.location")
+    provider = await ensure_provider(session, user, default_timezone)
+    provider.place_kind = kind
+    if kind == "location":
+        provider.latitude, provider.longitude = latitude, longitude
+    await session.flush()
+    return provider
+
+
+def _valid_point(latitude: float | None, longitude: float | None) -> bool:
+    return (
+        latitude is not None
+        and longitude is not None
+        and -90 <= latitude <= 90
+        and -180 <= longitude <= 180
+    )
+
+
+def default_place(provider: Provider | None) -> tuple[str, str | None, float | None, float | None]:
+    """The profile's workplace as (kind, area, latitude, longitude) for a new offer.
+
+    ("", None, None, None) when the profile says nothing yet, so the offer asks.
+    """
+    if provider is None:
+        return "", None, None, None
+    kind = provider.place_kind
+    if kind == "location" and _valid_point(provider.latitude, provider.longitude):
+        return kind, provider.area, provider.latitude, provider.longitude
+    if kind in ("customer", "online") or (kind == "area" and provider.area):
+        return kind, provider.area if kind != "online" else None, None, None
+    return "", None, None, None
 
 
 async def set_timezone(

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_sessionmaker
 from bot.emulator import Emulator
-from models import Provider
+from models import Offer, Provider
 
 
 async def stored_provider(engine: AsyncEngine, user_id: int) -> Provider:
@@ -36,7 +36,8 @@ async def test_name_bio_area_and_time_zone_are_saved(tg: Emulator, engine: Async
     await anna.send("Anna's Dog Walks")
     await anna.press("About")
     await anna.send("Ten years with dogs of every size. <3")
-    await anna.press("Area")
+    await anna.press("Where I work")
+    await anna.press("Type my area")
     await anna.send("Prenzlauer Berg")
     await anna.press("Time zone")
     reply = await anna.send("Berlin")
@@ -72,3 +73,64 @@ async def test_only_ones_own_contact_is_accepted_as_phone(
     assert (await stored_provider(engine, anna.id)).phone == "+491701234567"
     await anna.press("Remove phone")
     assert (await stored_provider(engine, anna.id)).phone is None
+
+
+async def test_workplace_is_a_location_the_customers_place_or_online(
+    tg: Emulator, engine: AsyncEngine
+) -> None:
+    anna = tg.user("Anna")
+    await anna.send("/profile")
+    await anna.press("Where I work")
+    reply = await anna.press("Share a location")
+    assert reply is not None
+    assert "📌 Send my location" in reply.buttons
+    reply = await anna.send("somewhere nice")  # not a location: asked again, nothing stored
+    assert reply is not None
+    assert "share where you work" in (reply.text or "")
+    await anna.share_location(52.5386, 13.4243)
+    assert any("Location saved" in (m.text or "") for m in anna.turn)
+    provider = await stored_provider(engine, anna.id)
+    assert (provider.place_kind, provider.latitude, provider.longitude) == (
+        "location",
+        52.5386,
+        13.4243,
+    )
+    assert "Where you work: at the shared location" in (anna.turn[-1].text or "")
+    await anna.press("Where I work")
+    reply = await anna.press("I come to the customer")
+    assert reply is not None
+    assert "Where you work: at the customer's place" in (reply.text or "")
+    await anna.press("Where I work")
+    reply = await anna.press("Online")
+    assert reply is not None
+    assert "Where you work: online" in (reply.text or "")
+    assert (await stored_provider(engine, anna.id)).place_kind == "online"
+
+
+async def test_forged_workplace_kind_changes_nothing(tg: Emulator, engine: AsyncEngine) -> None:
+    anna = tg.user("Anna")
+    card = await anna.send("/profile")
+    assert card is not None
+    await anna.press_callback(card, "pf:setwhere:moon")
+    assert anna.last_answer is not None
+    assert "no longer active" in anna.last_answer["text"]
+    assert (await stored_provider(engine, anna.id)).place_kind == "area"
+
+
+async def test_a_new_offer_takes_the_profiles_place_when_the_message_names_none(
+    tg: Emulator, engine: AsyncEngine
+) -> None:
+    anna = tg.user("Anna")
+    await anna.send("/profile")
+    await anna.press("Where I work")
+    await anna.press("Share a location")
+    await anna.share_location(52.5386, 13.4243)
+    await anna.send("/offer")
+    reply = await anna.send("Dog walking, 45 min, 15 EUR, weekdays 8-12")
+    assert reply is not None
+    assert "📍 at the shared location" in (reply.text or ""), reply.text
+    await anna.press("Publish")
+    async with create_sessionmaker(engine)() as session:
+        offer = await session.scalar(select(Offer))
+        assert offer is not None
+        assert (offer.place_kind, offer.latitude, offer.longitude) == ("location", 52.5386, 13.4243)
