@@ -1,6 +1,7 @@
 """SQLAlchemy models: every table of gigbot, imported here so metadata is complete."""
 
 from models.base import Base, UTCDateTime, utcnow
+from models.location import SavedLocation
 from models.offer import (
     OFFER_STATUSES,
     PLACE_KINDS,
@@ -21,6 +22,7 @@ __all__ = [
     "OfferHours",
     "OfferPhoto",
     "Provider",
+    "SavedLocation",
     "UTCDateTime",
     "User",
     "utcnow",

@@ -11,6 +11,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKey,
+    Index,
     Integer,
     SmallInteger,
     String,
@@ -45,6 +46,8 @@ class Provider(Base):
     longitude: Mapped[float | None] = mapped_column(Float)
     # Only ever from Telegram's contact button with the provider's own user id.
     phone: Mapped[str | None] = mapped_column(String(32))
+    # Set by moderation: a banned provider's offers are neither found nor bookable.
+    banned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     offers: Mapped[list[Offer]] = relationship(back_populates="provider")
@@ -61,6 +64,10 @@ class Offer(Base):
         CheckConstraint("buffer_min BETWEEN 0 AND 480", name="buffer"),
         CheckConstraint("min_notice_min >= 0", name="notice"),
         CheckConstraint("max_advance_days BETWEEN 1 AND 365", name="advance"),
+        # Search: browsing a category by rating, price filters, and the near-me box.
+        Index("ix_offers_browse", "status", "category", "rating", "id"),
+        Index("ix_offers_price", "status", "category", "price_minor"),
+        Index("ix_offers_geo", "status", "latitude", "longitude"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -80,6 +87,12 @@ class Offer(Base):
     area: Mapped[str | None] = mapped_column(String(200))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
+    # How far the provider travels, for offers at the customer's place (from the point above).
+    radius_km: Mapped[int | None] = mapped_column(SmallInteger)
+    # Reputation (Bayesian average of reviews), kept up to date by services.reputation;
+    # empty until the offer has reviews.
+    rating: Mapped[float | None] = mapped_column(Float)
+    review_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     buffer_min: Mapped[int] = mapped_column(SmallInteger, default=0)
     min_notice_min: Mapped[int] = mapped_column(Integer, default=120)
     max_advance_days: Mapped[int] = mapped_column(SmallInteger, default=60)

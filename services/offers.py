@@ -67,6 +67,7 @@ class OfferData:
     area: str | None = None
     latitude: float | None = None
     longitude: float | None = None
+    radius_km: int | None = None  # how far the provider travels (place_kind "customer")
     description: str | None = None
     buffer_min: int = 0
     min_notice_min: int = 120
@@ -98,6 +99,8 @@ def validate(data: OfferData) -> None:
         raise InvalidOffer("place.unknown")
     if data.area is not None and len(data.area) > 200:
         raise InvalidOffer("place.length")
+    if data.radius_km is not None and not 1 <= data.radius_km <= 100:
+        raise InvalidOffer("radius.range")
     if not 0 <= data.buffer_min <= 480:
         raise InvalidOffer("buffer.range")
     if not 0 <= data.min_notice_min <= 30 * 24 * 60:
@@ -163,6 +166,7 @@ async def create_offer(
         area=data.area,
         latitude=data.latitude,
         longitude=data.longitude,
+        radius_km=data.radius_km,
         buffer_min=data.buffer_min,
         min_notice_min=data.min_notice_min,
         max_advance_days=data.max_advance_days,
@@ -233,6 +237,7 @@ EDITABLE = frozenset(
         "area",
         "latitude",
         "longitude",
+        "radius_km",
         "buffer_min",
         "min_notice_min",
         "max_advance_days",
@@ -276,6 +281,7 @@ def offer_data(offer: Offer) -> OfferData:
         area=offer.area,
         latitude=offer.latitude,
         longitude=offer.longitude,
+        radius_km=offer.radius_km,
         description=offer.description,
         buffer_min=offer.buffer_min,
         min_notice_min=offer.min_notice_min,

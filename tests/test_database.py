@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db import SQLITE_BEGIN, create_engine, create_sessionmaker, is_sqlite
 from bot.migrate import alembic_config, upgrade
 from models import Base, User
+from models.search_index import include_name
 from services.users import TelegramProfile, touch_user
 from tests.databases import sqlite_copy
 from tests.helpers import stored_user
@@ -96,7 +97,9 @@ async def test_migrating_again_is_a_no_op(database_url: str, engine: AsyncEngine
 
 async def test_the_migrated_schema_matches_the_models(engine: AsyncEngine) -> None:
     def differences(connection: Connection) -> list[object]:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": include_name}
+        )
         return list(compare_metadata(context, Base.metadata))
 
     async with engine.connect() as connection:

@@ -1,0 +1,98 @@
+"""The full-text search index: database objects kept in step with `offers` by triggers.
+
+They are not ORM models: SQLite keeps an FTS5 table (and its shadow tables), PostgreSQL a
+tsvector table with a GIN index and a vocabulary table for "did you mean". The
+migrations create them from the statements here, so a later migration that rebuilds the
+offers table on SQLite (batch mode drops triggers) can create them again.
+"""
+
+from __future__ import annotations
+
+# Tables whose names start with these belong to the search index (ignored by schema
+# comparisons against the models).
+SEARCH_TABLE_PREFIXES = ("offer_search", "search_words")
+
+_SQLITE_BODY = "coalesce(new.description, '') || ' ' || coalesce(new.area, '')"
+
+SQLITE_CREATE = (
+    # unicode61 with remove_diacritics 2 folds case and accents (é → e, ё → е);
+    # prefix indexes make "gu*" and "gui*" lookups cheap.
+    "CREATE VIRTUAL TABLE offer_search USING fts5(title, body, "
+    "tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3')",
+    # A title word weighs more than a word in the description or area.
+    "INSERT INTO offer_search(offer_search, rank) VALUES ('rank', 'bm25(4.0, 1.0)')",
+    "CREATE VIRTUAL TABLE offer_search_vocab USING fts5vocab(offer_search, row)",
+    f"""CREATE TRIGGER offer_search_insert AFTER INSERT ON offers BEGIN
+        INSERT INTO offer_search(rowid, title, body) VALUES (new.id, new.title, {_SQLITE_BODY});
+    END""",
+    f"""CREATE TRIGGER offer_search_update AFTER UPDATE OF title, description, area ON offers
+    BEGIN
+        DELETE FROM offer_search WHERE rowid = old.id;
+        INSERT INTO offer_search(rowid, title, body) VALUES (new.id, new.title, {_SQLITE_BODY});
+    END""",
+    """CREATE TRIGGER offer_search_delete AFTER DELETE ON offers BEGIN
+        DELETE FROM offer_search WHERE rowid = old.id;
+    END""",
+    "INSERT INTO offer_search(rowid, title, body) SELECT id, title, "
+    "coalesce(description, '') || ' ' || coalesce(area, '') FROM offers",
+)
+
+SQLITE_DROP = (
+    "DROP TRIGGER IF EXISTS offer_search_delete",
+    "DROP TRIGGER IF EXISTS offer_search_update",
+    "DROP TRIGGER IF EXISTS offer_search_insert",
+    "DROP TABLE IF EXISTS offer_search_vocab",
+    "DROP TABLE IF EXISTS offer_search",
+)
+
+_PG_DOCUMENT = (
+    "setweight(to_tsvector('simple', unaccent({row}.title)), 'A') || "
+    "setweight(to_tsvector('simple', unaccent(coalesce({row}.description, '') || ' ' || "
+    "coalesce({row}.area, ''))), 'B')"
+)
+
+POSTGRESQL_CREATE = (
+    "CREATE EXTENSION IF NOT EXISTS unaccent",
+    """CREATE TABLE offer_search (
+        offer_id integer PRIMARY KEY REFERENCES offers (id) ON DELETE CASCADE,
+        document tsvector NOT NULL
+    )""",
+    "CREATE INDEX offer_search_document ON offer_search USING gin (document)",
+    # Every word ever indexed, for "did you mean"; byte order so a first-letter range
+    # scan uses the primary key.
+    'CREATE TABLE search_words (word text COLLATE "C" PRIMARY KEY)',
+    f"""CREATE FUNCTION offer_search_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        doc tsvector := {_PG_DOCUMENT.format(row="NEW")};
+    BEGIN
+        INSERT INTO offer_search (offer_id, document) VALUES (NEW.id, doc)
+            ON CONFLICT (offer_id) DO UPDATE SET document = EXCLUDED.document;
+        INSERT INTO search_words (word) SELECT lexeme FROM unnest(doc)
+            ON CONFLICT DO NOTHING;
+        RETURN NULL;
+    END
+    $$""",
+    """CREATE TRIGGER offer_search_sync AFTER INSERT OR UPDATE OF title, description, area
+        ON offers FOR EACH ROW EXECUTE FUNCTION offer_search_sync()""",
+    f"INSERT INTO offer_search (offer_id, document) SELECT o.id, {_PG_DOCUMENT.format(row='o')} "
+    "FROM offers o",
+    "INSERT INTO search_words (word) SELECT DISTINCT lexeme "
+    "FROM offer_search, unnest(document) ON CONFLICT DO NOTHING",
+)
+
+POSTGRESQL_DROP = (
+    "DROP TRIGGER IF EXISTS offer_search_sync ON offers",
+    "DROP FUNCTION IF EXISTS offer_search_sync()",
+    "DROP TABLE IF EXISTS search_words",
+    "DROP TABLE IF EXISTS offer_search",
+)
+
+
+def is_search_table(name: str | None) -> bool:
+    """Whether a table belongs to the search index rather than to the models."""
+    return bool(name) and str(name).startswith(SEARCH_TABLE_PREFIXES)
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic `include_name` hook: schema comparisons skip the search index tables."""
+    return not (type_ == "table" and is_search_table(name))

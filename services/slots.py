@@ -1,0 +1,86 @@
+"""Free slots of stored offers: their rules, minus what is already taken."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from models import Offer
+from services.availability import Busy, Slot, free_slots
+from services.offers import availability_rules
+
+
+async def busy_times(session: AsyncSession, offers: Sequence[Offer]) -> dict[int, list[Busy]]:
+    """What already takes each offer's time, by offer id.
+
+    Nothing can be booked yet (bookings arrive with the booking feature), so this is
+    empty; free-slot callers go through here so bookings subtract once they exist.
+    """
+    return {offer.id: [] for offer in offers}
+
+
+async def offers_with_rules(session: AsyncSession, offer_ids: Iterable[int]) -> list[Offer]:
+    """Offers with what their availability needs (hours, exceptions, provider)."""
+    ids = list(offer_ids)
+    if not ids:
+        return []
+    result = await session.scalars(
+        select(Offer)
+        .where(Offer.id.in_(ids))
+        .options(
+            selectinload(Offer.hours),
+            selectinload(Offer.exceptions),
+            selectinload(Offer.provider),
+        )
+    )
+    return list(result)
+
+
+async def slots_by_offer(
+    session: AsyncSession,
+    offers: Sequence[Offer],
+    first_day: date,
+    last_day: date,
+    *,
+    now: datetime,
+) -> dict[int, list[Slot]]:
+    """Free slots of each offer between two dates of the provider's calendar."""
+    busy = await busy_times(session, offers)
+    return {
+        offer.id: free_slots(
+            availability_rules(offer), first_day, last_day, now=now, busy=busy[offer.id]
+        )
+        for offer in offers
+    }
+
+
+async def slots_on_date(
+    session: AsyncSession, offers: Sequence[Offer], day: date, timezone: str, *, now: datetime
+) -> dict[int, list[Slot]]:
+    """Free slots starting on `day` as the customer's calendar in `timezone` reads it."""
+    zone = ZoneInfo(timezone)
+    # The customer's day spans at most the day before and after in any provider zone.
+    found = await slots_by_offer(
+        session, offers, day - timedelta(days=1), day + timedelta(days=1), now=now
+    )
+    return {
+        offer_id: [slot for slot in slots if slot.start.astimezone(zone).date() == day]
+        for offer_id, slots in found.items()
+    }
+
+
+async def next_free_slots(
+    session: AsyncSession, offers: Sequence[Offer], *, now: datetime, days: int = 14, count: int = 1
+) -> dict[int, list[Slot]]:
+    """The first `count` free slots of each offer within `days` days."""
+    result: dict[int, list[Slot]] = {}
+    for offer in offers:
+        today = now.astimezone(ZoneInfo(offer.provider.timezone)).date()
+        found = await slots_by_offer(session, [offer], today, today + timedelta(days=days), now=now)
+        result[offer.id] = found[offer.id][:count]
+    return result
