@@ -47,7 +47,7 @@ class Provider(Base):
     # Only ever from Telegram's contact button with the provider's own user id.
     phone: Mapped[str | None] = mapped_column(String(32))
     # Set by moderation: a banned provider's offers are neither found nor bookable.
-    banned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    banned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     offers: Mapped[list[Offer]] = relationship(back_populates="provider")
@@ -67,7 +67,18 @@ class Offer(Base):
         # Search: browsing a category by rating, price filters, and the near-me box.
         Index("ix_offers_browse", "status", "category", "rating", "id"),
         Index("ix_offers_price", "status", "category", "price_minor"),
-        Index("ix_offers_geo", "status", "latitude", "longitude"),
+        # Covering for the near-me box: rows outside the circle or the price cost no lookup.
+        Index(
+            "ix_offers_geo",
+            "status",
+            "place_kind",
+            "latitude",
+            "longitude",
+            "radius_km",
+            "provider_id",
+            "currency",
+            "price_minor",
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

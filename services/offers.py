@@ -29,6 +29,7 @@ DESCRIPTION_LIMIT = 1000
 DURATION_LIMITS = (5, 720)
 CAPACITY_LIMITS = (1, 100)
 PRICE_LIMIT_MINOR = 100_000_000  # a million in major units: beyond it is a typo
+TRAVEL_LIMIT_KM = 25  # how far a provider who comes to the customer may travel
 PLACE_KINDS = ("area", "customer", "online", "location")
 
 
@@ -99,7 +100,7 @@ def validate(data: OfferData) -> None:
         raise InvalidOffer("place.unknown")
     if data.area is not None and len(data.area) > 200:
         raise InvalidOffer("place.length")
-    if data.radius_km is not None and not 1 <= data.radius_km <= 100:
+    if data.radius_km is not None and not 1 <= data.radius_km <= TRAVEL_LIMIT_KM:
         raise InvalidOffer("radius.range")
     if not 0 <= data.buffer_min <= 480:
         raise InvalidOffer("buffer.range")

@@ -21,14 +21,17 @@ from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
+    Dialect,
     FromClause,
     Select,
+    TextClause,
     and_,
+    bindparam,
+    case,
     column,
     exists,
     false,
     func,
-    literal,
     literal_column,
     or_,
     select,
@@ -37,6 +40,8 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.dialects.postgresql.base import PGDialect
+from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Offer, OfferException, OfferHours, Provider
@@ -47,13 +52,15 @@ from services.geo import (
     distance_km,
     km_per_degree_longitude,
 )
+from services.offers import TRAVEL_LIMIT_KM
 from services.slots import offers_with_rules, slots_on_date
 
 SORTS = ("relevance", "distance", "price", "rating")
 MAX_WORDS = 8
 MAX_WORD_LENGTH = 40
 DEFAULT_TRAVEL_KM = 10  # how far a provider who comes to the customer travels, if unset
-MAX_TRAVEL_KM = 50  # the box for such offers; larger radii count as this
+MAX_TRAVEL_KM = TRAVEL_LIMIT_KM  # the box for offers at the customer's place
+RANKED_MATCHES = 300  # words matching more offers rank only the newest this many
 DATE_SCAN_LIMIT = 400  # offers checked for a free slot on the chosen date, per page
 _FAR = 1e12  # the distance key of online offers: after every place
 _WORD_RE = re.compile(r"[^\W_]+")
@@ -110,20 +117,32 @@ def fold(word: str) -> str:
 
 # --- backends ------------------------------------------------------------------------------
 
-# (FROM clause joining offers to the index, match condition, relevance key: lower = better)
-Match = tuple[FromClause, Any, ColumnElement[Any]]
+# (FROM clause joining offers to the index, match condition, relevance key: lower = better,
+# the index's own order of offer ids)
+Match = tuple[FromClause, Any, ColumnElement[Any], ColumnElement[Any]]
 
 
 class Backend(Protocol):
     """What differs between the databases: matching words, and reading the vocabulary."""
 
-    def match(self, words: list[str]) -> Match:
-        """The FROM clause joining offers to the index, the match condition, and the
-        relevance key (ascending = best first)."""
+    def match_text(self, words: list[str]) -> str:
+        """The words as the index's query language (the `:words` parameter)."""
+        ...
+
+    def date_value(self, day: date) -> object:
+        """A date as the driver takes it."""
+        ...
+
+    def match(self) -> Match:
+        """Offers joined to the index, matching `:words`."""
         ...
 
     def rating_order(self, rating: Any, review_count: Any) -> list[ColumnElement[Any]]:
         """Best rating first, unrated offers last."""
+        ...
+
+    def matching_ids(self) -> Select[Any]:
+        """The ids of offers matching `:words` (to filter a search driven by place)."""
         ...
 
     async def words_starting(self, session: AsyncSession, prefix: str) -> list[str]:
@@ -136,12 +155,24 @@ class SqliteBackend:
 
     _fts = table("offer_search", column("rowid"), column("rank"))
 
-    def match(self, words: list[str]) -> Match:
-        """FTS5 query of quoted words, each a prefix (one letter: the whole word)."""
-        query = " ".join(f'"{word}"*' if len(word) > 1 else f'"{word}"' for word in words)
+    def match_text(self, words: list[str]) -> str:
+        """Quoted words, each a prefix (one letter: the whole word)."""
+        return " ".join(f'"{word}"*' if len(word) > 1 else f'"{word}"' for word in words)
+
+    def date_value(self, day: date) -> object:
+        """SQLAlchemy stores dates in SQLite as ISO text."""
+        return day.isoformat()
+
+    def match(self) -> Match:
+        """FTS5 MATCH; rank is bm25 with title words weighing four times."""
         joined = self._fts.join(offers_table, offers_table.c.id == self._fts.c.rowid)
-        condition = text("offer_search MATCH :fts_query").bindparams(fts_query=query)
-        return joined, condition, self._fts.c.rank
+        condition = literal_column("offer_search").op("MATCH")(P("words"))
+        return joined, condition, self._fts.c.rank, self._fts.c.rowid
+
+    def matching_ids(self) -> Select[Any]:
+        """Rowids straight from the FTS5 index."""
+        _, condition, _, rowid = self.match()
+        return select(rowid).select_from(self._fts).where(condition)
 
     def rating_order(self, rating: Any, review_count: Any) -> list[ColumnElement[Any]]:
         """SQLite sorts NULLs last in descending order, which the browse index serves."""
@@ -162,13 +193,26 @@ class PostgresBackend:
 
     _index = table("offer_search", column("offer_id"), column("document"))
 
-    def match(self, words: list[str]) -> Match:
+    def match_text(self, words: list[str]) -> str:
         """A tsquery of every word as a prefix (one letter: the whole word)."""
-        query = " & ".join(f"{word}:*" if len(word) > 1 else word for word in words)
-        tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), func.unaccent(query))
+        return " & ".join(f"{word}:*" if len(word) > 1 else word for word in words)
+
+    def date_value(self, day: date) -> object:
+        """asyncpg takes date objects."""
+        return day
+
+    def match(self) -> Match:
+        """`document @@ to_tsquery(unaccent(:words))`, ranked by ts_rank."""
+        tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), func.unaccent(P("words")))
         joined = self._index.join(offers_table, offers_table.c.id == self._index.c.offer_id)
         condition = self._index.c.document.op("@@")(tsquery)
-        return joined, condition, -func.ts_rank(self._index.c.document, tsquery)
+        rank = -func.ts_rank(self._index.c.document, tsquery)
+        return joined, condition, rank, self._index.c.offer_id
+
+    def matching_ids(self) -> Select[Any]:
+        """Offer ids from the GIN index."""
+        _, condition, _, offer_id = self.match()
+        return select(offer_id).select_from(self._index).where(condition)
 
     def rating_order(self, rating: Any, review_count: Any) -> list[ColumnElement[Any]]:
         """PostgreSQL sorts NULLs first in descending order unless told otherwise."""
@@ -193,99 +237,180 @@ def backend_for(session: AsyncSession) -> Backend:
 # --- building the query ------------------------------------------------------------------
 
 
-def _filters(query: SearchQuery) -> list[ColumnElement[bool]]:
+P = bindparam  # every value is a named parameter: one SQL text per query shape
+
+
+def sql_constant(value: str | float) -> ColumnElement[Any]:
+    """A constant written into the SQL (plain Python values would become parameters)."""
+    return literal_column(f"'{value}'" if isinstance(value, str) else repr(value))
+
+
+@dataclass(frozen=True, slots=True)
+class Shape:
+    """What decides the SQL of a search (not the values): one cached statement each."""
+
+    dialect: str
+    words: bool
+    category: bool
+    price: bool
+    on_date: bool
+    near: bool
+    include_online: bool
+    sort: str
+
+
+def shape_of(query: SearchQuery, dialect: str) -> Shape:
+    """The shape of `query` on `dialect`."""
+    words = query_words(query.text)
+    return Shape(
+        dialect=dialect,
+        words=bool(words),
+        category=bool(query.category),
+        price=query.max_price_minor is not None and bool(query.currency),
+        on_date=query.on_date is not None,
+        near=query.near is not None,
+        include_online=query.near is not None and query.include_online,
+        sort=_sort(query, words),
+    )
+
+
+def parameters(query: SearchQuery, backend: Backend) -> dict[str, Any]:
+    """The values for the statement of `query`'s shape."""
+    values: dict[str, Any] = {"words": backend.match_text(query_words(query.text))}
+    values.update(category=query.category, max_price=query.max_price_minor)
+    values["currency"] = query.currency
+    if query.on_date is not None:
+        day = query.on_date
+        values.update(
+            {f"weekday{n}": (day.weekday() + shift) % 7 for n, shift in enumerate((-1, 0, 1))}
+        )
+        values["day_from"] = backend.date_value(date.fromordinal(day.toordinal() - 1))
+        values["day_to"] = backend.date_value(date.fromordinal(day.toordinal() + 1))
+    if query.near is not None:
+        point = query.near
+        box = bounding_box(point, query.radius_km)
+        travel = bounding_box(point, MAX_TRAVEL_KM)  # holds every provider who could come
+        values.update(
+            latitude=point.latitude,
+            longitude=point.longitude,
+            km_lon=km_per_degree_longitude(point.latitude),
+            radius2=query.radius_km**2,
+            south=box.south,
+            north=box.north,
+            west=box.west,
+            east=box.east,
+            travel_south=travel.south,
+            travel_north=travel.north,
+            travel_west=travel.west,
+            travel_east=travel.east,
+        )
+    return values
+
+
+def _filters(shape: Shape) -> list[ColumnElement[bool]]:
     o = offers_table
     conditions: list[ColumnElement[bool]] = [
-        o.c.status == "published",
-        providers_table.c.banned == false(),
+        o.c.status == sql_constant("published"),
+        # Few providers are ever banned: a small set, checked without a join per row.
+        o.c.provider_id.not_in(
+            select(providers_table.c.id).where(providers_table.c.banned == true())
+        ),
     ]
-    if query.category:
-        conditions.append(o.c.category == query.category)
-    if query.max_price_minor is not None and query.currency:
+    if shape.category:
+        conditions.append(o.c.category == P("category"))
+    if shape.price:
         conditions.append(
             or_(
-                o.c.price_minor == 0,
-                and_(o.c.currency == query.currency, o.c.price_minor <= query.max_price_minor),
+                o.c.price_minor == sql_constant(0),
+                and_(o.c.currency == P("currency"), o.c.price_minor <= P("max_price")),
             )
         )
-    if query.on_date is not None:
+    if shape.on_date:
         # Cheap pre-filter: open on a weekday that can touch the date in any zone (or
         # with extra hours near it); the availability function has the last word.
-        weekdays = {(query.on_date.weekday() + shift) % 7 for shift in (-1, 0, 1)}
-        day = query.on_date.toordinal()
+        weekdays: list[Any] = [P(f"weekday{n}") for n in range(3)]
         conditions.append(
             or_(
-                exists().where(
-                    OfferHours.offer_id == o.c.id, OfferHours.weekday.in_(sorted(weekdays))
-                ),
+                exists().where(OfferHours.offer_id == o.c.id, OfferHours.weekday.in_(weekdays)),
                 exists().where(
                     OfferException.offer_id == o.c.id,
                     OfferException.closed == false(),
-                    OfferException.day.between(
-                        date.fromordinal(day - 1), date.fromordinal(day + 1)
-                    ),
+                    OfferException.day.between(P("day_from"), P("day_to")),
                 ),
             )
         )
     return conditions
 
 
-def _distance_key(point: GeoPoint) -> ColumnElement[float]:
+def _distance_key() -> ColumnElement[float]:
     """Squared local flat-earth distance in km² (arithmetic only: fast on both databases)."""
     o = offers_table
-    north = (o.c.latitude - point.latitude) * KM_PER_DEGREE_LATITUDE
-    east = (o.c.longitude - point.longitude) * km_per_degree_longitude(point.latitude)
+    north = (o.c.latitude - P("latitude")) * sql_constant(KM_PER_DEGREE_LATITUDE)
+    east = (o.c.longitude - P("longitude")) * P("km_lon")
     return north * north + east * east
 
 
-def _in_box(point: GeoPoint, radius_km: float) -> ColumnElement[bool]:
-    box = bounding_box(point, radius_km)
+def _in_box(prefix: str) -> ColumnElement[bool]:
     o = offers_table
     return and_(
-        o.c.latitude.between(box.south, box.north), o.c.longitude.between(box.west, box.east)
+        o.c.latitude.between(P(f"{prefix}south"), P(f"{prefix}north")),
+        o.c.longitude.between(P(f"{prefix}west"), P(f"{prefix}east")),
     )
 
 
-def _place_parts(query: SearchQuery) -> list[tuple[ColumnElement[bool], ColumnElement[Any]]]:
-    """(condition, distance key) per kind of place; one part when not searching near."""
+def _place_conditions(shape: Shape) -> list[ColumnElement[bool]]:
+    """Conditions of which one must hold; [true()] when not searching near a point.
+
+    Near a point, each is one range of the covering geo index (status, place_kind,
+    latitude, …): places within the radius; providers who come to the customer and whose
+    own radius reaches the point; online offers on request.
+    """
     o = offers_table
-    if query.near is None:
-        return [(true(), literal(_FAR))]
-    point, radius = query.near, query.radius_km
-    key = _distance_key(point)
-    travel = func.coalesce(o.c.radius_km, DEFAULT_TRAVEL_KM)
-    parts: list[tuple[ColumnElement[bool], ColumnElement[Any]]] = [
-        (  # a fixed place within the radius
-            and_(
-                o.c.place_kind.in_(("location", "area")), _in_box(point, radius), key <= radius**2
-            ),
-            key,
-        ),
-        (  # the provider comes to the customer, who is inside their service radius
-            and_(
-                o.c.place_kind == "customer",
-                _in_box(point, MAX_TRAVEL_KM),
-                key <= travel * travel,
-            ),
-            key,
+    if not shape.near:
+        return [true()]
+    key = _distance_key()
+    travel = func.coalesce(o.c.radius_km, sql_constant(DEFAULT_TRAVEL_KM))
+    fixed = o.c.place_kind.in_([sql_constant("location"), sql_constant("area")])
+    conditions = [
+        and_(fixed, _in_box(""), key <= P("radius2")),
+        and_(
+            o.c.place_kind == sql_constant("customer"), _in_box("travel_"), key <= travel * travel
         ),
     ]
-    if query.include_online:
-        parts.append((o.c.place_kind == "online", literal(_FAR)))
-    return parts
+    if shape.include_online:
+        conditions.append(o.c.place_kind == sql_constant("online"))
+    return conditions
 
 
-def build_statement(query: SearchQuery, backend: Backend) -> Select[Any]:
-    """The ordered SELECT of (id, distance key, …) for `query`, without offset/limit."""
+def _sort(query: SearchQuery, words: list[str]) -> str:
+    """What orders the results: words (relevance), distance, price or rating."""
+    sort = query.sort if query.sort in SORTS else "relevance"
+    if sort == "distance" and query.near is None:
+        sort = "relevance"
+    if sort == "relevance":
+        # Near a point, the nearest first; else the words' rank; else the best rated.
+        return "distance" if query.near is not None else "words" if words else "rating"
+    return sort
+
+
+def build_statement(shape: Shape, backend: Backend) -> Select[Any]:
+    """The ordered SELECT of (id, distance key, …) for a query shape, with named
+    parameters (see `parameters`) and `:limit` / `:offset`."""
     o = offers_table
-    words = query_words(query.text)
     base: FromClause = o
-    relevance: ColumnElement[Any] = literal(0)
-    conditions = _filters(query)
-    if words:
-        base, matched, relevance = backend.match(words)
+    relevance: ColumnElement[Any] = literal_column("0")
+    conditions = _filters(shape)
+    if shape.words and shape.near:
+        # The place's box is narrower than most words: it drives, the words filter
+        # (`id + 0` keeps SQLite from driving by the id list instead).
+        conditions.append((o.c.id + sql_constant(0)).in_(backend.matching_ids()))
+    elif shape.words:
+        base, matched, relevance, match_order = backend.match()
         conditions.append(matched)
-    base = base.join(providers_table, providers_table.c.id == o.c.provider_id)
+    distance: ColumnElement[Any] = sql_constant(_FAR)
+    if shape.near:
+        online = o.c.place_kind == sql_constant("online")
+        distance = case((online, sql_constant(_FAR)), else_=_distance_key())
     columns = (
         o.c.id,
         o.c.price_minor,
@@ -294,42 +419,53 @@ def build_statement(query: SearchQuery, backend: Backend) -> Select[Any]:
         o.c.latitude,
         o.c.longitude,
         o.c.place_kind,
+        distance.label("distance_key"),
+        (relevance if shape.sort == "words" else literal_column("0")).label("relevance"),
     )
-    parts = [
-        select(*columns, key.label("distance_key"), relevance.label("relevance"))
-        .select_from(base)
-        .where(*conditions, place)
-        for place, key in _place_parts(query)
-    ]
-    sort = query.sort if query.sort in SORTS else "relevance"
-    if sort == "distance" and query.near is None:
-        sort = "relevance"
-    if len(parts) == 1:
-        statement = parts[0]
-        found: Any = o.c
-        distance, relevance_key = (
-            statement.selected_columns.distance_key,
-            statement.selected_columns.relevance,
-        )
+    places = _place_conditions(shape)
+    found: Any
+    if shape.near:
+        # One scan of the covering geo index per kind of place: longitude and distance
+        # are checked in the index, so only matches cost a table lookup.
+        union = union_all(*(select(*columns).where(*conditions, place) for place in places))
+        statement = select(union.subquery("found"))
     else:
-        union = union_all(*parts).subquery("found")
-        statement = select(union)
-        found = union.c
-        distance, relevance_key = union.c.distance_key, union.c.relevance
-    rating = backend.rating_order(found.rating, found.review_count)
-    ids, price = found.id, found.price_minor
+        statement = select(*columns).select_from(base).where(*conditions, or_(*places))
+    if shape.sort == "words":
+        # Ranking costs a few microseconds per match: rank only the newest RANKED_MATCHES.
+        capped = (
+            statement.order_by(match_order.desc())
+            .limit(literal_column(str(RANKED_MATCHES)))
+            .offset(literal_column("0"))
+            .subquery("matches")
+        )
+        ranked = select(capped).order_by(capped.c.relevance.asc(), capped.c.id.asc())
+        return ranked.limit(P("limit")).offset(P("offset"))
+    found = statement.selected_columns
     order: list[Any]
-    if sort == "price":
-        order = [price.asc(), ids.asc()]
-    elif sort == "rating":
-        order = [*rating, ids.desc()]
-    elif sort == "distance" or (query.near is not None and not words):
-        order = [distance.asc(), ids.asc()]
-    elif words:
-        order = [relevance_key.asc(), ids.asc()]
-    else:  # browsing without words or a place: best rated first, then newest
-        order = [*rating, ids.desc()]
-    return statement.order_by(*order)
+    if shape.sort == "price":
+        order = [found.price_minor.asc(), found.id.asc()]
+    elif shape.sort == "distance":
+        order = [found.distance_key.asc(), found.id.asc()]
+    else:  # rating; also browsing without words or a place: best rated, then newest
+        order = [*backend.rating_order(found.rating, found.review_count), found.id.desc()]
+    return statement.order_by(*order).limit(P("limit")).offset(P("offset"))
+
+
+_STATEMENTS: dict[Shape, TextClause] = {}
+
+
+def statement_for(shape: Shape, backend: Backend, dialect: Dialect) -> TextClause:
+    """The SQL of a shape, built and compiled once per process (building a statement of
+    this size costs more than running it)."""
+    cached = _STATEMENTS.get(shape)
+    if cached is None:
+        # `:name` parameters for text(), and no driver-specific casts on them.
+        base = SQLiteDialect if dialect.name == "sqlite" else PGDialect
+        named = base(paramstyle="named")
+        sql = str(build_statement(shape, backend).compile(dialect=named))
+        cached = _STATEMENTS[shape] = text(sql)
+    return cached
 
 
 # --- running it ---------------------------------------------------------------------------
@@ -347,11 +483,15 @@ async def search(
     if query.text.strip() and not words:
         return SearchPage(hits=[], has_more=False)
     backend = backend_for(session)
-    statement = build_statement(query, backend)
+    dialect = session.get_bind().dialect
+    statement = statement_for(shape_of(query, dialect.name), backend, dialect)
+    values = parameters(query, backend)
     if query.on_date is None:
-        rows = list((await session.execute(statement.offset(offset).limit(limit + 1))).all())
+        result = await session.execute(statement, {**values, "limit": limit + 1, "offset": offset})
+        rows = list(result.all())
     else:
-        rows = (await _free_on_date(session, statement, query, offset + limit + 1, now))[offset:]
+        rows = await _free_on_date(session, statement, values, query, offset + limit + 1, now)
+        rows = rows[offset:]
     hits = [_hit(row, query.near) for row in rows[:limit]]
     suggestion = None
     if not rows and offset == 0 and words:
@@ -360,14 +500,20 @@ async def search(
 
 
 async def _free_on_date(
-    session: AsyncSession, statement: Select[Any], query: SearchQuery, wanted: int, now: datetime
+    session: AsyncSession,
+    statement: TextClause,
+    values: dict[str, Any],
+    query: SearchQuery,
+    wanted: int,
+    now: datetime,
 ) -> list[Any]:
     """Rows of offers with a free slot on the query's date, in order, up to `wanted`."""
     assert query.on_date is not None
     found: list[Any] = []
     scanned, chunk = 0, 50
     while len(found) < wanted and scanned < DATE_SCAN_LIMIT:
-        rows = list((await session.execute(statement.offset(scanned).limit(chunk))).all())
+        page = {**values, "limit": chunk, "offset": scanned}
+        rows = list((await session.execute(statement, page)).all())
         scanned += len(rows)
         offers = await offers_with_rules(session, (row.id for row in rows))
         free = await slots_on_date(session, offers, query.on_date, query.timezone, now=now)

@@ -187,6 +187,15 @@ async def test_near_a_point_sorted_by_real_distance(
     assert wider == ["guitar", "walker", "guitarra", "café", "online"]
 
 
+async def test_words_near_a_point_nearest_first(
+    session: AsyncSession, catalogue: dict[str, int]
+) -> None:
+    query = SearchQuery(text="guit", near=ALEXANDERPLATZ, radius_km=5)
+    assert await found(session, query, catalogue) == ["guitar", "guitarra"]
+    with_online = replace(query, include_online=True, max_price_minor=2000, currency="EUR")
+    assert await found(session, with_online, catalogue) == ["guitarra", "online"]
+
+
 async def test_a_provider_who_travels_matches_only_inside_their_radius(
     session: AsyncSession, catalogue: dict[str, int]
 ) -> None:
