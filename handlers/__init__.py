@@ -5,6 +5,7 @@ from aiogram import Router
 from handlers import (
     errors,
     fallback,
+    inline,
     membership,
     menu,
     my_offers,
@@ -12,6 +13,7 @@ from handlers import (
     offer_photos,
     offer_rules,
     profile,
+    search,
     settings,
     start,
 )
@@ -30,6 +32,8 @@ def build_router() -> Router:
         offer_photos.build_router(),
         my_offers.build_router(),
         profile.build_router(),
+        search.build_router(),
+        inline.build_router(),
         menu.build_router(),
         fallback.build_router(),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from aiogram import Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
@@ -11,11 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.filters import PrivateChat
 from bot.i18n import Translator
 from handlers.menu import main_menu
-from handlers.my_offers import offer_card
+from handlers.search import send_detail, send_provider
 from models import User
-from services import offers
 from services.deeplinks import OfferLink, ProviderLink, parse_start_payload
-from services.offers import OfferNotFound
 
 
 async def on_start(
@@ -24,21 +24,19 @@ async def on_start(
     state: FSMContext,
     session: AsyncSession,
     user: User,
+    tz: ZoneInfo,
     _: Translator,
 ) -> None:
     """Greet the user and show the main menu; follow a deep link if there is one."""
     await state.clear()
     link = parse_start_payload(command.args)
     await message.answer(_("start.greeting", name=user.first_name), reply_markup=main_menu(_))
+    bot = message.bot
+    assert bot is not None
     if isinstance(link, OfferLink):
-        try:
-            offer = await offers.public_offer(session, link.offer_id)
-        except OfferNotFound:
-            await message.answer(_("start.offer_unavailable"))
-            return
-        await message.answer(offer_card(offer, _) + "\n\n" + _("start.booking_soon"))
+        await send_detail(bot, message.chat.id, session, link.offer_id, near=None, zone=tz, _=_)
     elif isinstance(link, ProviderLink):
-        await message.answer(_("start.provider_link_soon", provider_id=link.provider_id))
+        await send_provider(bot, message.chat.id, session, link.provider_id, _)
     elif command.args:
         await message.answer(_("start.bad_link"))
 

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.numbers import list_currencies
-from sqlalchemy import func, select
+from sqlalchemy import false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -203,15 +203,36 @@ async def owned_offer(session: AsyncSession, user: User, offer_id: int) -> Offer
 
 
 async def public_offer(session: AsyncSession, offer_id: int) -> Offer:
-    """A published offer as customers see it; OfferNotFound if missing, paused or deleted."""
+    """A published offer as customers see it; OfferNotFound if missing, paused, deleted
+    or its provider is banned."""
     offer: Offer | None = await session.scalar(
         select(Offer)
-        .where(Offer.id == offer_id, Offer.status == "published")
+        .join(Provider)
+        .where(Offer.id == offer_id, Offer.status == "published", Provider.banned == false())
         .options(*_with_details())  # type: ignore[arg-type]
     )
     if offer is None:
         raise OfferNotFound(offer_id)
     return offer
+
+
+async def public_provider(session: AsyncSession, provider_id: int) -> tuple[Provider, list[Offer]]:
+    """A provider as customers see them, with their published offers (newest first);
+    OfferNotFound if there is no such provider, they are banned or offer nothing now."""
+    provider: Provider | None = await session.scalar(
+        select(Provider).where(Provider.id == provider_id, Provider.banned == false())
+    )
+    if provider is None:
+        raise OfferNotFound(provider_id)
+    result = await session.scalars(
+        select(Offer)
+        .where(Offer.provider_id == provider.id, Offer.status == "published")
+        .order_by(Offer.id.desc())
+    )
+    found = list(result)
+    if not found:
+        raise OfferNotFound(provider_id)
+    return provider, found
 
 
 async def my_offers(session: AsyncSession, user: User) -> list[Offer]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -414,6 +415,7 @@ def build_statement(shape: Shape, backend: Backend) -> Select[Any]:
     columns = (
         o.c.id,
         o.c.price_minor,
+        o.c.currency,
         o.c.rating,
         o.c.review_count,
         o.c.latitude,
@@ -559,3 +561,34 @@ async def suggest(session: AsyncSession, query: SearchQuery, *, now: datetime) -
     suggestion = " ".join(corrected)
     page = await search(session, replace(query, text=suggestion), now=now, limit=1)
     return suggestion if page.hits else None
+
+
+async def price_steps(
+    session: AsyncSession, query: SearchQuery, *, now: datetime
+) -> tuple[str, list[int]] | None:
+    """Price limits worth offering for `query`: the most common currency among its
+    offers (ignoring any price limit) and up to four round limits from their prices,
+    in minor units; None when nothing with a price matches."""
+    backend = backend_for(session)
+    dialect = session.get_bind().dialect
+    open_query = replace(query, max_price_minor=None, currency=None, on_date=None)
+    statement = statement_for(shape_of(open_query, dialect.name), backend, dialect)
+    values = {**parameters(open_query, backend), "limit": 300, "offset": 0}
+    rows = [row for row in (await session.execute(statement, values)).all() if row.price_minor]
+    if not rows:
+        return None
+    currencies = Counter(row.currency for row in rows)
+    currency = currencies.most_common(1)[0][0]
+    prices = sorted(row.price_minor for row in rows if row.currency == currency)
+    cuts = [prices[int(len(prices) * share)] for share in (0.25, 0.5, 0.75)] + [prices[-1]]
+    return currency, sorted({_round_up(cut) for cut in cuts})
+
+
+def _round_up(minor: int) -> int:
+    """The next "round" amount at or above `minor`: 1, 2 or 5 times a power of ten."""
+    step = 1
+    while True:
+        for factor in (1, 2, 5):
+            if step * factor >= minor:
+                return step * factor
+        step *= 10

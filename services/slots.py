@@ -25,7 +25,8 @@ async def busy_times(session: AsyncSession, offers: Sequence[Offer]) -> dict[int
 
 
 async def offers_with_rules(session: AsyncSession, offer_ids: Iterable[int]) -> list[Offer]:
-    """Offers with what their availability needs (hours, exceptions, provider)."""
+    """Offers with what their availability and their card need (hours, exceptions,
+    provider, photos)."""
     ids = list(offer_ids)
     if not ids:
         return []
@@ -36,6 +37,7 @@ async def offers_with_rules(session: AsyncSession, offer_ids: Iterable[int]) -> 
             selectinload(Offer.hours),
             selectinload(Offer.exceptions),
             selectinload(Offer.provider),
+            selectinload(Offer.photos),
         )
     )
     return list(result)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
+import json
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
 
 Method = Callable[["Emulator", EmuBot, dict[str, Any]], Awaitable[Any]]
 METHODS: dict[str, Method] = {}
+_media_groups = itertools.count(1)
 
 MAX_TEXT = 4096
 MAX_CALLBACK_DATA = 64
@@ -407,6 +410,56 @@ async def send_document(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> A
             extra["caption_entities"] = entities
     message = emu.add_message(chat, bot.user, html=html, reply_markup=markup, extra=extra)
     return message.to_api()
+
+
+def _known_photo(emu: Emulator, photo: Any) -> list[dict[str, Any]]:
+    """Photo sizes for a file_id the emulator knows (a user's photo, largest or smallest
+    size); uploads and URLs are not supported."""
+    if not isinstance(photo, str):
+        raise bad_request("wrong file identifier/HTTP URL specified")
+    stored = emu.files.get(photo.removesuffix("_s"))
+    if stored is None:
+        raise bad_request("wrong file identifier/HTTP URL specified")
+    size = {k: stored[k] for k in ("file_id", "file_unique_id", "file_size")}
+    return [{**size, "width": 1280, "height": 960}]
+
+
+@api("sendPhoto")
+async def send_photo(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """Send a known photo by file_id with an optional caption (≤ 1024 characters)."""
+    chat = _writable_chat(emu, bot, params)
+    sizes = _known_photo(emu, params.get("photo"))
+    caption, entities, html = _text_and_entities(params, "caption", required=False)
+    if caption is not None and len(caption) > 1024:
+        raise bad_request("message caption is too long")
+    markup = validate_markup(params.get("reply_markup"))
+    extra: dict[str, Any] = {"photo": sizes}
+    if caption is not None:
+        extra["caption"] = caption
+        if entities:
+            extra["caption_entities"] = entities
+    message = emu.add_message(chat, bot.user, html=html, reply_markup=markup, extra=extra)
+    return message.to_api()
+
+
+@api("sendMediaGroup")
+async def send_media_group(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """Send 2–10 known photos as an album (one message each, sharing a media_group_id)."""
+    chat = _writable_chat(emu, bot, params)
+    media = params.get("media")
+    if isinstance(media, str):
+        media = json.loads(media)
+    if not isinstance(media, list) or not 2 <= len(media) <= 10:
+        raise bad_request("wrong number of media items: must be 2-10")
+    albums = [_known_photo(emu, item.get("media")) for item in media if item.get("type") == "photo"]
+    if len(albums) != len(media):
+        raise bad_request("only photos are supported by the emulator")
+    group = str(next(_media_groups))
+    sent = [
+        emu.add_message(chat, bot.user, extra={"photo": sizes, "media_group_id": group})
+        for sizes in albums
+    ]
+    return [message.to_api() for message in sent]
 
 
 @api("sendChatAction")

@@ -1,0 +1,315 @@
+"""How search looks: result lists, the offer detail, filters and the provider's page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+
+from bot.i18n import Translator
+from handlers.offer_cards import format_duration, format_place, format_price, render_card
+from models import Offer, Provider
+from services import offers
+from services.availability import Slot
+from services.offer_parser import CATEGORIES
+from services.search import Hit, SearchQuery
+
+PAGE_SIZE = 5
+RADII_KM = (1, 3, 5, 10, 25)
+
+
+class SearchCallback(CallbackData, prefix="s"):
+    """A press on a search screen; `value` never holds ':' (aiogram's separator)."""
+
+    action: str
+    value: str = ""
+
+
+def button(text: str, action: str, value: str = "") -> InlineKeyboardButton:
+    """A search button."""
+    return InlineKeyboardButton(
+        text=text, callback_data=SearchCallback(action=action, value=value).pack()
+    )
+
+
+def format_km(km: float, _: Translator) -> str:
+    """ "850 m" / "1.2 km" in the reader's number format."""
+    if km < 1:
+        return _.text("search.meters", meters=int(round(km * 1000, -1)))
+    return _.text("search.km", km=format_decimal(round(km, 1), locale=_.locale))
+
+
+def format_rating(offer: Offer, _: Translator) -> str:
+    """ "★ 4.8 (12)", or "new" without reviews."""
+    if offer.rating is None or not offer.review_count:
+        return _.text("search.no_reviews")
+    rating = format_decimal(round(offer.rating, 1), format="0.0", locale=_.locale)
+    return f"★ {rating} ({offer.review_count})"
+
+
+def format_slot(slot: Slot, zone: ZoneInfo, _: Translator) -> str:
+    """ "Sat 28 Nov, 10:00" in the reader's zone and language."""
+    return format_datetime(slot.start.astimezone(zone), "EEE d MMM, HH:mm", locale=_.locale)
+
+
+def start_screen(_: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    """Find a service: type words, pick a category, or search near me."""
+    buttons = [button(_.text(f"category.{c}"), "cat", c) for c in CATEGORIES]
+    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+    rows.append([button(_.text("search.near_me"), "near")])
+    return _("search.ask"), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def describe_query(query: SearchQuery, _: Translator) -> str:
+    """The active words and filters as one line ("«guitar» · Lessons · ≤ €25 · 5 km")."""
+    parts = []
+    if query.text.strip():
+        parts.append(f"«{query.text.strip()[:60]}»")
+    if query.category:
+        parts.append(_.text(f"category.{query.category}"))
+    if query.max_price_minor is not None and query.currency:
+        parts.append("≤ " + format_price(query.max_price_minor, query.currency, _))
+    if query.on_date:
+        parts.append(format_date(query.on_date, "EEE d MMM", locale=_.locale))
+    if query.near:
+        parts.append(_.text("search.within", distance=format_km(query.radius_km, _)))
+    if query.include_online:
+        parts.append(_.text("place.online"))
+    return " · ".join(parts) or _.text("search.everything")
+
+
+def result_line(
+    number: int, offer: Offer, hit: Hit, next_slot: Slot | None, zone: ZoneInfo, _: Translator
+) -> str:
+    """One compact card: title, price, duration, distance, rating, next free slot."""
+    facts = [
+        format_price(offer.price_minor, offer.currency, _),
+        format_duration(offer.duration_min, _),
+    ]
+    if hit.comes_to_customer and hit.distance_km is not None:
+        facts.append(_.text("search.comes_to_you"))
+    elif hit.distance_km is not None:
+        facts.append(format_km(hit.distance_km, _))
+    elif offer.place_kind == "online":
+        facts.append(_.text("place.online"))
+    facts.append(format_rating(offer, _))
+    when = (
+        _.text("search.next_slot", when=format_slot(next_slot, zone, _))
+        if next_slot
+        else _.text("search.no_slot_soon")
+    )
+    return _("search.result", number=number, title=offer.title, facts=" · ".join(facts), when=when)
+
+
+def results_screen(
+    query: SearchQuery,
+    found: Sequence[tuple[Hit, Offer, Slot | None]],
+    *,
+    offset: int,
+    has_more: bool,
+    zone: ZoneInfo,
+    _: Translator,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A page of results with a Details button per result, paging, filters, new search."""
+    lines = [_("search.results", what=describe_query(query, _))]
+    lines += [
+        result_line(offset + n, offer, hit, slot, zone, _)
+        for n, (hit, offer, slot) in enumerate(found, start=1)
+    ]
+    rows = [
+        [
+            button(str(offset + n), "open", str(hit.offer_id))
+            for n, (hit, _o, _s) in enumerate(found, start=1)
+        ]
+    ]
+    paging = []
+    if offset > 0:
+        paging.append(button(_.text("search.previous"), "page", str(max(offset - PAGE_SIZE, 0))))
+    if has_more:
+        paging.append(button(_.text("search.next"), "page", str(offset + PAGE_SIZE)))
+    if paging:
+        rows.append(paging)
+    rows.append(
+        [button(_.text("search.filters"), "filters"), button(_.text("search.near_me"), "near")]
+    )
+    rows.append([button(_.text("search.new"), "new")])
+    return "\n\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def empty_screen(
+    query: SearchQuery, suggestion: str | None, _: Translator
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Nothing found: what to relax, with a button for each, and "did you mean"."""
+    rows = []
+    if suggestion:
+        rows.append([button(_.text("search.did_you_mean", words=suggestion), "suggested")])
+    hints = []
+    for name, active in (
+        ("text", bool(query.text.strip())),
+        ("category", bool(query.category)),
+        ("price", query.max_price_minor is not None),
+        ("date", query.on_date is not None),
+    ):
+        if active:
+            hints.append(f"search.relax.{name}")
+            rows.append([button(_.text(f"search.clear.{name}"), "clear", name)])
+    if query.near and query.radius_km < RADII_KM[-1]:
+        hints.append("search.relax.distance")
+        wider = next(r for r in RADII_KM if r > query.radius_km)
+        rows.append([button(_.text("search.widen", km=wider), "set", f"radius={wider}")])
+    if query.near and not query.include_online:
+        rows.append([button(_.text("search.add_online"), "set", "online=1")])
+    rows.append([button(_.text("search.new"), "new")])
+    text = _("search.nothing", what=describe_query(query, _))
+    if hints:
+        text += "\n\n" + _("search.try", hints="\n".join(f"• {_.text(h)}" for h in hints))
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def filters_screen(query: SearchQuery, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    """The filter panel: one button per filter, and back to the results."""
+    rows = [
+        [
+            button(_.text("search.filter.category"), "f", "category"),
+            button(_.text("search.filter.price"), "f", "price"),
+        ],
+        [
+            button(_.text("search.filter.date"), "f", "date"),
+            button(_.text("search.filter.sort"), "f", "sort"),
+        ],
+        [button(_.text("search.near_me"), "near")],
+    ]
+    if query.near:
+        rows[-1].append(button(_.text("search.filter.distance"), "f", "distance"))
+        key = "search.online_on" if query.include_online else "search.online_off"
+        rows.append([button(_.text(key), "set", f"online={0 if query.include_online else 1}")])
+    rows.append([button(_.text("search.show"), "page", "0")])
+    sort = _.text(f"search.sort.{query.sort}")
+    return _("search.filters_title", what=describe_query(query, _), sort=sort), (
+        InlineKeyboardMarkup(inline_keyboard=rows)
+    )
+
+
+def filter_choices(
+    name: str,
+    query: SearchQuery,
+    *,
+    today: date,
+    price_steps: tuple[str, list[int]] | None,
+    _: Translator,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The choices of one filter; each press sets it and shows the results."""
+    rows: list[list[InlineKeyboardButton]] = []
+    if name == "category":
+        buttons = [button(_.text(f"category.{c}"), "set", f"category={c}") for c in CATEGORIES]
+        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
+        rows.append([button(_.text("search.any_category"), "set", "category=")])
+    elif name == "price":
+        if price_steps:
+            currency, steps = price_steps
+            rows = [
+                [
+                    button("≤ " + format_price(step, currency, _), "set", f"price={step}{currency}")
+                    for step in steps
+                ]
+            ]
+        rows.append([button(_.text("search.any_price"), "set", "price=")])
+    elif name == "date":
+        days = [today + timedelta(days=n) for n in range(7)]
+        labels = [_.text("search.today"), _.text("search.tomorrow")] + [
+            format_date(day, "EEE d MMM", locale=_.locale) for day in days[2:]
+        ]
+        buttons = [
+            button(label, "set", f"date={day.isoformat()}")
+            for label, day in zip(labels, days, strict=True)
+        ]
+        rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+        rows.append([button(_.text("search.any_day"), "set", "date=")])
+    elif name == "distance":
+        rows = [[button(format_km(km, _), "set", f"radius={km}") for km in RADII_KM]]
+    else:  # sort
+        sorts = ["relevance", "price", "rating"] + (["distance"] if query.near else [])
+        rows = [[button(_.text(f"search.sort.{s}"), "set", f"sort={s}")] for s in sorts]
+    rows.append([button(_.text("common.back"), "filters")])
+    return _(f"search.choose.{name}"), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def detail_screen(
+    offer: Offer,
+    slots: Sequence[Slot],
+    *,
+    distance_km: float | None,
+    zone: ZoneInfo,
+    _: Translator,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The offer as a customer sees it before booking: card, provider, reputation, free
+    times, and Book / Provider buttons."""
+    provider = offer.provider
+    parts = [render_card(offers.offer_data(offer), _)]
+    parts.append(
+        _(
+            "search.detail.provider",
+            name=provider.display_name,
+            bio=provider.bio or "",
+            rating=format_rating(offer, _),
+        )
+    )
+    if distance_km is not None:
+        parts.append(_("search.detail.distance", distance=format_km(distance_km, _)))
+    if slots:
+        times = ", ".join(format_slot(slot, zone, _) for slot in slots)
+        parts.append(_("search.detail.slots", times=times))
+    else:
+        parts.append(_("search.detail.no_slots"))
+    rows = [
+        [button(_.text("search.book"), "book", str(offer.id))],
+        [button(_.text("search.provider"), "provider", str(provider.id))],
+    ]
+    return "\n\n".join(parts), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def provider_screen(
+    provider: Provider, items: Sequence[Offer], _: Translator
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A provider's public page: who they are, where, since when, and their offers."""
+    since = format_date(provider.created_at, "MMMM y", locale=_.locale)
+    text = _(
+        "search.provider_page",
+        name=provider.display_name,
+        bio=provider.bio or "—",
+        where=format_place(provider.place_kind, provider.area, _),
+        since=since,
+        count=len(items),
+    )
+    rows = [
+        [
+            button(
+                f"{o.title} · {format_price(o.price_minor, o.currency, _)}"[:64], "open", str(o.id)
+            )
+        ]
+        for o in items[:20]
+    ]
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def inline_description(offer: Offer, _: Translator) -> str:
+    """The one line under an inline result: price, duration, place."""
+    return " · ".join(
+        [
+            format_price(offer.price_minor, offer.currency, _),
+            format_duration(offer.duration_min, _),
+            format_place(offer.place_kind, offer.area, _),
+        ]
+    )
+
+
+def utc_now() -> datetime:
+    """Now, for slot computations (a seam for tests)."""
+    from models import utcnow
+
+    return utcnow()
