@@ -19,7 +19,8 @@ from models import Offer, Provider, User
 from services import offers
 from services.geo import GeoPoint, distance_km
 from services.offers import OfferData
-from services.search import SearchQuery, query_words, search
+from services.search import SearchQuery, search
+from services.search_query import query_words
 from services.users import TelegramProfile, touch_user
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)  # a Thursday
