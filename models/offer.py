@@ -65,7 +65,7 @@ class Offer(Base):
         CheckConstraint("min_notice_min >= 0", name="notice"),
         CheckConstraint("max_advance_days BETWEEN 1 AND 365", name="advance"),
         # Search: browsing a category by rating, price filters, and the near-me box.
-        Index("ix_offers_browse", "status", "category", "rating", "id"),
+        Index("ix_offers_browse", "status", "category", "rating", "review_count", "id"),
         Index("ix_offers_price", "status", "category", "price_minor"),
         # Covering for the near-me box: rows outside the circle or the price cost no lookup.
         Index(

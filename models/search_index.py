@@ -8,9 +8,10 @@ offers table on SQLite (batch mode drops triggers) can create them again.
 
 from __future__ import annotations
 
-# Tables whose names start with these belong to the search index (ignored by schema
-# comparisons against the models).
+# Tables whose names start with these belong to the search index, and indexes named
+# here are dialect-specific: schema comparisons against the models ignore them.
 SEARCH_TABLE_PREFIXES = ("offer_search", "search_words")
+UNMODELLED_INDEXES = frozenset({"offers_browse_rated", "offer_search_document"})
 
 _SQLITE_BODY = "coalesce(new.description, '') || ' ' || coalesce(new.area, '')"
 
@@ -53,6 +54,10 @@ _PG_DOCUMENT = (
 
 POSTGRESQL_CREATE = (
     "CREATE EXTENSION IF NOT EXISTS unaccent",
+    # Browsing a category best rated first: PostgreSQL sorts NULLs first in descending
+    # order, so the models' (rating, id) index cannot serve "rating DESC NULLS LAST".
+    "CREATE INDEX offers_browse_rated ON offers "
+    "(status, category, rating DESC NULLS LAST, review_count DESC, id DESC)",
     """CREATE TABLE offer_search (
         offer_id integer PRIMARY KEY REFERENCES offers (id) ON DELETE CASCADE,
         document tsvector NOT NULL
@@ -81,6 +86,7 @@ POSTGRESQL_CREATE = (
 )
 
 POSTGRESQL_DROP = (
+    "DROP INDEX IF EXISTS offers_browse_rated",
     "DROP TRIGGER IF EXISTS offer_search_sync ON offers",
     "DROP FUNCTION IF EXISTS offer_search_sync()",
     "DROP TABLE IF EXISTS search_words",
@@ -94,5 +100,7 @@ def is_search_table(name: str | None) -> bool:
 
 
 def include_name(name: str | None, type_: str, parent_names: object) -> bool:
-    """Alembic `include_name` hook: schema comparisons skip the search index tables."""
+    """Alembic `include_name` hook: schema comparisons skip the search index objects."""
+    if type_ == "index":
+        return name not in UNMODELLED_INDEXES
     return not (type_ == "table" and is_search_table(name))

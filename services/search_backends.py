@@ -16,6 +16,7 @@ from sqlalchemy import (
     literal_column,
     select,
     table,
+    true,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -104,17 +105,29 @@ class PostgresBackend:
         return day
 
     def match(self) -> Match:
-        """`document @@ to_tsquery(unaccent(:words))`, ranked by ts_rank."""
-        tsquery = func.to_tsquery(literal_column("'simple'::regconfig"), func.unaccent(P("words")))
+        """`document @@ query`, ranked by ts_rank; the tsquery is built once per search in
+        a one-row subquery (unaccent is STABLE, so in the SELECT list it would run per row)."""
+        tsquery = self._tsquery()
         joined = self._index.join(offers_table, offers_table.c.id == self._index.c.offer_id)
-        condition = self._index.c.document.op("@@")(tsquery)
-        rank = -func.ts_rank(self._index.c.document, tsquery)
+        joined = joined.join(tsquery, true())
+        condition = self._index.c.document.op("@@")(tsquery.c.query)
+        rank = -func.ts_rank(self._index.c.document, tsquery.c.query)
         return joined, condition, rank, self._index.c.offer_id
 
     def matching_ids(self) -> Select[Any]:
         """Offer ids from the GIN index."""
-        _, condition, _, offer_id = self.match()
-        return select(offer_id).select_from(self._index).where(condition)
+        tsquery = self._tsquery()
+        condition = self._index.c.document.op("@@")(tsquery.c.query)
+        return (
+            select(self._index.c.offer_id)
+            .select_from(self._index.join(tsquery, true()))
+            .where(condition)
+        )
+
+    @staticmethod
+    def _tsquery() -> Any:
+        words = func.to_tsquery(literal_column("'simple'::regconfig"), func.unaccent(P("words")))
+        return select(words.label("query")).subquery("tsquery")
 
     def rating_order(self, rating: Any, review_count: Any) -> list[ColumnElement[Any]]:
         """PostgreSQL sorts NULLs first in descending order unless told otherwise."""

@@ -45,7 +45,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('radius_km', sa.SmallInteger(), nullable=True))
         batch_op.add_column(sa.Column('rating', sa.Float(), nullable=True))
         batch_op.add_column(sa.Column('review_count', sa.Integer(), server_default='0', nullable=False))
-        batch_op.create_index('ix_offers_browse', ['status', 'category', 'rating', 'id'], unique=False)
+        batch_op.create_index('ix_offers_browse', ['status', 'category', 'rating', 'review_count', 'id'], unique=False)
         batch_op.create_index('ix_offers_geo', ['status', 'place_kind', 'latitude', 'longitude', 'radius_km', 'provider_id', 'currency', 'price_minor'], unique=False)
         batch_op.create_index('ix_offers_price', ['status', 'category', 'price_minor'], unique=False)
 
