@@ -13,7 +13,15 @@ from __future__ import annotations
 SEARCH_TABLE_PREFIXES = ("offer_search", "search_words")
 UNMODELLED_INDEXES = frozenset({"offers_browse_rated", "offer_search_document"})
 
-_SQLITE_BODY = "coalesce(new.description, '') || ' ' || coalesce(new.area, '')"
+
+# FTS5's remove_diacritics folds Latin letters only; Russian readers type е for ё, so ё
+# is folded here (PostgreSQL's unaccent does it on that side).
+def _sqlite_fold(sql: str) -> str:
+    return f"replace(replace({sql}, 'ё', 'е'), 'Ё', 'Е')"
+
+
+_SQLITE_TITLE = _sqlite_fold("new.title")
+_SQLITE_BODY = _sqlite_fold("coalesce(new.description, '') || ' ' || coalesce(new.area, '')")
 
 SQLITE_CREATE = (
     # unicode61 with remove_diacritics 2 folds case and accents (é → e, ё → е);
@@ -24,18 +32,23 @@ SQLITE_CREATE = (
     "INSERT INTO offer_search(offer_search, rank) VALUES ('rank', 'bm25(4.0, 1.0)')",
     "CREATE VIRTUAL TABLE offer_search_vocab USING fts5vocab(offer_search, row)",
     f"""CREATE TRIGGER offer_search_insert AFTER INSERT ON offers BEGIN
-        INSERT INTO offer_search(rowid, title, body) VALUES (new.id, new.title, {_SQLITE_BODY});
+        INSERT INTO offer_search(rowid, title, body)
+            VALUES (new.id, {_SQLITE_TITLE}, {_SQLITE_BODY});
     END""",
     f"""CREATE TRIGGER offer_search_update AFTER UPDATE OF title, description, area ON offers
     BEGIN
         DELETE FROM offer_search WHERE rowid = old.id;
-        INSERT INTO offer_search(rowid, title, body) VALUES (new.id, new.title, {_SQLITE_BODY});
+        INSERT INTO offer_search(rowid, title, body)
+            VALUES (new.id, {_SQLITE_TITLE}, {_SQLITE_BODY});
     END""",
     """CREATE TRIGGER offer_search_delete AFTER DELETE ON offers BEGIN
         DELETE FROM offer_search WHERE rowid = old.id;
     END""",
-    "INSERT INTO offer_search(rowid, title, body) SELECT id, title, "
-    "coalesce(description, '') || ' ' || coalesce(area, '') FROM offers",
+    "INSERT INTO offer_search(rowid, title, body) SELECT id, "
+    + _sqlite_fold("title")
+    + ", "
+    + _sqlite_fold("coalesce(description, '') || ' ' || coalesce(area, '')")
+    + " FROM offers",
 )
 
 SQLITE_DROP = (

@@ -64,7 +64,8 @@ class SqliteBackend:
     _fts = table("offer_search", column("rowid"), column("rank"))
 
     def match_text(self, words: list[str]) -> str:
-        """Quoted words, each a prefix (one letter: the whole word)."""
+        """Quoted words, each a prefix (one letter: the whole word); ё as е, as indexed."""
+        words = [word.replace("ё", "е") for word in words]
         return " ".join(f'"{word}"*' if len(word) > 1 else f'"{word}"' for word in words)
 
     def date_value(self, day: date) -> object:

@@ -64,6 +64,7 @@ CATALOGUE = {
     "haircut": offer(
         "Стрижка мужская",
         category="beauty",
+        description="Мастер Алёна",
         price_minor=80000,
         currency="RUB",
         area="Пресня",
@@ -125,6 +126,7 @@ async def found(session: AsyncSession, query: SearchQuery, ids: dict[str, int]) 
         ("стриж", {"haircut"}),  # Cyrillic prefix
         ("СТРИЖКА", {"haircut"}),
         ("пресня", {"haircut"}),  # the area is searchable
+        ("алена", {"haircut"}),  # ё is е
         ("guitar lessons", {"guitar"}),  # every word must match
         ("dog walking", {"walker"}),
         ("piano", set()),
