@@ -77,12 +77,13 @@ async def _free_on_date(
     """Rows of offers with a free slot on the query's date, in order, up to `wanted`."""
     assert query.on_date is not None
     found: list[Any] = []
-    scanned, chunk = 0, 50
+    # Most offers open that weekday have a free slot: check a little more than needed.
+    scanned, chunk = 0, min(50, max(2 * wanted, 10))
     while len(found) < wanted and scanned < DATE_SCAN_LIMIT:
         page = {**values, "limit": chunk, "offset": scanned}
         rows = list((await session.execute(statement, page)).all())
         scanned += len(rows)
-        offers = await offers_with_rules(session, (row.id for row in rows))
+        offers = await offers_with_rules(session, (row.id for row in rows), photos=False)
         free = await slots_on_date(session, offers, query.on_date, query.timezone, now=now)
         found.extend(row for row in rows if free.get(row.id))
         if len(rows) < chunk:

@@ -24,22 +24,22 @@ async def busy_times(session: AsyncSession, offers: Sequence[Offer]) -> dict[int
     return {offer.id: [] for offer in offers}
 
 
-async def offers_with_rules(session: AsyncSession, offer_ids: Iterable[int]) -> list[Offer]:
+async def offers_with_rules(
+    session: AsyncSession, offer_ids: Iterable[int], *, photos: bool = True
+) -> list[Offer]:
     """Offers with what their availability and their card need (hours, exceptions,
-    provider, photos)."""
+    provider, and photos unless told not to)."""
     ids = list(offer_ids)
     if not ids:
         return []
-    result = await session.scalars(
-        select(Offer)
-        .where(Offer.id.in_(ids))
-        .options(
-            selectinload(Offer.hours),
-            selectinload(Offer.exceptions),
-            selectinload(Offer.provider),
-            selectinload(Offer.photos),
-        )
-    )
+    loads = [
+        selectinload(Offer.hours),
+        selectinload(Offer.exceptions),
+        selectinload(Offer.provider),
+    ]
+    if photos:
+        loads.append(selectinload(Offer.photos))
+    result = await session.scalars(select(Offer).where(Offer.id.in_(ids)).options(*loads))
     return list(result)
 
 
