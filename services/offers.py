@@ -8,7 +8,7 @@ is untrusted) cannot probe or touch other people's offers.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -150,9 +150,15 @@ async def ensure_provider(session: AsyncSession, user: User, default_timezone: s
 async def create_offer(
     session: AsyncSession, user: User, data: OfferData, *, default_timezone: str
 ) -> Offer:
-    """Validate and publish a new offer of `user` (creating their provider profile)."""
+    """Validate and publish a new offer of `user` (creating their provider profile).
+
+    An offer that takes place somewhere but has no point of its own (a typed area, or at
+    the customer's place) takes the provider's shared location, so "near me" finds it.
+    """
     validate(data)
     provider = await ensure_provider(session, user, default_timezone)
+    if data.latitude is None and data.place_kind != "online":
+        data = replace(data, latitude=provider.latitude, longitude=provider.longitude)
     offer = Offer(
         provider_id=provider.id,
         status="published",

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Provider, User
+from models import Offer, Provider, User
 from services.errors import DomainError
 from services.offers import ensure_provider
 from services.timezones import require_timezone
@@ -82,6 +83,16 @@ async def set_workplace(
     provider.place_kind = kind
     if kind == "location":
         provider.latitude, provider.longitude = latitude, longitude
+        # Offers that happen somewhere but have no point of their own are found near it.
+        await session.execute(
+            update(Offer)
+            .where(
+                Offer.provider_id == provider.id,
+                Offer.latitude.is_(None),
+                Offer.place_kind != "online",
+            )
+            .values(latitude=latitude, longitude=longitude)
+        )
     await session.flush()
     return provider
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.db import create_sessionmaker
 from models import Offer, Provider, User
-from services import offers
+from services import offers, providers
 from services.geo import GeoPoint, distance_km
 from services.offers import OfferData
 from services.search import SearchQuery, search
@@ -301,3 +301,23 @@ def test_query_words_keep_letters_and_digits_only() -> None:
     assert query_words('NEAR("guitar" OR lessons*)') == ["near", "guitar", "or", "lessons"]
     assert query_words("😀🎸") == []
     assert len(query_words("word " * 100)) == 8
+
+
+async def test_offers_without_a_point_are_found_near_their_provider(
+    session: AsyncSession,
+) -> None:
+    walker = await touch_user(session, TelegramProfile(id=77, first_name="Walker"))
+    sitting = await offers.create_offer(
+        session, walker, offer("Cat sitting", area="Mitte"), default_timezone="UTC"
+    )
+    query = SearchQuery(text="sitting", near=ALEXANDERPLATZ, radius_km=3)
+    assert (await search(session, query, now=NOW)).hits == []  # no point yet
+    await providers.set_workplace(
+        session, walker, "UTC", kind="location", latitude=52.5300, longitude=13.4100
+    )
+    walking = await offers.create_offer(
+        session, walker, offer("Dog sitting", place_kind="customer"), default_timezone="UTC"
+    )
+    hits = (await search(session, query, now=NOW)).hits
+    assert {hit.offer_id for hit in hits} == {sitting.id, walking.id}
+    assert [hit.comes_to_customer for hit in hits if hit.offer_id == walking.id] == [True]
