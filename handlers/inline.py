@@ -60,7 +60,7 @@ async def on_inline_query(
     await inline_query.answer(
         results,  # type: ignore[arg-type]
         cache_time=CACHE_SECONDS,
-        is_personal=False,
+        is_personal=True,  # cards are in the asking user's language
         next_offset=str(offset + INLINE_PAGE) if more else "",
     )
 

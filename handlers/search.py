@@ -271,6 +271,15 @@ async def on_location(
     await message.answer(text, reply_markup=markup)
 
 
+MAX_ID = 2**31 - 1  # ids and offsets beyond this come from forged buttons
+MAX_OFFSET = 10_000
+
+
+def _number(value: str, limit: int) -> int | None:
+    """A button's number, or None when it is not one or is out of range."""
+    return int(value) if value.isdigit() and len(value) <= 10 and int(value) <= limit else None
+
+
 async def on_search_button(
     query: CallbackQuery,
     callback_data: SearchCallback,
@@ -287,18 +296,10 @@ async def on_search_button(
     current = load_query(data, tz)
     bot = query.bot
     assert bot is not None
-    chat_id = query.from_user.id
     if action in ("open", "provider", "book"):
-        if not value.isdigit():
-            callback_answer.text = _.text("common.expired_button")
-        elif action == "open":
-            near = current.near if current else None
-            await send_detail(bot, chat_id, session, int(value), near=near, zone=tz, _=_)
-        elif action == "provider":
-            await send_provider(bot, chat_id, session, int(value), _)
-        else:
-            callback_answer.text = _.text("search.booking_soon")
-            callback_answer.show_alert = True
+        await _on_item(
+            bot, query.from_user.id, action, value, current, callback_answer, session, tz, _
+        )
         return
     if action == "new":
         await save_query(state, SearchQuery(timezone=tz.key))
@@ -310,37 +311,71 @@ async def on_search_button(
         return
     today = utc_now().astimezone(tz).date()
     if action == "near":
-        await _ask_location(bot, chat_id, session, user, _)
-        return
-    if action == "filters":
+        await _ask_location(bot, query.from_user.id, session, user, _)
+    elif action == "filters":
         await show(query, *filters_screen(current, _))
-        return
-    if action == "f" and value in ("category", "price", "date", "distance", "sort"):
+    elif action == "f" and value in ("category", "price", "date", "distance", "sort"):
         steps = await price_steps(session, current, now=utc_now()) if value == "price" else None
-        screen = filter_choices(value, current, today=today, price_steps=steps, _=_)
-        await show(query, *screen)
-        return
-    changed: SearchQuery | None = None
-    offset = 0
-    if action == "cat" and value in CATEGORIES:
-        changed = replace(current, category=value)
-    elif action == "set":
-        changed = apply_choice(current, value, today)
-    elif action == "clear":
-        changed = cleared(current, value)
-    elif action == "suggested" and data.get("suggestion"):
-        changed = replace(current, text=str(data["suggestion"]))
-    elif action == "loc" and value.isdigit():
-        try:
-            changed = replace(current, near=await saved_location(session, user, int(value)))
-        except LocationNotFound:
-            changed = None
-    elif action == "page" and value.isdigit():
-        changed, offset = current, int(value)
-    if changed is None:
+        await show(query, *filter_choices(value, current, today=today, price_steps=steps, _=_))
+    else:
+        changed, offset = await _changed(action, value, current, data, session, user, today)
+        if changed is None:
+            callback_answer.text = _.text("common.expired_button")
+            return
+        await show(query, *await results(session, state, changed, offset, _))
+
+
+async def _on_item(
+    bot: Bot,
+    chat_id: int,
+    action: str,
+    value: str,
+    current: SearchQuery | None,
+    callback_answer: CallbackAnswer,
+    session: AsyncSession,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """Details of an offer, a provider's page, or Book (not open yet)."""
+    item_id = _number(value, MAX_ID)
+    if item_id is None:
         callback_answer.text = _.text("common.expired_button")
-        return
-    await show(query, *await results(session, state, changed, offset, _))
+    elif action == "open":
+        near = current.near if current else None
+        await send_detail(bot, chat_id, session, item_id, near=near, zone=tz, _=_)
+    elif action == "provider":
+        await send_provider(bot, chat_id, session, item_id, _)
+    else:
+        callback_answer.text = _.text("search.booking_soon")
+        callback_answer.show_alert = True
+
+
+async def _changed(
+    action: str,
+    value: str,
+    current: SearchQuery,
+    data: dict[str, Any],
+    session: AsyncSession,
+    user: User,
+    today: date,
+) -> tuple[SearchQuery | None, int]:
+    """The search a button asks for, and the result offset; None if the button is bad."""
+    if action == "cat" and value in CATEGORIES:
+        return replace(current, category=value), 0
+    if action == "set":
+        return apply_choice(current, value, today), 0
+    if action == "clear":
+        return cleared(current, value), 0
+    if action == "suggested" and data.get("suggestion"):
+        return replace(current, text=str(data["suggestion"])), 0
+    if action == "loc" and (location_id := _number(value, MAX_ID)) is not None:
+        try:
+            return replace(current, near=await saved_location(session, user, location_id)), 0
+        except LocationNotFound:
+            return None, 0
+    if action == "page" and (offset := _number(value, MAX_OFFSET)) is not None:
+        return current, offset
+    return None, 0
 
 
 async def _ask_location(

@@ -202,6 +202,7 @@ async def test_inline_mode_lists_offers_with_links_and_pages(
     assert len(answer["results"]) == 20
     assert answer["next_offset"] == "20"
     assert answer["cache_time"] == 60
+    assert answer["is_personal"]  # the cards are in each user's language
     first = answer["results"][0]
     assert first["title"].startswith("Guitar class")
     assert "€20.00" in first["description"]
@@ -273,7 +274,15 @@ async def test_hostile_and_forged_input_changes_nothing(tg: Emulator, engine: As
     reply = await carl.send("guitar")
     assert reply is not None
     results = reply
-    for data in ("s:set:price=abcEUR", "s:set:radius=7", "s:set:date=1999-01-01", "s:f:../../"):
+    forged = (
+        "s:set:price=abcEUR",
+        "s:set:radius=7",
+        "s:set:date=1999-01-01",
+        "s:f:../../",
+        "s:page:99999999999999999999999",
+        "s:open:99999999999999999999999",
+    )
+    for data in forged:
         await carl.press_callback(results, data)
         assert carl.last_answer is not None
         assert "no longer active" in carl.last_answer["text"]
