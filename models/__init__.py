@@ -1,6 +1,7 @@
 """SQLAlchemy models: every table of gigbot, imported here so metadata is complete."""
 
 from models.base import Base, UTCDateTime, utcnow
+from models.booking import ACTIVE_STATUSES, BOOKING_STATUSES, Booking, BookingSession
 from models.location import SavedLocation
 from models.offer import (
     OFFER_STATUSES,
@@ -14,9 +15,13 @@ from models.offer import (
 from models.user import User
 
 __all__ = [
+    "ACTIVE_STATUSES",
+    "BOOKING_STATUSES",
     "OFFER_STATUSES",
     "PLACE_KINDS",
     "Base",
+    "Booking",
+    "BookingSession",
     "Offer",
     "OfferException",
     "OfferHours",

@@ -108,6 +108,8 @@ class Offer(Base):
     min_notice_min: Mapped[int] = mapped_column(Integer, default=120)
     max_advance_days: Mapped[int] = mapped_column(SmallInteger, default=60)
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Customers cancel for free until this many hours before; later is a late cancellation.
+    free_cancel_hours: Mapped[int] = mapped_column(SmallInteger, default=24, server_default="24")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -17,7 +17,17 @@ from sqlalchemy import false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models import Offer, OfferException, OfferHours, OfferPhoto, Provider, User, utcnow
+from models import (
+    ACTIVE_STATUSES,
+    Booking,
+    Offer,
+    OfferException,
+    OfferHours,
+    OfferPhoto,
+    Provider,
+    User,
+    utcnow,
+)
 from services.availability import DateException, Rules, WeeklyRange
 from services.errors import DomainError
 from services.offer_parser import CATEGORIES, NO_CURRENCY
@@ -74,6 +84,7 @@ class OfferData:
     min_notice_min: int = 120
     max_advance_days: int = 60
     requires_approval: bool = False
+    free_cancel_hours: int = 24  # cancelling later than this before the start is late
     photos: list[str] = field(default_factory=list)
 
 
@@ -108,6 +119,8 @@ def validate(data: OfferData) -> None:
         raise InvalidOffer("notice.range")
     if not 1 <= data.max_advance_days <= 365:
         raise InvalidOffer("advance.range")
+    if not 0 <= data.free_cancel_hours <= 168:
+        raise InvalidOffer("cancel.range")
     validate_hours(data.weekly)
     if len(data.photos) > MAX_PHOTOS:
         raise TooManyPhotos()
@@ -178,6 +191,7 @@ async def create_offer(
         min_notice_min=data.min_notice_min,
         max_advance_days=data.max_advance_days,
         requires_approval=data.requires_approval,
+        free_cancel_hours=data.free_cancel_hours,
         hours=[OfferHours(weekday=d, start_min=s, end_min=e) for d, s, e in sorted(data.weekly)],
         photos=[OfferPhoto(file_id=f, position=n) for n, f in enumerate(data.photos)],
     )
@@ -270,6 +284,7 @@ EDITABLE = frozenset(
         "min_notice_min",
         "max_advance_days",
         "requires_approval",
+        "free_cancel_hours",
     }
 )
 
@@ -315,6 +330,7 @@ def offer_data(offer: Offer) -> OfferData:
         min_notice_min=offer.min_notice_min,
         max_advance_days=offer.max_advance_days,
         requires_approval=offer.requires_approval,
+        free_cancel_hours=offer.free_cancel_hours,
         photos=[p.file_id for p in offer.photos],
     )
 
@@ -328,11 +344,17 @@ async def set_paused(session: AsyncSession, user: User, offer_id: int, *, paused
 
 
 async def count_future_bookings(session: AsyncSession, offer_id: int, now: datetime) -> int:
-    """Bookings of the offer still to come.
-
-    Bookings arrive with the booking feature; until its table exists there are none.
-    """
-    return 0
+    """Active bookings (requested or confirmed) of the offer that have not started yet."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Booking)
+        .where(
+            Booking.offer_id == offer_id,
+            Booking.status.in_(ACTIVE_STATUSES),
+            Booking.starts_at > now,
+        )
+    )
+    return int(count or 0)
 
 
 async def delete_offer(

@@ -10,18 +10,35 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models import Offer
+from models import BookingSession, Offer
 from services.availability import Busy, Slot, free_slots
 from services.offers import availability_rules
 
 
-async def busy_times(session: AsyncSession, offers: Sequence[Offer]) -> dict[int, list[Busy]]:
-    """What already takes each offer's time, by offer id.
-
-    Nothing can be booked yet (bookings arrive with the booking feature), so this is
-    empty; free-slot callers go through here so bookings subtract once they exist.
-    """
-    return {offer.id: [] for offer in offers}
+async def busy_times(
+    session: AsyncSession, offers: Sequence[Offer], *, since: datetime | None = None
+) -> dict[int, list[Busy]]:
+    """What already takes each offer's time, by offer id: seats taken in its own
+    sessions, and every other session of the same provider (with its buffer)."""
+    if not offers:
+        return {}
+    provider_ids = {offer.provider_id for offer in offers}
+    query = select(BookingSession).where(
+        BookingSession.provider_id.in_(provider_ids), BookingSession.seats_taken > 0
+    )
+    if since is not None:
+        query = query.where(BookingSession.blocked_until > since)
+    sessions = list(await session.scalars(query))
+    busy: dict[int, list[Busy]] = {}
+    for offer in offers:
+        busy[offer.id] = [
+            Busy(taken.starts_at, taken.ends_at, taken.seats_taken)
+            if taken.offer_id == offer.id
+            else Busy(taken.starts_at, taken.blocked_until)
+            for taken in sessions
+            if taken.provider_id == offer.provider_id
+        ]
+    return busy
 
 
 async def offers_with_rules(
@@ -52,7 +69,7 @@ async def slots_by_offer(
     now: datetime,
 ) -> dict[int, list[Slot]]:
     """Free slots of each offer between two dates of the provider's calendar."""
-    busy = await busy_times(session, offers)
+    busy = await busy_times(session, offers, since=now)
     return {
         offer.id: free_slots(
             availability_rules(offer), first_day, last_day, now=now, busy=busy[offer.id]

@@ -1,0 +1,388 @@
+"""Booking: taking seats in a session, and every later change as a compare-and-set.
+
+The database refuses what must never happen (two sessions over the same provider time,
+more seats than the capacity, two active bookings of one customer in one session); this
+module turns those refusals into `SlotTaken` and makes every status change conditional
+on the status it starts from, so two concurrent changes cannot both win.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, false, func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload, selectinload
+
+from models import ACTIVE_STATUSES, Booking, BookingSession, Offer, Provider, User
+from services.availability import Slot
+from services.errors import DomainError
+from services.slots import slots_by_offer
+
+NOTE_LIMIT = 500
+REASON_LIMIT = 300
+ANSWER_WITHIN = timedelta(hours=24)  # a request unanswered this long expires…
+ANSWER_BEFORE_START = timedelta(hours=1)  # …or this long before it would start
+
+
+class BookingError(DomainError):
+    """A booking rule refused the request; `key` names the translated reply."""
+
+    key = "booking.error.generic"
+
+
+class SlotTaken(BookingError):
+    """The time (or the last seat) was just taken by someone else."""
+
+    key = "booking.error.taken"
+
+
+class OwnOffer(BookingError):
+    """A provider cannot book their own offer."""
+
+    key = "booking.error.own_offer"
+
+
+class BookingNotFound(BookingError):
+    """No such booking of this user (missing, or someone else's: the same reply)."""
+
+    key = "booking.error.not_found"
+
+
+class NotNow(BookingError):
+    """The booking is not in a state where this can be done (any more)."""
+
+    key = "booking.error.not_now"
+
+
+class BadValue(BookingError):
+    """A note, reason or seat count outside the limits."""
+
+    key = "booking.error.bad_value"
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A status change: from which statuses, to which, by whom, and whether it frees
+    the seats."""
+
+    sources: tuple[str, ...]
+    target: str
+    by: str  # "customer", "provider" or "system"
+    frees_seats: bool
+    after_start: bool = False  # only once the booking has started
+
+
+CHANGES = {
+    "accept": Change(("requested",), "confirmed", "provider", frees_seats=False),
+    "decline": Change(("requested",), "declined", "provider", frees_seats=True),
+    "expire": Change(("requested",), "expired", "system", frees_seats=True),
+    "cancel_by_customer": Change(ACTIVE_STATUSES, "cancelled_by_customer", "customer", True),
+    "cancel_by_provider": Change(ACTIVE_STATUSES, "cancelled_by_provider", "provider", True),
+    "complete": Change(("confirmed",), "completed", "provider", False, after_start=True),
+    "no_show": Change(("confirmed",), "no_show", "provider", False, after_start=True),
+}
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def _with_details() -> tuple[object, ...]:
+    return (
+        selectinload(Booking.offer).selectinload(Offer.provider),
+        selectinload(Booking.provider),
+    )
+
+
+async def party_booking(session: AsyncSession, user: User, booking_id: int) -> Booking:
+    """A booking `user` is a party to (its customer or its provider); BookingNotFound
+    otherwise, exactly as for a booking that does not exist."""
+    booking: Booking | None = await session.scalar(
+        select(Booking)
+        .join(Provider, Provider.id == Booking.provider_id)
+        .where(
+            Booking.id == booking_id,
+            or_(Booking.customer_id == user.id, Provider.user_id == user.id),
+        )
+        .options(*_with_details())  # type: ignore[arg-type]
+    )
+    if booking is None:
+        raise BookingNotFound()
+    return booking
+
+
+def role_of(booking: Booking, user: User) -> str:
+    """ "customer" or "provider": which side of `booking` the user is on."""
+    return "customer" if booking.customer_id == user.id else "provider"
+
+
+async def customer_bookings(
+    session: AsyncSession, user: User, *, now: datetime, upcoming: bool, limit: int = 20
+) -> list[Booking]:
+    """The user's bookings as a customer: upcoming (soonest first) or past (latest first)."""
+    query = select(Booking).where(Booking.customer_id == user.id).options(*_with_details())  # type: ignore[arg-type]
+    if upcoming:
+        query = query.where(Booking.ends_at > now, Booking.status.in_(ACTIVE_STATUSES))
+        query = query.order_by(Booking.starts_at, Booking.id)
+    else:
+        query = query.where(
+            or_(Booking.ends_at <= now, Booking.status.not_in(ACTIVE_STATUSES))
+        ).order_by(Booking.starts_at.desc(), Booking.id.desc())
+    return list(await session.scalars(query.limit(limit)))
+
+
+async def provider_agenda(
+    session: AsyncSession, user: User, *, start: datetime, end: datetime
+) -> list[Booking]:
+    """The provider's active bookings starting in [start, end), in time order."""
+    query = (
+        select(Booking)
+        .join(Provider, Provider.id == Booking.provider_id)
+        .where(
+            Provider.user_id == user.id,
+            Booking.status.in_(ACTIVE_STATUSES),
+            Booking.starts_at >= start,
+            Booking.starts_at < end,
+        )
+        .order_by(Booking.starts_at, Booking.id)
+        .options(*_with_details())  # type: ignore[arg-type]
+    )
+    return list(await session.scalars(query))
+
+
+# --- booking ---------------------------------------------------------------------------------
+
+
+async def bookable_offer(session: AsyncSession, offer_id: int) -> Offer:
+    """A published offer of a provider who is not banned, with what its availability
+    needs (not its photos); BookingNotFound otherwise."""
+    offer: Offer | None = await session.scalar(
+        select(Offer)
+        .join(Provider, Provider.id == Offer.provider_id)
+        .where(Offer.id == offer_id, Offer.status == "published", Provider.banned == false())
+        .options(
+            selectinload(Offer.hours),
+            selectinload(Offer.exceptions),
+            joinedload(Offer.provider),
+        )
+    )
+    if offer is None:
+        raise BookingNotFound()
+    return offer
+
+
+async def free_slots_on_day_of(
+    session: AsyncSession, offer: Offer, starts_at: datetime, *, now: datetime
+) -> list[Slot]:
+    """The offer's free slots on the provider's local day of `starts_at`."""
+    day = starts_at.astimezone(ZoneInfo(offer.provider.timezone)).date()
+    return (await slots_by_offer(session, [offer], day, day, now=now))[offer.id]
+
+
+async def book(
+    session: AsyncSession,
+    customer: User,
+    offer_id: int,
+    starts_at: datetime,
+    *,
+    seats: int = 1,
+    note: str | None = None,
+    now: datetime,
+) -> Booking:
+    """Book `seats` at `starts_at`; the existing booking if this customer already holds
+    one there (a double tap). SlotTaken when the time is no longer free."""
+    offer = await bookable_offer(session, offer_id)
+    if offer.provider.user_id == customer.id:
+        raise OwnOffer()
+    if not 1 <= seats <= offer.capacity or (note is not None and len(note) > NOTE_LIMIT):
+        raise BadValue()
+    slots = await free_slots_on_day_of(session, offer, starts_at, now=now)
+    slot = next((s for s in slots if s.start == starts_at), None)
+    try:
+        if slot is None or slot.seats_left < seats:
+            raise SlotTaken()
+        async with session.begin_nested():
+            return await _take_seats(session, customer, offer, slot, seats, note, now)
+    except (IntegrityError, SlotTaken):
+        # Someone else won the time — or this same customer, with a double tap.
+        existing = await _active_booking(session, customer, offer.id, starts_at)
+        if existing is not None:
+            return existing
+        raise SlotTaken() from None
+
+
+async def _active_booking(
+    session: AsyncSession, customer: User, offer_id: int, starts_at: datetime
+) -> Booking | None:
+    booking: Booking | None = await session.scalar(
+        select(Booking)
+        .where(
+            Booking.customer_id == customer.id,
+            Booking.offer_id == offer_id,
+            Booking.starts_at == starts_at,
+            Booking.status.in_(ACTIVE_STATUSES),
+        )
+        .options(*_with_details())  # type: ignore[arg-type]
+    )
+    return booking
+
+
+async def _take_seats(
+    session: AsyncSession,
+    customer: User,
+    offer: Offer,
+    slot: Slot,
+    seats: int,
+    note: str | None,
+    now: datetime,
+) -> Booking:
+    """Add the seats to the session (created on first use) in one statement that only
+    succeeds while seats remain, then record the booking."""
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    table: Any = BookingSession.__table__
+    statement = insert(table).values(
+        offer_id=offer.id,
+        provider_id=offer.provider_id,
+        starts_at=slot.start,
+        ends_at=slot.end,
+        blocked_until=slot.end + timedelta(minutes=offer.buffer_min),
+        capacity=offer.capacity,
+        seats_taken=seats,
+    )
+    upsert = statement.on_conflict_do_update(
+        index_elements=[table.c.offer_id, table.c.starts_at],
+        set_={"seats_taken": table.c.seats_taken + statement.excluded.seats_taken},
+        where=table.c.seats_taken + statement.excluded.seats_taken <= table.c.capacity,
+    ).returning(table.c.id)
+    session_id = await session.scalar(upsert)
+    if session_id is None:
+        raise SlotTaken()  # the session is full
+    approval = offer.requires_approval
+    answer_by = min(now + ANSWER_WITHIN, slot.start - ANSWER_BEFORE_START) if approval else None
+    booking = Booking(
+        session_id=session_id,
+        offer_id=offer.id,
+        provider_id=offer.provider_id,
+        customer_id=customer.id,
+        starts_at=slot.start,
+        ends_at=slot.end,
+        seats=seats,
+        status="requested" if approval else "confirmed",
+        note=note or None,
+        answer_by=answer_by,
+        created_at=now,
+        updated_at=now,
+    )
+    booking.offer, booking.provider = offer, offer.provider
+    session.add(booking)
+    await session.flush()
+    return booking
+
+
+# --- changes ---------------------------------------------------------------------------------
+
+
+async def change(
+    session: AsyncSession,
+    user: User | None,
+    booking_id: int,
+    action: str,
+    *,
+    reason: str | None = None,
+    now: datetime,
+) -> Booking:
+    """Apply `action` (see CHANGES) for `user` (None: the system) as a compare-and-set:
+    it happens only if the booking is still in a status it can start from."""
+    rule = CHANGES.get(action)
+    if rule is None:
+        raise NotNow()
+    if reason is not None and len(reason) > REASON_LIMIT:
+        raise BadValue()
+    if user is None:
+        booking: Booking | None = await session.get(Booking, booking_id)
+        if booking is None or rule.by != "system":
+            raise BookingNotFound()
+    else:
+        booking = await party_booking(session, user, booking_id)
+        if role_of(booking, user) != rule.by:
+            raise BookingNotFound()  # not this side's action: as if it did not exist
+    if rule.after_start and now < booking.starts_at:
+        raise NotNow()
+    late = (
+        action == "cancel_by_customer"
+        and booking.status == "confirmed"
+        and (booking.starts_at - now < timedelta(hours=booking.offer.free_cancel_hours))
+    )
+    result = await session.execute(
+        update(Booking)
+        .where(Booking.id == booking.id, Booking.status.in_(rule.sources))
+        .values(status=rule.target, reason=reason or None, late_cancellation=late, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise NotNow()  # someone else changed it first
+    if rule.frees_seats:
+        await session.execute(
+            update(BookingSession)
+            .where(BookingSession.id == booking.session_id)
+            .values(seats_taken=BookingSession.seats_taken - booking.seats)
+        )
+    await session.refresh(booking)
+    return booking
+
+
+async def reschedule(
+    session: AsyncSession, user: User, booking_id: int, starts_at: datetime, *, now: datetime
+) -> Booking:
+    """Move the customer's booking to `starts_at` atomically: the old time is given up
+    only if the new one is won (SlotTaken otherwise, nothing changed)."""
+    old = await party_booking(session, user, booking_id)
+    if role_of(old, user) != "customer" or old.status not in ACTIVE_STATUSES:
+        raise BookingNotFound() if role_of(old, user) != "customer" else NotNow()
+    if old.starts_at == starts_at:
+        return old
+    try:
+        async with session.begin_nested():
+            await change(session, user, old.id, "cancel_by_customer", reason="rescheduled", now=now)
+            new = await book(
+                session, user, old.offer_id, starts_at, seats=old.seats, note=old.note, now=now
+            )
+    except BookingError:
+        await session.refresh(old)
+        raise
+    await session.execute(
+        update(Booking).where(Booking.id == old.id).values(late_cancellation=False)
+    )
+    return new
+
+
+async def expire_requests(session: AsyncSession, *, now: datetime) -> list[Booking]:
+    """Requests whose answer deadline has passed become expired (seats freed)."""
+    due = list(
+        await session.scalars(
+            select(Booking.id).where(Booking.status == "requested", Booking.answer_by <= now)
+        )
+    )
+    expired = []
+    for booking_id in due:
+        try:
+            expired.append(await change(session, None, booking_id, "expire", now=now))
+        except NotNow:
+            continue  # answered in the meantime
+    return expired
+
+
+async def seats_taken(session: AsyncSession, offer_id: int, starts_at: datetime) -> int:
+    """Seats taken in the offer's session at `starts_at` (0 when none)."""
+    taken = await session.scalar(
+        select(func.coalesce(func.sum(BookingSession.seats_taken), 0)).where(
+            and_(BookingSession.offer_id == offer_id, BookingSession.starts_at == starts_at)
+        )
+    )
+    return int(taken or 0)
