@@ -8,7 +8,19 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
 from bot.config import LOCALES
 from bot.i18n import translator
 
-COMMANDS = ("start", "menu", "find", "offer", "my_offers", "profile", "settings", "help", "cancel")
+COMMANDS = (
+    "start",
+    "menu",
+    "find",
+    "bookings",
+    "offer",
+    "my_offers",
+    "agenda",
+    "profile",
+    "settings",
+    "help",
+    "cancel",
+)
 
 
 def commands_for(locale: str) -> list[BotCommand]:

@@ -3,6 +3,7 @@
 from aiogram import Router
 
 from handlers import (
+    booking,
     errors,
     fallback,
     inline,
@@ -33,6 +34,7 @@ def build_router() -> Router:
         my_offers.build_router(),
         profile.build_router(),
         search.build_router(),
+        booking.build_router(),
         inline.build_router(),
         menu.build_router(),
         fallback.build_router(),

@@ -27,7 +27,7 @@ MENU_ENTRIES = (
     ("settings", "menu.settings"),
 )
 # Entries whose feature arrives in a later release answer politely instead.
-COMING_SOON = frozenset({"bookings"})
+COMING_SOON: frozenset[str] = frozenset()
 
 
 def main_menu(_: Translator) -> InlineKeyboardMarkup:

@@ -296,7 +296,15 @@ async def on_search_button(
     current = load_query(data, tz)
     bot = query.bot
     assert bot is not None
-    if action in ("open", "provider", "book"):
+    if action == "book":
+        if (offer_id := _number(value, MAX_ID)) is None:
+            callback_answer.text = _.text("common.expired_button")
+            return
+        from handlers.booking import start_booking  # booking builds on search
+
+        await start_booking(query, offer_id, state, session, user, tz, _, callback_answer)
+        return
+    if action in ("open", "provider"):
         await _on_item(
             bot, query.from_user.id, action, value, current, callback_answer, session, tz, _
         )
@@ -336,18 +344,15 @@ async def _on_item(
     tz: ZoneInfo,
     _: Translator,
 ) -> None:
-    """Details of an offer, a provider's page, or Book (not open yet)."""
+    """Details of an offer, or a provider's page."""
     item_id = _number(value, MAX_ID)
     if item_id is None:
         callback_answer.text = _.text("common.expired_button")
     elif action == "open":
         near = current.near if current else None
         await send_detail(bot, chat_id, session, item_id, near=near, zone=tz, _=_)
-    elif action == "provider":
-        await send_provider(bot, chat_id, session, item_id, _)
     else:
-        callback_answer.text = _.text("search.booking_soon")
-        callback_answer.show_alert = True
+        await send_provider(bot, chat_id, session, item_id, _)
 
 
 async def _changed(

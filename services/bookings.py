@@ -68,6 +68,14 @@ class BadValue(BookingError):
 
 
 @dataclass(frozen=True, slots=True)
+class Booked:
+    """The booking, and whether this call made it (False: it existed, a double tap)."""
+
+    booking: Booking
+    created: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Change:
     """A status change: from which statuses, to which, by whom, and whether it frees
     the seats."""
@@ -194,7 +202,7 @@ async def book(
     seats: int = 1,
     note: str | None = None,
     now: datetime,
-) -> Booking:
+) -> Booked:
     """Book `seats` at `starts_at`; the existing booking if this customer already holds
     one there (a double tap). SlotTaken when the time is no longer free."""
     offer = await bookable_offer(session, offer_id)
@@ -208,12 +216,13 @@ async def book(
         if slot is None or slot.seats_left < seats:
             raise SlotTaken()
         async with session.begin_nested():
-            return await _take_seats(session, customer, offer, slot, seats, note, now)
+            booking = await _take_seats(session, customer, offer, slot, seats, note, now)
+            return Booked(booking, created=True)
     except (IntegrityError, SlotTaken):
         # Someone else won the time — or this same customer, with a double tap.
         existing = await _active_booking(session, customer, offer.id, starts_at)
         if existing is not None:
-            return existing
+            return Booked(existing, created=False)
         raise SlotTaken() from None
 
 
@@ -350,7 +359,7 @@ async def reschedule(
     try:
         async with session.begin_nested():
             await change(session, user, old.id, "cancel_by_customer", reason="rescheduled", now=now)
-            new = await book(
+            booked = await book(
                 session, user, old.offer_id, starts_at, seats=old.seats, note=old.note, now=now
             )
     except BookingError:
@@ -359,7 +368,7 @@ async def reschedule(
     await session.execute(
         update(Booking).where(Booking.id == old.id).values(late_cancellation=False)
     )
-    return new
+    return booked.booking
 
 
 async def expire_requests(session: AsyncSession, *, now: datetime) -> list[Booking]:

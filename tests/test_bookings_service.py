@@ -195,7 +195,7 @@ async def test_own_offer_and_someone_elses_booking(
         assert provider is not None
         with pytest.raises(OwnOffer):
             await bookings.book(session, provider, offer_id, starts(1)[0], now=NOW)
-        booking = await bookings.book(session, carl, offer_id, starts(1)[0], now=NOW)
+        booking = (await bookings.book(session, carl, offer_id, starts(1)[0], now=NOW)).booking
         await session.commit()
         for action in ("cancel_by_customer", "cancel_by_provider", "accept", "complete"):
             with pytest.raises(BookingNotFound):
@@ -213,7 +213,7 @@ async def test_approval_accept_and_decline_are_compare_and_set(
     offer_id = await published(sessions, offer(requires_approval=True))
     (carl,) = await customers(sessions, 1)
     async with sessions() as session:
-        booking = await bookings.book(session, carl, offer_id, starts(1)[0], now=NOW)
+        booking = (await bookings.book(session, carl, offer_id, starts(1)[0], now=NOW)).booking
         await session.commit()
         assert booking.status == "requested"
         assert booking.answer_by is not None
@@ -243,8 +243,8 @@ async def test_cancellation_frees_the_seat_and_is_late_close_to_the_start(
     carl, dora = await customers(sessions, 2)
     soon, later = NOW + timedelta(hours=3), NOW + timedelta(days=3)
     async with sessions() as session:
-        early = await bookings.book(session, carl, offer_id, soon, now=NOW)
-        far = await bookings.book(session, carl, offer_id, later, now=NOW)
+        early = (await bookings.book(session, carl, offer_id, soon, now=NOW)).booking
+        far = (await bookings.book(session, carl, offer_id, later, now=NOW)).booking
         late = await bookings.change(session, carl, early.id, "cancel_by_customer", now=NOW)
         free = await bookings.change(session, carl, far.id, "cancel_by_customer", now=NOW)
         await session.commit()
@@ -278,7 +278,9 @@ async def test_unanswered_requests_expire(sessions: async_sessionmaker[AsyncSess
     offer_id = await published(sessions, offer(requires_approval=True))
     (carl,) = await customers(sessions, 1)
     async with sessions() as session:
-        booking = await bookings.book(session, carl, offer_id, NOW + timedelta(days=3), now=NOW)
+        booking = (
+            await bookings.book(session, carl, offer_id, NOW + timedelta(days=3), now=NOW)
+        ).booking
         await session.commit()
         assert await bookings.expire_requests(session, now=NOW + timedelta(hours=1)) == []
         expired = await bookings.expire_requests(session, now=NOW + timedelta(hours=25))
@@ -301,7 +303,7 @@ async def test_a_booking_across_a_dst_change_keeps_its_real_length(
     async with sessions() as session:
         loaded = await offers.public_offer(session, offer_id)
         slot = free_slots(offers.availability_rules(loaded), night, night, now=NOW)[0]
-        booking = await bookings.book(session, carl, offer_id, slot.start, now=NOW)
+        booking = (await bookings.book(session, carl, offer_id, slot.start, now=NOW)).booking
         assert booking.ends_at - booking.starts_at == timedelta(minutes=180)
 
 

@@ -59,14 +59,16 @@ async def test_help_lists_the_commands(tg: Emulator) -> None:
         assert command in (reply.text or "")
 
 
-async def test_menu_entries_not_built_yet_say_so_politely(tg: Emulator) -> None:
+async def test_menu_entries_open_their_screens(tg: Emulator) -> None:
     alice = tg.user("Alice")
     await alice.send("/start")
-    for label in ("My bookings",):
-        await alice.press(label)
-        assert alice.last_answer is not None
-        assert alice.last_answer["show_alert"] is True
-        assert "coming soon" in (alice.last_answer["text"] or "")
+    reply = await alice.press("My bookings")
+    assert reply is not None
+    assert "Your upcoming bookings" in (reply.text or "")
+    await alice.send("/start")
+    reply = await alice.press("Find a service")
+    assert reply is not None
+    assert "What are you looking for?" in (reply.text or "")
 
 
 @pytest.mark.parametrize(

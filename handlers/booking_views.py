@@ -1,0 +1,288 @@
+"""How booking looks: the month calendar, times, summary, booking cards and lists."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from babel.dates import format_date, format_datetime, get_day_names
+
+from bot.i18n import Html, Translator
+from handlers.offer_cards import format_place, format_price
+from models import ACTIVE_STATUSES, Booking, Offer, User
+from services.availability import Slot
+
+
+class BookingCallback(CallbackData, prefix="b"):
+    """A press in booking screens; `value` never holds ':'."""
+
+    action: str
+    offer_id: int = 0
+    value: str = ""
+
+
+def bbutton(text: str, action: str, offer_id: int = 0, value: str = "") -> InlineKeyboardButton:
+    """A booking button."""
+    data = BookingCallback(action=action, offer_id=offer_id, value=value).pack()
+    return InlineKeyboardButton(text=text, callback_data=data)
+
+
+def when_text(moment: datetime, zone: ZoneInfo, _: Translator) -> str:
+    """ "Sat 28 Nov 2026, 10:00" in `zone`."""
+    return format_datetime(moment.astimezone(zone), "EEE d MMM y, HH:mm", locale=_.locale)
+
+
+def when_both(moment: datetime, reader: ZoneInfo, provider: ZoneInfo, _: Translator) -> str:
+    """The time in the reader's zone, with the provider's local time when they differ."""
+    text = when_text(moment, reader, _)
+    if moment.astimezone(reader).utcoffset() != moment.astimezone(provider).utcoffset():
+        local = format_datetime(moment.astimezone(provider), "HH:mm", locale=_.locale)
+        text += " " + _.text("booking.provider_time", time=local, zone=provider.key)
+    return text
+
+
+def calendar_screen(
+    offer: Offer,
+    year: int,
+    month: int,
+    free_days: set[date],
+    today: date,
+    last: date,
+    _: Translator,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A month: days with a free slot are buttons; the rest are dots."""
+    title = format_date(date(year, month, 1), "LLLL y", locale=_.locale)
+    nav: list[InlineKeyboardButton] = []
+    if (year, month) > (today.year, today.month):
+        prev_month = (year - (month == 1), (month - 2) % 12 + 1)
+        nav.append(bbutton("‹", "month", offer.id, f"{prev_month[0]}-{prev_month[1]:02d}"))
+    nav.append(bbutton(title, "noop", offer.id))
+    if (year, month) < (last.year, last.month):
+        following = (year + (month == 12), month % 12 + 1)
+        nav.append(bbutton("›", "month", offer.id, f"{following[0]}-{following[1]:02d}"))
+    names = get_day_names("narrow", locale=_.locale)
+    rows = [nav, [bbutton(str(names[d]), "noop", offer.id) for d in range(7)]]
+    for week in calendar.Calendar().monthdatescalendar(year, month):
+        row = []
+        for day in week:
+            if day.month != month:
+                row.append(bbutton(" ", "noop", offer.id))
+            elif day in free_days:
+                row.append(bbutton(str(day.day), "day", offer.id, day.isoformat()))
+            else:
+                row.append(bbutton("·", "noop", offer.id))
+        rows.append(row)
+    rows.append([bbutton(_.text("common.cancel"), "stop", offer.id)])
+    text = _("booking.choose_day", title=offer.title)
+    if not free_days:
+        text += "\n" + _("booking.no_days_this_month")
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def times_screen(
+    offer: Offer, day: date, slots: Sequence[Slot], reader: ZoneInfo, _: Translator
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The free times of a day in the customer's zone (with the provider's when different)."""
+    provider = ZoneInfo(offer.provider.timezone)
+    buttons = []
+    for slot in slots:
+        label = format_datetime(slot.start.astimezone(reader), "HH:mm", locale=_.locale)
+        if slot.start.astimezone(reader).utcoffset() != slot.start.astimezone(provider).utcoffset():
+            local = format_datetime(slot.start.astimezone(provider), "HH:mm", locale=_.locale)
+            label += f" ({local})"
+        buttons.append(bbutton(label, "time", offer.id, str(int(slot.start.timestamp()))))
+    rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
+    rows.append([bbutton(_.text("common.back"), "month", offer.id, f"{day.year}-{day.month:02d}")])
+    when = format_date(day, "EEEE d MMMM", locale=_.locale)
+    key = "booking.choose_time" if slots else "booking.no_times"
+    text = _(key, day=when)
+    if slots and provider.key != reader.key:
+        text += "\n" + _("booking.times_note", zone=reader.key, provider_zone=provider.key)
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def seats_screen(offer: Offer, seats_left: int, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    """How many seats of a group session."""
+    buttons = [bbutton(str(n), "seats", offer.id, str(n)) for n in range(1, min(seats_left, 8) + 1)]
+    rows = [buttons, [bbutton(_.text("common.cancel"), "stop", offer.id)]]
+    return _("booking.choose_seats", left=seats_left), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def note_keyboard(offer_id: int, _: Translator) -> InlineKeyboardMarkup:
+    """Skip the note."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [bbutton(_.text("booking.skip"), "note_skip", offer_id)],
+            [bbutton(_.text("common.cancel"), "stop", offer_id)],
+        ]
+    )
+
+
+def summary_screen(
+    offer: Offer,
+    start: datetime,
+    seats: int,
+    note: str | None,
+    reader: ZoneInfo,
+    _: Translator,
+    *,
+    rescheduling: bool,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Everything about to be booked, with Confirm / Back / Cancel."""
+    provider = ZoneInfo(offer.provider.timezone)
+    text = _(
+        "booking.summary",
+        title=offer.title,
+        when=when_both(start, reader, provider, _),
+        seats=seats,
+        price=format_price(offer.price_minor * seats, offer.currency, _),
+        place=format_place(offer.place_kind, offer.area, _),
+        note=note or "—",
+    )
+    if offer.requires_approval:
+        text += "\n\n" + _("booking.needs_approval")
+    confirm = "booking.confirm_move" if rescheduling else "booking.confirm"
+    rows = [
+        [bbutton(_.text(confirm), "confirm", offer.id)],
+        [
+            bbutton(
+                _.text("common.back"), "day", offer.id, start.astimezone(reader).date().isoformat()
+            ),
+            bbutton(_.text("common.cancel"), "stop", offer.id),
+        ],
+    ]
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def contact_html(person: User, phone: str | None, _: Translator) -> Html:
+    """A link that opens a chat with `person` on Telegram, and the phone if shared."""
+    from html import escape
+
+    if person.username:
+        link = f'<a href="https://t.me/{escape(person.username)}">@{escape(person.username)}</a>'
+    else:
+        link = f'<a href="tg://user?id={person.id}">{escape(person.full_name)}</a>'
+    if phone:
+        link += f", {escape(phone)}"
+    return Html(link)
+
+
+def booking_card(
+    booking: Booking,
+    role: str,
+    reader: ZoneInfo,
+    _: Translator,
+    *,
+    other_contact: Html | None,
+    now: datetime,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A booking as one side sees it, with what that side can do now."""
+    offer = booking.offer
+    provider_zone = ZoneInfo(booking.provider.timezone)
+    lines = [
+        _(
+            "booking.card",
+            title=offer.title,
+            when=when_both(booking.starts_at, reader, provider_zone, _),
+            seats=booking.seats,
+            place=format_place(offer.place_kind, offer.area, _),
+            status=_.text(f"booking.status.{booking.status}"),
+        )
+    ]
+    if booking.note:
+        lines.append(_("booking.card_note", note=booking.note))
+    if booking.reason:
+        lines.append(_("booking.card_reason", reason=booking.reason))
+    if other_contact is not None and booking.status in ("confirmed", "completed"):
+        lines.append(_(f"booking.contact.{role}", contact=other_contact))
+    elif booking.status == "requested":
+        lines.append(_("booking.contact_after_confirmation"))
+    rows: list[list[InlineKeyboardButton]] = []
+    value = str(booking.id)
+    if booking.status == "requested" and role == "provider":
+        rows.append(
+            [
+                bbutton(_.text("booking.accept"), "accept", 0, value),
+                bbutton(_.text("booking.decline"), "decline", 0, value),
+            ]
+        )
+    if booking.status == "confirmed":
+        rows.append([bbutton(_.text("booking.ics"), "ics", 0, value)])
+        if role == "provider" and now >= booking.starts_at:
+            rows.append(
+                [
+                    bbutton(_.text("booking.completed"), "complete", 0, value),
+                    bbutton(_.text("booking.no_show"), "no_show", 0, value),
+                ]
+            )
+    if booking.status in ACTIVE_STATUSES and now < booking.starts_at:
+        row = [bbutton(_.text("booking.cancel"), "cancel", 0, value)]
+        if role == "customer":
+            row.insert(0, bbutton(_.text("booking.reschedule"), "resched", booking.offer_id, value))
+        rows.append(row)
+    return "\n\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def list_screen(
+    items: Iterable[Booking], reader: ZoneInfo, _: Translator, *, upcoming: bool, is_provider: bool
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The customer's bookings, one button each; switch between upcoming and past."""
+    rows = [
+        [
+            bbutton(
+                f"{format_datetime(b.starts_at.astimezone(reader), 'd MMM HH:mm', locale=_.locale)}"
+                f" · {b.offer.title}"[:60],
+                "open",
+                0,
+                str(b.id),
+            )
+        ]
+        for b in items
+    ]
+    title = _("booking.list_upcoming" if upcoming else "booking.list_past")
+    if not rows:
+        title += "\n" + _("booking.list_empty")
+    switch = "past" if upcoming else "upcoming"
+    footer = [bbutton(_.text(f"booking.show_{switch}"), "list", 0, switch)]
+    if is_provider:
+        footer.append(bbutton(_.text("booking.agenda"), "agenda", 0, "0"))
+    rows.append(footer)
+    return title, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def agenda_screen(
+    items: Sequence[Booking], days: Sequence[date], zone: ZoneInfo, _: Translator
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The provider's week: each day's bookings, group sessions with seats taken."""
+    lines = [_("booking.agenda_title")]
+    rows = []
+    for day in days:
+        todays = [b for b in items if b.starts_at.astimezone(zone).date() == day]
+        if not todays:
+            continue
+        lines.append(_("booking.agenda_day", day=format_date(day, "EEEE d MMMM", locale=_.locale)))
+        sessions: dict[tuple[int, datetime], list[Booking]] = {}
+        for booking in todays:
+            sessions.setdefault((booking.offer_id, booking.starts_at), []).append(booking)
+        for (_offer, start), group in sessions.items():
+            offer = group[0].offer
+            time = format_datetime(start.astimezone(zone), "HH:mm", locale=_.locale)
+            taken = sum(b.seats for b in group)
+            lines.append(
+                _(
+                    "booking.agenda_line",
+                    time=time,
+                    title=offer.title,
+                    taken=taken,
+                    capacity=offer.capacity,
+                )
+            )
+            for booking in group:
+                rows.append([bbutton(f"{time} · {offer.title}"[:60], "open", 0, str(booking.id))])
+    if len(lines) == 1:
+        lines.append(_("booking.agenda_empty"))
+    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows[:40])
