@@ -8,6 +8,7 @@ buttons are untrusted: the service answers "not found" for anyone but the two pa
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -56,6 +57,28 @@ class BookingStates(StatesGroup):
     choosing = State()  # buttons: day, time, seats, summary
     note = State()  # an optional note to the provider
     reason = State()  # an optional reason for a decline or cancellation
+
+
+@dataclass
+class Press:
+    """A button press in the booking dialogue, with what answering it needs."""
+
+    query: CallbackQuery
+    answer: CallbackAnswer
+    state: FSMContext
+    session: AsyncSession
+    user: User
+    tz: ZoneInfo
+    now: datetime
+    _: Translator
+
+    def refuse(self, key: str = "common.expired_button") -> None:
+        """Answer the press with a short notice and change nothing."""
+        self.answer.text = self._.text(key)
+
+    async def show(self, screen: tuple[str, InlineKeyboardMarkup]) -> None:
+        """Replace the pressed message with `screen`."""
+        await show(self.query, *screen)
 
 
 # --- choosing a time -----------------------------------------------------------------------
@@ -161,13 +184,13 @@ async def on_choose(
         await state.clear()
         await show(query, _("start.offer_unavailable"))
         return
-    now = utc_now()
+    press = Press(query, callback_answer, state, session, user, tz, utc_now(), _)
     if action == "month":
-        await _show_month(query, offer, value, tz, now, session, callback_answer, _)
+        await _show_month(press, offer, value)
     elif action == "day":
-        await _show_day(query, offer, value, tz, now, session, callback_answer, _)
+        await _show_day(press, offer, value)
     elif action == "time":
-        await _pick_time(query, offer, value, choice, state, tz, now, session, callback_answer, _)
+        await _pick_time(press, offer, value, choice)
     elif action == "seats" and value.isdigit() and 1 <= int(value) <= offer.capacity:
         choice["seats"] = int(value)
         await state.update_data(booking=choice)
@@ -176,83 +199,54 @@ async def on_choose(
         await state.set_state(BookingStates.choosing)
         await show(query, *_summary(offer, choice, tz, _))
     elif action == "confirm":
-        await _confirm(query, offer, choice, state, session, user, tz, now, callback_answer, _)
+        await _confirm(press, offer, choice)
     else:
-        callback_answer.text = _.text("common.expired_button")
+        press.refuse()
 
 
-async def _show_month(
-    query: CallbackQuery,
-    offer: Offer,
-    value: str,
-    tz: ZoneInfo,
-    now: datetime,
-    session: AsyncSession,
-    callback_answer: CallbackAnswer,
-    _: Translator,
-) -> None:
+async def _show_month(press: Press, offer: Offer, value: str) -> None:
     try:
         year, month = (int(part) for part in value.split("-"))
         first = date(year, month, 1)
     except ValueError:
-        callback_answer.text = _.text("common.expired_button")
+        press.refuse()
         return
-    today = now.astimezone(tz).date()
+    today = press.now.astimezone(press.tz).date()
     if first < today.replace(day=1) or first > today + timedelta(days=400):
-        callback_answer.text = _.text("common.expired_button")
+        press.refuse()
         return
-    days, last = await _free_days(session, offer, year, month, tz, now)
-    await show(query, *calendar_screen(offer, year, month, days, today, last, _))
+    days, last = await _free_days(press.session, offer, year, month, press.tz, press.now)
+    await press.show(calendar_screen(offer, year, month, days, today, last, press._))
 
 
-async def _show_day(
-    query: CallbackQuery,
-    offer: Offer,
-    value: str,
-    tz: ZoneInfo,
-    now: datetime,
-    session: AsyncSession,
-    callback_answer: CallbackAnswer,
-    _: Translator,
-) -> None:
+async def _show_day(press: Press, offer: Offer, value: str) -> None:
     try:
         day = date.fromisoformat(value)
     except ValueError:
-        callback_answer.text = _.text("common.expired_button")
+        press.refuse()
         return
-    slots = await _slots_on(session, offer, day, tz, now)
-    await show(query, *times_screen(offer, day, slots, tz, _))
+    slots = await _slots_on(press.session, offer, day, press.tz, press.now)
+    await press.show(times_screen(offer, day, slots, press.tz, press._))
 
 
-async def _pick_time(
-    query: CallbackQuery,
-    offer: Offer,
-    value: str,
-    choice: dict[str, Any],
-    state: FSMContext,
-    tz: ZoneInfo,
-    now: datetime,
-    session: AsyncSession,
-    callback_answer: CallbackAnswer,
-    _: Translator,
-) -> None:
+async def _pick_time(press: Press, offer: Offer, value: str, choice: dict[str, Any]) -> None:
     if not value.isdigit() or len(value) > 12:
-        callback_answer.text = _.text("common.expired_button")
+        press.refuse()
         return
     start = datetime.fromtimestamp(int(value), UTC)
-    day = start.astimezone(tz).date()
-    slots = await _slots_on(session, offer, day, tz, now)
+    day = start.astimezone(press.tz).date()
+    slots = await _slots_on(press.session, offer, day, press.tz, press.now)
     slot = next((s for s in slots if s.start == start), None)
     if slot is None:
-        callback_answer.text = _.text("booking.error.taken")
-        await show(query, *times_screen(offer, day, slots, tz, _))
+        press.refuse("booking.error.taken")
+        await press.show(times_screen(offer, day, slots, press.tz, press._))
         return
     choice.update(start=int(value), seats=1)
-    await state.update_data(booking=choice)
+    await press.state.update_data(booking=choice)
     if offer.capacity > 1 and not choice.get("reschedule"):
-        await show(query, *seats_screen(offer, slot.seats_left, _))
+        await press.show(seats_screen(offer, slot.seats_left, press._))
         return
-    await _ask_note(query, offer, state, _)
+    await _ask_note(press.query, offer, press.state, press._)
 
 
 async def _ask_note(query: CallbackQuery, offer: Offer, state: FSMContext, _: Translator) -> None:
@@ -300,28 +294,17 @@ async def on_note(
     await message.answer(screen, reply_markup=markup)
 
 
-async def _confirm(
-    query: CallbackQuery,
-    offer: Offer,
-    choice: dict[str, Any],
-    state: FSMContext,
-    session: AsyncSession,
-    user: User,
-    tz: ZoneInfo,
-    now: datetime,
-    callback_answer: CallbackAnswer,
-    _: Translator,
-) -> None:
+async def _confirm(press: Press, offer: Offer, choice: dict[str, Any]) -> None:
     """Book (or move the booking); a time taken meanwhile shows fresh times."""
+    _, session, user, tz, now = press._, press.session, press.user, press.tz, press.now
     if "start" not in choice:
-        callback_answer.text = _.text("common.expired_button")
+        press.refuse()
         return
     start = datetime.fromtimestamp(int(choice["start"]), UTC)
     moving = choice.get("reschedule")
     try:
         if moving:
-            old = await bookings.party_booking(session, user, int(moving))
-            booking = await bookings.reschedule(session, user, old.id, start, now=now)
+            booking = await bookings.reschedule(session, user, int(moving), start, now=now)
             created = True
         else:
             booked = await bookings.book(
@@ -338,22 +321,19 @@ async def _confirm(
         day = start.astimezone(tz).date()
         slots = await _slots_on(session, offer, day, tz, now)
         text, markup = times_screen(offer, day, slots, tz, _)
-        await show(query, _("booking.error.taken") + "\n\n" + text, markup)
+        await show(press.query, _("booking.error.taken") + "\n\n" + text, markup)
         return
     except BookingError as error:
-        await state.clear()
-        await show(query, _(error.key))
+        await press.state.clear()
+        await show(press.query, _(error.key))
         return
-    await state.clear()
-    key = {
-        "confirmed": "booking.done_confirmed",
-        "requested": "booking.done_requested",
-    }.get(booking.status, "booking.done_confirmed")
+    await press.state.clear()
+    key = "booking.done_requested" if booking.status == "requested" else "booking.done_confirmed"
     card, markup = await _card_for(session, booking, user, tz, _, now)
-    await show(query, _(key) + "\n\n" + card, markup)
-    if created and query.bot is not None:
+    await show(press.query, _(key) + "\n\n" + card, markup)
+    if created and press.query.bot is not None:
         event = "rescheduled" if moving else booking.status
-        await notify_other_side(query.bot, session, booking, user, event, now)
+        await notify_other_side(press.query.bot, session, booking, user, event, now)
 
 
 # --- cards, notifications ------------------------------------------------------------------
