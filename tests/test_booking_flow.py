@@ -4,6 +4,7 @@ the agenda, .ics; double taps and forged buttons."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
@@ -182,6 +183,24 @@ async def test_cancel_and_reschedule_tell_the_other_side(tg: Emulator, engine: A
         assert statuses == ["cancelled_by_customer", "cancelled_by_customer"]
 
 
+async def test_the_provider_cancels_and_the_customer_is_told(
+    tg: Emulator, engine: AsyncEngine
+) -> None:
+    anna = tg.user("Anna")
+    await anna.send("/start")
+    offer_id = await publish(engine, anna, offer())
+    carl = tg.user("Carl")
+    await book_at_ten(carl, offer_id)
+    await anna.send("/agenda")
+    await anna.press("Guitar lesson")
+    await anna.press("✖ Cancel booking")
+    await anna.press("Skip")
+    told = tg.messages_in(carl.id)[-1]
+    assert "cancelled" in (told.text or "")
+    async with create_sessionmaker(engine)() as session:
+        assert await session.scalar(select(Booking.status)) == "cancelled_by_provider"
+
+
 async def test_group_seats_and_the_agenda(tg: Emulator, engine: AsyncEngine) -> None:
     anna = tg.user("Anna")
     await anna.send("/start")
@@ -211,8 +230,11 @@ async def test_double_tap_forged_buttons_and_own_offer(tg: Emulator, engine: Asy
     summary = await carl.press("Skip")
     assert summary is not None
     confirm = next(b for row in summary.inline_keyboard for b in row if "Confirm" in b["text"])
-    await carl.press_callback(summary, confirm["callback_data"])
-    await carl.press_callback(summary, confirm["callback_data"])  # double tap
+    # A double tap: the same Confirm twice at once (the bot handles updates concurrently).
+    await asyncio.gather(
+        carl.press_callback(summary, confirm["callback_data"]),
+        carl.press_callback(summary, confirm["callback_data"]),
+    )
     async with create_sessionmaker(engine)() as session:
         assert await session.scalar(select(func.count()).select_from(Booking)) == 1
         booking_id = await session.scalar(select(Booking.id))
