@@ -430,7 +430,7 @@ async def on_booking_action(
             callback_answer,
             reschedule=booking.id,
         )
-    elif action in ("decline", "cancel"):
+    elif action == "cancel" or (action == "decline" and role == "provider"):
         await state.set_state(BookingStates.reason)
         await state.set_data({"pending": {"booking_id": booking.id, "action": action}})
         skip = InlineKeyboardMarkup(

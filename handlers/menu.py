@@ -1,4 +1,4 @@
-"""The main menu: the screen /start shows, and the entries of features still to come."""
+"""The main menu: the screen /start shows; each entry is handled by its feature's router."""
 
 from __future__ import annotations
 
@@ -26,8 +26,6 @@ MENU_ENTRIES = (
     ("offer", "menu.offer"),
     ("settings", "menu.settings"),
 )
-# Entries whose feature arrives in a later release answer politely instead.
-COMING_SOON: frozenset[str] = frozenset()
 
 
 def main_menu(_: Translator) -> InlineKeyboardMarkup:
@@ -53,11 +51,7 @@ async def on_menu_entry(
     callback_answer: CallbackAnswer,
     _: Translator,
 ) -> None:
-    """Entries of features not built yet say so; the others have their own routers."""
-    if callback_data.action in COMING_SOON:
-        callback_answer.text = _.text("menu.coming_soon")
-        callback_answer.show_alert = True
-        return
+    """An entry no feature router took (stale or forged): say the button is not active."""
     callback_answer.text = _.text("common.expired_button")
 
 
