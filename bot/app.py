@@ -23,6 +23,8 @@ from bot.db import create_engine, create_sessionmaker
 from bot.dispatcher import build_dispatcher, create_storage
 from bot.middlewares import CommitBeforeSending
 from bot.migrate import upgrade
+from bot.scheduler import Scheduler
+from bot.sender import Sender
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ class Gigbot:
     bot: Bot
     dispatcher: Dispatcher
     storage: BaseStorage
+    scheduler: Scheduler
 
 
 def create_bot(settings: Settings) -> Bot:
@@ -61,8 +64,16 @@ def assemble(settings: Settings) -> Gigbot:
     storage, isolation = create_storage(settings)
     dispatcher = build_dispatcher(settings, sessionmaker, storage, isolation)
     bot = create_bot(settings)
+    scheduler = Scheduler(
+        sessionmaker,
+        Sender(bot, per_second=settings.send_rate),
+        database_url=settings.database_url,
+        interval_seconds=settings.scheduler_interval,
+    )
     dispatcher.startup.register(_on_startup)
-    return Gigbot(settings, engine, sessionmaker, bot, dispatcher, storage)
+    dispatcher.startup.register(scheduler.start)
+    dispatcher.shutdown.register(scheduler.shutdown)
+    return Gigbot(settings, engine, sessionmaker, bot, dispatcher, storage, scheduler)
 
 
 async def _on_startup(bot: Bot, dispatcher: Dispatcher, settings: Settings) -> None:
@@ -82,6 +93,7 @@ async def _on_startup(bot: Bot, dispatcher: Dispatcher, settings: Settings) -> N
 
 async def close(app: Gigbot) -> None:
     """Release every connection the instance holds."""
+    app.scheduler.stop()
     await app.dispatcher.storage.close()
     await app.dispatcher.fsm.events_isolation.close()
     await app.bot.session.close()

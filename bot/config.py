@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     flood_rate: float = Field(default=2.0, gt=0)
     flood_burst: int = Field(default=10, ge=1)
+    # Notifications: how often the outbox is checked, and the global send rate (Telegram
+    # allows about 30 messages a second).
+    scheduler_interval: float = Field(default=5.0, gt=0)
+    send_rate: float = Field(default=25.0, gt=0, le=1000)
 
     @field_validator("bot_token")
     @classmethod

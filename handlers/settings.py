@@ -30,6 +30,7 @@ from handlers.menu import MenuCallback, main_menu
 from models import User
 from services import users
 from services.errors import UnknownLanguage, UnknownTimezone
+from services.outbox import REMINDER_CHOICES, reminder_hours, set_reminder_hours
 from services.timezones import find_timezones, timezone_at
 
 
@@ -49,20 +50,67 @@ class SettingsStates(StatesGroup):
 def render_settings(user: User, tz: ZoneInfo, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
     """The settings screen: current language and time zone, with buttons to change them."""
     now = datetime.now(tz).strftime("%H:%M")
+    hours = reminder_hours(user)
+    reminders = (
+        ", ".join(_.text("settings.hours_before", hours=h) for h in hours)
+        if hours
+        else _.text("settings.reminders_off")
+    )
     text = _(
         "settings.title",
         language=LANGUAGE_NAMES[_.locale],
         timezone=tz.key,
         time=now,
+        reminders=reminders,
     )
     builder = InlineKeyboardBuilder()
     builder.button(text=_.text("settings.language"), callback_data=SettingsCallback(action="lang"))
     builder.button(text=_.text("settings.timezone"), callback_data=SettingsCallback(action="tz"))
     builder.button(
+        text=_.text("settings.reminders"), callback_data=SettingsCallback(action="remind")
+    )
+    builder.button(
         text=_.text("common.back_to_menu"), callback_data=SettingsCallback(action="menu")
     )
-    builder.adjust(2, 1)
+    builder.adjust(2, 1, 1)
     return text, builder.as_markup()
+
+
+def render_reminders(user: User, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    """One toggle per reminder time."""
+    chosen = set(reminder_hours(user))
+    builder = InlineKeyboardBuilder()
+    for hours in sorted(REMINDER_CHOICES, reverse=True):
+        mark = "✅" if hours in chosen else "▫️"
+        builder.button(
+            text=f"{mark} {_.text('settings.hours_before', hours=hours)}",
+            callback_data=SettingsCallback(action="toggle", value=str(hours)),
+        )
+    builder.button(text=_.text("common.back"), callback_data=SettingsCallback(action="show"))
+    builder.adjust(1)
+    return _("settings.reminders_title"), builder.as_markup()
+
+
+async def on_reminders(query: CallbackQuery, user: User, _: Translator) -> None:
+    """Settings → Reminders."""
+    await show(query, *render_reminders(user, _))
+
+
+async def on_reminder_toggled(
+    query: CallbackQuery,
+    callback_data: SettingsCallback,
+    callback_answer: CallbackAnswer,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
+) -> None:
+    """Switch one reminder time on or off (for bookings made from now on)."""
+    if not callback_data.value.isdigit() or int(callback_data.value) not in REMINDER_CHOICES:
+        callback_answer.text = _.text("common.expired_button")
+        return
+    chosen = set(reminder_hours(user)) ^ {int(callback_data.value)}
+    await set_reminder_hours(session, user, sorted(chosen))
+    await show(query, *render_reminders(user, _))
 
 
 def render_languages(_: Translator) -> InlineKeyboardMarkup:
@@ -234,6 +282,10 @@ def build_router() -> Router:
     router.message.register(on_settings_command, Command("settings"))
     router.callback_query.register(on_settings_shown, MenuCallback.filter(F.action == "settings"))
     router.callback_query.register(on_settings_shown, SettingsCallback.filter(F.action == "show"))
+    router.callback_query.register(on_reminders, SettingsCallback.filter(F.action == "remind"))
+    router.callback_query.register(
+        on_reminder_toggled, SettingsCallback.filter(F.action == "toggle")
+    )
     router.callback_query.register(on_back_to_menu, SettingsCallback.filter(F.action == "menu"))
     router.callback_query.register(on_language_menu, SettingsCallback.filter(F.action == "lang"))
     router.callback_query.register(

@@ -3,6 +3,7 @@
 from models.base import Base, UTCDateTime, utcnow
 from models.booking import ACTIVE_STATUSES, BOOKING_STATUSES, Booking, BookingSession
 from models.location import SavedLocation
+from models.notification import NOTIFICATION_STATUSES, Notification
 from models.offer import (
     OFFER_STATUSES,
     PLACE_KINDS,
@@ -17,11 +18,13 @@ from models.user import User
 __all__ = [
     "ACTIVE_STATUSES",
     "BOOKING_STATUSES",
+    "NOTIFICATION_STATUSES",
     "OFFER_STATUSES",
     "PLACE_KINDS",
     "Base",
     "Booking",
     "BookingSession",
+    "Notification",
     "Offer",
     "OfferException",
     "OfferHours",

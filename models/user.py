@@ -27,6 +27,8 @@ class User(Base):
     # IANA name; None means the instance's DEFAULT_TIMEZONE.
     timezone: Mapped[str | None] = mapped_column(String(64))
     blocked_bot: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Hours before an appointment to remind the user ("24,1"; "" = no reminders).
+    reminder_hours: Mapped[str] = mapped_column(String(16), default="24,1", server_default="24,1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import ACTIVE_STATUSES, Booking, BookingSession, Offer, Provider, User
+from services import outbox
 from services.availability import Slot
 from services.errors import DomainError
 from services.slots import slots_by_offer
@@ -217,6 +218,7 @@ async def book(
             raise SlotTaken()
         async with session.begin_nested():
             booking = await _take_seats(session, customer, offer, slot, seats, note, now)
+            await outbox.queue_for_booking(session, booking, now=now)
             return Booked(booking, created=True)
     except (IntegrityError, SlotTaken):
         # Someone else won the time — or this same customer, with a double tap.
@@ -343,6 +345,9 @@ async def change(
             .values(seats_taken=BookingSession.seats_taken - booking.seats)
         )
     await session.refresh(booking)
+    # What was queued for the old status no longer applies; queue what the new one needs.
+    await outbox.cancel_for_booking(session, booking.id)
+    await outbox.queue_for_booking(session, booking, now=now)
     return booking
 
 

@@ -139,3 +139,20 @@ async def test_the_user_row_follows_telegram_profile_changes(
     assert (stored.first_name, stored.username) == ("Alicia", "alicia")
     assert stored.created_at.tzinfo is not None
     assert stored.last_seen_at >= stored.created_at
+
+
+async def test_reminder_times_are_chosen_in_settings(tg: Emulator, engine: AsyncEngine) -> None:
+    alice = tg.user("Alice")
+    reply = await alice.send("/settings")
+    assert reply is not None
+    assert "Reminders: 24 h before, 1 h before" in (reply.text or "")
+    await alice.press("Reminders")
+    await alice.press("✅ 24 h before")  # off
+    reply = await alice.press("▫️ 3 h before")  # on
+    assert reply is not None
+    assert "✅ 3 h before" in reply.buttons
+    assert (await stored_user(engine, alice.id)).reminder_hours == "3,1"
+    reply = await alice.press_callback(reply, "set:toggle:5")  # not a choice
+    assert alice.last_answer is not None
+    assert "no longer active" in alice.last_answer["text"]
+    assert (await stored_user(engine, alice.id)).reminder_hours == "3,1"

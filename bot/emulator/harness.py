@@ -38,6 +38,8 @@ def make_settings(emulator: Emulator, database_url: str, mode: Mode, **overrides
         "telegram_api_url": emulator.url,
         "flood_rate": 1000.0,
         "flood_burst": 1000,
+        # Tests deliver notifications explicitly, at the instants they choose.
+        "scheduler_interval": 3600.0,
     }
     if mode == "webhook":
         values["webhook_url"] = f"http://127.0.0.1:{free_port()}/telegram/webhook"

@@ -1,0 +1,147 @@
+"""Delivering due notifications from the outbox: claim, decide, render, send, record.
+
+No database transaction is open while a message goes out: the claim is committed first
+(other instances skip it), each message is decided and rendered in a short
+transaction, sent, then recorded in another. A crash between sending and recording
+leaves the claim to lapse, and the message is sent again: at least once, never lost,
+at most the in-flight batch duplicated.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from aiogram.types import InlineKeyboardMarkup
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.i18n import pick_locale, translator
+from bot.sender import Outcome, Sender
+from handlers.booking_views import booking_card, contact_html
+from models import Booking, Notification, User
+from services import bookings, outbox
+from services.bookings import NotNow
+from services.users import mark_reachable
+
+log = logging.getLogger(__name__)
+
+BATCH = 200  # claimed per run; also the most a hard crash can duplicate
+CONCURRENCY = 50  # messages in flight (the sender's limits pace them)
+FOLLOW_UP_USEFUL_FOR = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """What to send, rendered in the recipient's language and zone."""
+
+    chat_id: int
+    text: str
+    markup: InlineKeyboardMarkup | None
+
+
+async def deliver_due(
+    sessions: async_sessionmaker[AsyncSession], sender: Sender, *, now: datetime, batch: int = BATCH
+) -> Counter[str]:
+    """Send what is due at `now`; returns how many ended how (sent, expired, …)."""
+    async with sessions() as session:
+        claimed = [n.id for n in await outbox.claim_due(session, now=now, limit=batch)]
+        await session.commit()
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(notification_id: int) -> str:
+        async with gate:
+            return await _deliver_one(sessions, sender, notification_id, now)
+
+    return Counter(await asyncio.gather(*(one(i) for i in claimed)))
+
+
+async def _deliver_one(
+    sessions: async_sessionmaker[AsyncSession], sender: Sender, notification_id: int, now: datetime
+) -> str:
+    async with sessions() as session:
+        notification = await session.get(Notification, notification_id)
+        if notification is None:
+            return "missing"
+        decision = await decide(session, notification, now)
+        await session.commit()
+    status, error = decision if isinstance(decision, tuple) else ("sent", None)
+    if isinstance(decision, Message):
+        outcome = await sender.send(decision.chat_id, decision.text, reply_markup=decision.markup)
+        status = {Outcome.SENT: "sent", Outcome.BLOCKED: "failed"}.get(outcome, "failed")
+        error = None if outcome is Outcome.SENT else outcome.value
+    async with sessions() as session:
+        if error == Outcome.BLOCKED.value:
+            await mark_reachable(session, notification.recipient_id, reachable=False)
+        await outbox.finish(session, notification_id, status, now=now, error=error)
+        await session.commit()
+    return status
+
+
+async def decide(
+    session: AsyncSession, notification: Notification, now: datetime
+) -> Message | tuple[str, str | None]:
+    """The message to send now, or how the notification ends without one."""
+    recipient = await session.get(User, notification.recipient_id)
+    if recipient is None or recipient.blocked_bot:
+        return ("failed", "blocked")
+    booking = await _booking(session, notification)
+    if booking is None:
+        return ("cancelled", "no booking")
+    if notification.kind == "request_expiry":
+        try:
+            booking = await bookings.change(session, None, booking.id, "expire", now=now)
+        except NotNow:
+            return ("cancelled", "answered")
+        return await _render(session, booking, recipient, "notify.request_expired", now)
+    if notification.kind == "reminder":
+        if now >= booking.starts_at:
+            return ("expired", "started")
+        if booking.status != "confirmed":
+            return ("cancelled", booking.status)
+        hours = int((notification.payload or {}).get("hours", 0))
+        return await _render(session, booking, recipient, "notify.reminder", now, hours=hours)
+    if notification.kind == "follow_up":
+        if now > notification.due_at + FOLLOW_UP_USEFUL_FOR:
+            return ("expired", "too late")
+        if booking.status not in ("confirmed", "completed"):
+            return ("cancelled", booking.status)
+        role = bookings.role_of(booking, recipient)
+        return await _render(session, booking, recipient, f"notify.follow_up.{role}", now)
+    return ("failed", f"unknown kind {notification.kind}")
+
+
+async def _booking(session: AsyncSession, notification: Notification) -> Booking | None:
+    if notification.booking_id is None:
+        return None
+    recipient = await session.get(User, notification.recipient_id)
+    if recipient is None:
+        return None
+    try:
+        return await bookings.party_booking(session, recipient, notification.booking_id)
+    except bookings.BookingNotFound:
+        return None
+
+
+async def _render(
+    session: AsyncSession,
+    booking: Booking,
+    recipient: User,
+    key: str,
+    now: datetime,
+    **params: object,
+) -> Message:
+    _ = translator(pick_locale(recipient.language, recipient.language_code, "en"))
+    zone = ZoneInfo(recipient.timezone or booking.provider.timezone)
+    role = bookings.role_of(booking, recipient)
+    other = None
+    if booking.status in ("confirmed", "completed"):
+        other_id = booking.provider.user_id if role == "customer" else booking.customer_id
+        other_user = await session.get(User, other_id)
+        phone = booking.provider.phone if role == "customer" else None
+        other = contact_html(other_user, phone, _) if other_user else None
+    card, markup = booking_card(booking, role, zone, _, other_contact=other, now=now)
+    return Message(recipient.id, _(key, **params) + "\n\n" + card, markup)

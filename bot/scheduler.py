@@ -1,0 +1,109 @@
+"""The scheduler: one APScheduler interval job that delivers what the outbox holds.
+
+There is deliberately no APScheduler job per reminder: jobs held in memory vanish with
+the process, and a job store's default misfire grace of one second silently drops
+reminders that fell due during a restart. The outbox rows are the schedule.
+
+On PostgreSQL every instance runs the job (claims use `FOR UPDATE SKIP LOCKED`). On
+SQLite one process holds the scheduler, by an exclusive lock on a file next to the
+database; another instance logs that it is not the scheduler.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+from pathlib import Path
+from typing import IO
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.notifier import deliver_due
+from bot.sender import Sender
+from models import utcnow
+
+log = logging.getLogger(__name__)
+
+
+def sqlite_lock(database_url: str) -> IO[str] | None:
+    """Take the scheduler lock of a SQLite database; None if another process holds it.
+
+    The lock is released when the process ends, however it ends.
+    """
+    database = make_url(database_url).database or "gigbot.db"
+    path = Path(f"{database}.scheduler.lock") if database != ":memory:" else None
+    if path is None:
+        return None
+    handle = path.open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle
+
+
+class Scheduler:
+    """Runs `deliver_due` every few seconds while the bot runs."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        sender: Sender,
+        *,
+        database_url: str,
+        interval_seconds: float,
+    ) -> None:
+        self._sessions = sessions
+        self._sender = sender
+        self._database_url = database_url
+        self._interval = interval_seconds
+        self._scheduler: AsyncIOScheduler | None = None
+        self._lock: IO[str] | None = None
+
+    async def start(self) -> bool:
+        """Start the job (on the running event loop); False when another process is the
+        scheduler (SQLite)."""
+        if self._database_url.startswith("sqlite"):
+            self._lock = sqlite_lock(self._database_url)
+            if self._lock is None:
+                log.info("another process holds the scheduler of this database; not scheduling")
+                return False
+        self._scheduler = AsyncIOScheduler(timezone="UTC")
+        self._scheduler.add_job(
+            self.run_once,
+            "interval",
+            seconds=self._interval,
+            max_instances=1,  # a slow run is never overlapped by the next
+            coalesce=True,
+            misfire_grace_time=None,  # a late run still runs
+            id="deliver_due",
+        )
+        self._scheduler.start()
+        log.info("scheduler started: every %s s", self._interval)
+        return True
+
+    async def run_once(self) -> None:
+        """Deliver what is due now (and what fell due while nobody was running)."""
+        try:
+            outcome = await deliver_due(self._sessions, self._sender, now=utcnow())
+        except Exception:
+            log.exception("delivering notifications failed; retrying at the next run")
+            return
+        if outcome:
+            log.info("notifications: %s", dict(outcome))
+
+    async def shutdown(self) -> None:
+        """Stop, as a dispatcher shutdown hook (aiogram runs plain functions in a thread)."""
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop the job and release the lock."""
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=False)
+            self._scheduler = None
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None

@@ -1,0 +1,116 @@
+"""One rate-limited sender for everything gigbot sends on its own initiative.
+
+Telegram allows about 30 messages a second overall, one a second to a private chat and
+20 a minute to a group. The sender keeps below that (a global leaky bucket from
+aiolimiter, default 25/s; per-chat spacing), waits out a 429's `retry_after`, retries
+5xx and network errors with backoff, and reports a 403 (the user blocked the bot) so
+the caller stops trying.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiolimiter import AsyncLimiter
+
+log = logging.getLogger(__name__)
+
+PRIVATE_INTERVAL = 1.0  # seconds between two messages to one private chat
+GROUP_PER_MINUTE = 20
+RETRIES = 4  # for 5xx and network errors (429s are waited out, not counted)
+BACKOFF = 0.5  # seconds, doubled after each failed try
+
+
+class Outcome(Enum):
+    """How a send ended."""
+
+    SENT = "sent"
+    BLOCKED = "blocked"  # 403: the user blocked the bot, or was deactivated
+    REJECTED = "rejected"  # 400: the message or chat is wrong; retrying will not help
+    FAILED = "failed"  # 5xx or network errors outlasted the retries
+
+
+@dataclass
+class Sender:
+    """Sends messages within Telegram's limits; one per bot instance."""
+
+    bot: Bot
+    per_second: float = 25.0
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    clock: Callable[[], float] = time.monotonic
+    _global: AsyncLimiter = field(init=False)
+    _next_private: dict[int, float] = field(default_factory=dict, init=False)
+    _group_sends: dict[int, deque[float]] = field(default_factory=dict, init=False)
+    _locks: dict[int, asyncio.Lock] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        # A bucket of a tenth of a second's messages: smooth, with no burst above the rate.
+        self._global = AsyncLimiter(max(self.per_second / 10, 1), 0.1)
+
+    async def send(self, chat_id: int, text: str, **kwargs: Any) -> Outcome:
+        """Send `text` to `chat_id` (HTML), waiting for the limits; never raises for
+        Telegram's answers."""
+        lock = self._locks.setdefault(chat_id, asyncio.Lock())
+        async with lock:  # one message at a time per chat keeps the per-chat spacing exact
+            await self._wait_for_chat(chat_id)
+            outcome = await self._send_with_retries(chat_id, text, kwargs)
+            self._record(chat_id)
+            return outcome
+
+    async def _send_with_retries(self, chat_id: int, text: str, kwargs: dict[str, Any]) -> Outcome:
+        failures = 0
+        while True:
+            async with self._global:
+                try:
+                    await self.bot.send_message(chat_id, text, **kwargs)
+                    return Outcome.SENT
+                except TelegramRetryAfter as error:
+                    log.warning("429 from Telegram: waiting %s s", error.retry_after)
+                    await self.sleep(float(error.retry_after))
+                except TelegramForbiddenError:
+                    return Outcome.BLOCKED
+                except TelegramBadRequest as error:
+                    log.warning("message to chat %s refused: %s", chat_id, error.message)
+                    return Outcome.REJECTED
+                except (TelegramServerError, TelegramNetworkError) as error:
+                    failures += 1
+                    if failures > RETRIES:
+                        log.warning(
+                            "giving up on chat %s after %s tries: %s", chat_id, failures, error
+                        )
+                        return Outcome.FAILED
+                    await self.sleep(BACKOFF * 2 ** (failures - 1))
+
+    async def _wait_for_chat(self, chat_id: int) -> None:
+        now = self.clock()
+        if chat_id > 0:  # a private chat
+            wait = self._next_private.get(chat_id, 0.0) - now
+        else:  # a group: at most GROUP_PER_MINUTE in any minute
+            sends = self._group_sends.setdefault(chat_id, deque())
+            while sends and now - sends[0] >= 60:
+                sends.popleft()
+            wait = 60 - (now - sends[0]) if len(sends) >= GROUP_PER_MINUTE else 0.0
+        if wait > 0:
+            await self.sleep(wait)
+
+    def _record(self, chat_id: int) -> None:
+        now = self.clock()
+        if chat_id > 0:
+            self._next_private[chat_id] = now + PRIVATE_INTERVAL
+        else:
+            self._group_sends.setdefault(chat_id, deque()).append(now)

@@ -1,0 +1,42 @@
+"""The notifications outbox: every message gigbot must send later, as a row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, UTCDateTime, utcnow
+
+# pending → sending (claimed, with a lease) → sent; or expired (too late to be useful),
+# cancelled (the booking changed), failed (the recipient blocked the bot, or retries ran out).
+NOTIFICATION_STATUSES = ("pending", "sending", "sent", "expired", "cancelled", "failed")
+
+
+class Notification(Base):
+    """One message due at a moment: to whom, what kind, about which booking."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_status_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Unique: the same reminder is never queued twice (e.g. "b12:reminder24:u42").
+    key: Mapped[str] = mapped_column(String(96), unique=True)
+    recipient_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # While "sending": the claim expires then, so a crashed sender's rows are taken again.
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,172 @@
+"""The notifications outbox: queued in the same transaction as the booking change that
+causes them, unique by key (nothing is queued twice), claimed in batches with a lease
+(a crashed sender's claims are taken again: at least once, never lost).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Booking, Notification, Provider, User, utcnow
+
+REMINDER_CHOICES = (1, 3, 24)  # hours before; each user picks any of them (or none)
+DEFAULT_REMINDERS = "24,1"
+FOLLOW_UP_AFTER = timedelta(minutes=15)
+LEASE = timedelta(minutes=2)  # a claim not marked done by then is claimed again
+
+
+def reminder_hours(user: User) -> list[int]:
+    """The hours before an appointment at which `user` wants a reminder."""
+    hours = []
+    for part in (user.reminder_hours or "").split(","):
+        if part.strip().isdigit() and int(part) in REMINDER_CHOICES:
+            hours.append(int(part))
+    return sorted(set(hours), reverse=True)
+
+
+async def set_reminder_hours(session: AsyncSession, user: User, hours: list[int]) -> User:
+    """Store the user's reminder choice (unknown values are dropped)."""
+    chosen = sorted(set(hours) & set(REMINDER_CHOICES), reverse=True)
+    user.reminder_hours = ",".join(str(h) for h in chosen)
+    await session.flush()
+    return user
+
+
+async def queue(
+    session: AsyncSession,
+    *,
+    key: str,
+    recipient_id: int,
+    kind: str,
+    due_at: datetime,
+    booking_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Queue one notification unless one with the same key exists."""
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    statement = insert(Notification.__table__).values(  # type: ignore[arg-type]
+        key=key,
+        recipient_id=recipient_id,
+        kind=kind,
+        booking_id=booking_id,
+        due_at=due_at,
+        payload=payload,
+        status="pending",
+        attempts=0,
+        created_at=utcnow(),
+    )
+    await session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
+
+
+async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: datetime) -> None:
+    """What the booking's status calls for: an expiry check for a request; reminders and
+    follow-ups for both sides of a confirmed booking. Past due times are skipped."""
+    if booking.status == "requested" and booking.answer_by is not None:
+        await queue(
+            session,
+            key=f"b{booking.id}:expiry",
+            recipient_id=booking.customer_id,
+            kind="request_expiry",
+            due_at=booking.answer_by,
+            booking_id=booking.id,
+        )
+        return
+    if booking.status != "confirmed":
+        return
+    provider_user_id = await session.scalar(
+        select(Provider.user_id).where(Provider.id == booking.provider_id)
+    )
+    for recipient_id in (booking.customer_id, provider_user_id):
+        recipient = await session.get(User, recipient_id) if recipient_id else None
+        if recipient is None:
+            continue
+        recipient_id = recipient.id
+        for hours in reminder_hours(recipient):
+            due = booking.starts_at - timedelta(hours=hours)
+            if due > now:
+                await queue(
+                    session,
+                    key=f"b{booking.id}:reminder{hours}:u{recipient_id}",
+                    recipient_id=recipient_id,
+                    kind="reminder",
+                    due_at=due,
+                    booking_id=booking.id,
+                    payload={"hours": hours},
+                )
+        await queue(
+            session,
+            key=f"b{booking.id}:followup:u{recipient_id}",
+            recipient_id=recipient_id,
+            kind="follow_up",
+            due_at=booking.ends_at + FOLLOW_UP_AFTER,
+            booking_id=booking.id,
+        )
+
+
+async def cancel_for_booking(session: AsyncSession, booking_id: int) -> None:
+    """Pending notifications of a booking that changed are not sent."""
+    await session.execute(
+        update(Notification)
+        .where(Notification.booking_id == booking_id, Notification.status == "pending")
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, limit: int, lease: timedelta = LEASE
+) -> list[Notification]:
+    """Take up to `limit` due notifications (and ones whose claim lapsed), oldest first.
+
+    On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several instances claim side by side;
+    the caller commits the claim before sending.
+    """
+    query = (
+        select(Notification)
+        .where(
+            or_(
+                and_(Notification.status == "pending", Notification.due_at <= now),
+                and_(Notification.status == "sending", Notification.lease_until < now),
+            )
+        )
+        .order_by(Notification.due_at, Notification.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name != "sqlite":
+        query = query.with_for_update(skip_locked=True)
+    claimed = list(await session.scalars(query))
+    for notification in claimed:
+        notification.status = "sending"
+        notification.lease_until = now + lease
+        notification.attempts += 1
+    await session.flush()
+    return claimed
+
+
+async def finish(
+    session: AsyncSession,
+    notification_id: int,
+    status: str,
+    *,
+    now: datetime,
+    error: str | None = None,
+) -> None:
+    """Record how a claimed notification ended (sent, expired, cancelled, failed), or
+    put it back as pending to retry."""
+    await session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id)
+        .values(
+            status=status,
+            sent_at=now if status == "sent" else None,
+            lease_until=None,
+            last_error=error[:200] if error else None,
+        )
+        .execution_options(synchronize_session=False)
+    )
