@@ -28,6 +28,7 @@ PRESETS: dict[str, tuple[int, ...]] = {
     "buffer_min": (0, 10, 15, 30, 60),
     "min_notice_min": (0, 60, 120, 720, 1440),
     "max_advance_days": (7, 14, 30, 60, 90),
+    "free_cancel_hours": (0, 2, 12, 24, 48),
 }
 RULE_ACTIONS = frozenset({"rules", "rule", "setrule", "approval", "dayoff", "extra", "cleardates"})
 
@@ -40,6 +41,12 @@ class RuleStates(StatesGroup):
 
 def _minutes(value: int, _: Translator) -> str:
     return _.text("rules.none") if value == 0 else format_duration(value, _)
+
+
+def _cancel_window(hours: int, _: Translator) -> str:
+    return (
+        _.text("rules.cancel_any_time") if hours == 0 else _.text("rules.cancel_until", hours=hours)
+    )
 
 
 def render_rules(offer: Offer, today: date, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
@@ -64,6 +71,7 @@ def render_rules(offer: Offer, today: date, _: Translator) -> tuple[str, InlineK
         notice=_minutes(offer.min_notice_min, _),
         horizon=_.text("rules.days", days=offer.max_advance_days),
         confirmation=_.text("rules.approval" if offer.requires_approval else "rules.instant"),
+        cancel=_cancel_window(offer.free_cancel_hours, _),
         dates="\n".join(lines) or _.text("rules.no_dates"),
     )
     rows = [
@@ -75,6 +83,7 @@ def render_rules(offer: Offer, today: date, _: Translator) -> tuple[str, InlineK
             offer_button(_.text("rules.horizon"), "rule", offer.id, "max_advance_days"),
             offer_button(_.text("rules.toggle_confirmation"), "approval", offer.id),
         ],
+        [offer_button(_.text("rules.cancel"), "rule", offer.id, "free_cancel_hours")],
         [
             offer_button(_.text("rules.add_day_off"), "dayoff", offer.id),
             offer_button(_.text("rules.add_extra"), "extra", offer.id),
@@ -90,6 +99,8 @@ def render_rules(offer: Offer, today: date, _: Translator) -> tuple[str, InlineK
 def _presets(offer: Offer, name: str, _: Translator) -> InlineKeyboardMarkup:
     if name == "max_advance_days":
         labels = [_.text("rules.days", days=v) for v in PRESETS[name]]
+    elif name == "free_cancel_hours":
+        labels = [_cancel_window(v, _) for v in PRESETS[name]]
     else:
         labels = [_minutes(v, _) for v in PRESETS[name]]
     buttons = [

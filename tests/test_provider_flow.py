@@ -272,6 +272,11 @@ async def test_booking_rules_and_special_dates(tg: Emulator, engine: AsyncEngine
     reply = await anna.press("Instant / approval")
     assert reply is not None
     assert "I approve each request" in (reply.text or "")
+    assert "Free cancellation: until 24 h before" in (reply.text or "")
+    await anna.press("↩️ Free cancellation")
+    reply = await anna.press("until 48 h before")
+    assert reply is not None
+    assert "Free cancellation: until 48 h before" in (reply.text or "")
     await anna.press("Day off")
     reply = await anna.send("yesterday-ish")
     assert reply is not None
@@ -294,7 +299,8 @@ async def test_booking_rules_and_special_dates(tg: Emulator, engine: AsyncEngine
             offer.min_notice_min,
             offer.max_advance_days,
             offer.requires_approval,
-        ) == (15, 60, 14, True)
+            offer.free_cancel_hours,
+        ) == (15, 60, 14, True, 48)
     reply = await anna.press("Clear dates")
     assert reply is not None
     assert "day off" not in (reply.text or "")
