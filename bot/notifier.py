@@ -13,7 +13,7 @@ import asyncio
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram.types import InlineKeyboardMarkup
@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import pick_locale, translator
 from bot.sender import Outcome, Sender
-from handlers.booking_views import booking_card, contact_html
+from handlers.booking_views import agenda_screen, booking_card, contact_html
 from models import Booking, Notification, User
-from services import bookings, outbox
+from services import bookings, offers, outbox
 from services.bookings import NotNow
 from services.users import mark_reachable
 
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 BATCH = 200  # claimed per run; also the most a hard crash can duplicate
 CONCURRENCY = 50  # messages in flight (the sender's limits pace them)
 FOLLOW_UP_USEFUL_FOR = timedelta(hours=24)
+AGENDA_USEFUL_FOR = timedelta(hours=6)  # a morning agenda is no use in the evening
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,8 @@ async def decide(
     recipient = await session.get(User, notification.recipient_id)
     if recipient is None or recipient.blocked_bot:
         return ("failed", "blocked")
+    if notification.kind == "agenda":
+        return await _agenda(session, notification, recipient, now)
     booking = await _booking(session, notification)
     if booking is None:
         return ("cancelled", "no booking")
@@ -99,6 +102,7 @@ async def decide(
         return await _render(session, booking, recipient, "notify.request_expired", now)
     if notification.kind == "reminder":
         if now >= booking.starts_at:
+            log.info("reminder %s: the appointment has started; dropped", notification.key)
             return ("expired", "started")
         if booking.status != "confirmed":
             return ("cancelled", booking.status)
@@ -106,12 +110,38 @@ async def decide(
         return await _render(session, booking, recipient, "notify.reminder", now, hours=hours)
     if notification.kind == "follow_up":
         if now > notification.due_at + FOLLOW_UP_USEFUL_FOR:
+            log.info(
+                "follow-up %s is %s late: dropped", notification.key, now - notification.due_at
+            )
             return ("expired", "too late")
         if booking.status not in ("confirmed", "completed"):
             return ("cancelled", booking.status)
         role = bookings.role_of(booking, recipient)
         return await _render(session, booking, recipient, f"notify.follow_up.{role}", now)
     return ("failed", f"unknown kind {notification.kind}")
+
+
+async def _agenda(
+    session: AsyncSession, notification: Notification, provider_user: User, now: datetime
+) -> Message | tuple[str, str | None]:
+    """The provider's bookings of the day, sent in the morning; nothing on an empty day."""
+    if now > notification.due_at + AGENDA_USEFUL_FOR:
+        log.info("agenda %s is %s late: dropped", notification.key, now - notification.due_at)
+        return ("expired", "too late")
+    provider = await offers.provider_of(session, provider_user)
+    if provider is None:
+        return ("cancelled", "no provider")
+    zone = ZoneInfo(provider.timezone)
+    day = date.fromisoformat(str((notification.payload or {}).get("day")))
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    items = await bookings.provider_agenda(
+        session, provider_user, start=start, end=start + timedelta(days=1)
+    )
+    if not items:
+        return ("cancelled", "no bookings left that day")
+    _ = translator(pick_locale(provider_user.language, provider_user.language_code, "en"))
+    text, markup = agenda_screen(items, [day], zone, _, title_key="notify.agenda")
+    return Message(provider_user.id, text, markup)
 
 
 async def _booking(session: AsyncSession, notification: Notification) -> Booking | None:

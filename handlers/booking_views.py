@@ -255,10 +255,15 @@ def list_screen(
 
 
 def agenda_screen(
-    items: Sequence[Booking], days: Sequence[date], zone: ZoneInfo, _: Translator
+    items: Sequence[Booking],
+    days: Sequence[date],
+    zone: ZoneInfo,
+    _: Translator,
+    *,
+    title_key: str = "booking.agenda_title",
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The provider's week: each day's bookings, group sessions with seats taken."""
-    lines = [_("booking.agenda_title")]
+    """The provider's days: each day's bookings, group sessions with seats taken."""
+    lines = [_(title_key)]
     rows = []
     for day in days:
         todays = [b for b in items if b.starts_at.astimezone(zone).date() == day]

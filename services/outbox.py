@@ -5,8 +5,9 @@ causes them, unique by key (nothing is queued twice), claimed in batches with a 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -18,6 +19,7 @@ from models import Booking, Notification, Provider, User, utcnow
 REMINDER_CHOICES = (1, 3, 24)  # hours before; each user picks any of them (or none)
 DEFAULT_REMINDERS = "24,1"
 FOLLOW_UP_AFTER = timedelta(minutes=15)
+AGENDA_AT = time(8, 0)  # the provider's local time of the morning agenda
 LEASE = timedelta(minutes=2)  # a claim not marked done by then is claimed again
 
 
@@ -79,9 +81,22 @@ async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: dat
         return
     if booking.status != "confirmed":
         return
-    provider_user_id = await session.scalar(
-        select(Provider.user_id).where(Provider.id == booking.provider_id)
-    )
+    provider = await session.get(Provider, booking.provider_id)
+    provider_user_id = provider.user_id if provider else None
+    if provider is not None:
+        # The provider's agenda on the morning of that day, once per day with bookings.
+        zone = ZoneInfo(provider.timezone)
+        day = booking.starts_at.astimezone(zone).date()
+        morning = datetime.combine(day, AGENDA_AT, tzinfo=zone).astimezone(UTC)
+        if morning > now:
+            await queue(
+                session,
+                key=f"agenda:u{provider.user_id}:{day.isoformat()}",
+                recipient_id=provider.user_id,
+                kind="agenda",
+                due_at=morning,
+                payload={"day": day.isoformat()},
+            )
     for recipient_id in (booking.customer_id, provider_user_id):
         recipient = await session.get(User, recipient_id) if recipient_id else None
         if recipient is None:

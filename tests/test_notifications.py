@@ -103,6 +103,10 @@ async def test_reminders_and_follow_ups_reach_both_sides_once(
     assert "in 24 h" in texts(tg, carl)[-1]
     assert "11:00" in texts(tg, carl)[-1]  # Carl's Berlin time
     assert "Напоминание" in texts(tg, anna)[-1]  # Anna's language
+    # Anna's agenda at 08:00 her time on the day.
+    assert await deliver(START - timedelta(hours=2)) == {"sent": 1}
+    assert "Доброе утро" in texts(tg, anna)[-1]
+    assert "Haircut · 1/1" in texts(tg, anna)[-1]
     assert await deliver(START - timedelta(hours=1)) == {"sent": 2}
     assert "in 1 h" in texts(tg, carl)[-1]
     assert await deliver(START + timedelta(hours=1, minutes=15)) == {"sent": 2}
@@ -124,6 +128,8 @@ async def test_cancelled_just_before_due_sends_nothing(
         await session.commit()
     before = len(texts(tg, carl))
     deliver = deliverer(running_bot)
+    # Only Anna's agenda was left queued, for a day with no booking left: not sent.
+    assert await deliver(START - timedelta(hours=2)) == {"cancelled": 1}
     assert await deliver(START + timedelta(days=1)) == {}
     assert len(texts(tg, carl)) == before
     async with create_sessionmaker(engine)() as session:
@@ -136,8 +142,9 @@ async def test_downtime_catch_up_and_expiry(
 ) -> None:
     _anna, carl, _booking = await setup_booking(tg, engine)
     deliver = deliverer(running_bot)
-    # Down from before the 24 h reminder until 30 minutes before the start: both go now.
-    assert await deliver(START - timedelta(minutes=30)) == {"sent": 4}
+    # Down from before the 24 h reminder until 30 minutes before the start: both
+    # reminders go now (and the provider's agenda of the morning).
+    assert await deliver(START - timedelta(minutes=30)) == {"sent": 5}
     # A second booking whose start passed while the bot was down: reminders expire.
     async with create_sessionmaker(engine)() as session:
         customer = await session.get(User, carl.id)
@@ -149,8 +156,8 @@ async def test_downtime_catch_up_and_expiry(
     before = len(texts(tg, carl))
     outcome = await deliver(START + timedelta(days=2, minutes=5))
     # Its two reminders for each side, and the first booking's follow-ups, now a day
-    # late: expired, none sent.
-    assert outcome == {"expired": 6}
+    # late: expired, none sent (only the provider's agenda of that morning goes).
+    assert outcome == {"expired": 6, "sent": 1}
     assert len(texts(tg, carl)) == before
 
 
@@ -199,9 +206,9 @@ async def test_blocked_users_are_marked_and_not_retried(
         customer = await session.get(User, carl.id)
         assert customer is not None
         assert customer.blocked_bot
-    # The 1 h reminder to Carl is not even tried.
+    # The 1 h reminder to Carl is not even tried (Anna gets hers and her agenda).
     outcome = await deliver(START - timedelta(hours=1))
-    assert outcome == {"sent": 1, "failed": 1}
+    assert outcome == {"sent": 2, "failed": 1}
 
 
 async def test_429_is_waited_out_and_5xx_retried(
