@@ -69,6 +69,7 @@ def assemble(settings: Settings) -> Gigbot:
         Sender(bot, per_second=settings.send_rate),
         database_url=settings.database_url,
         interval_seconds=settings.scheduler_interval,
+        lease_seconds=settings.notification_lease,
     )
     dispatcher.startup.register(_on_startup)
     dispatcher.startup.register(scheduler.start)

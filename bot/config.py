@@ -48,6 +48,8 @@ class Settings(BaseSettings):
     # allows about 30 messages a second).
     scheduler_interval: float = Field(default=5.0, gt=0)
     send_rate: float = Field(default=25.0, gt=0, le=1000)
+    # Seconds a claimed notification stays claimed; after a crash it is sent again then.
+    notification_lease: float = Field(default=120.0, gt=0)
 
     @field_validator("bot_token")
     @classmethod

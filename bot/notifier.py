@@ -45,11 +45,16 @@ class Message:
 
 
 async def deliver_due(
-    sessions: async_sessionmaker[AsyncSession], sender: Sender, *, now: datetime, batch: int = BATCH
+    sessions: async_sessionmaker[AsyncSession],
+    sender: Sender,
+    *,
+    now: datetime,
+    batch: int = BATCH,
+    lease: timedelta = outbox.LEASE,
 ) -> Counter[str]:
     """Send what is due at `now`; returns how many ended how (sent, expired, …)."""
     async with sessions() as session:
-        claimed = [n.id for n in await outbox.claim_due(session, now=now, limit=batch)]
+        claimed = [n.id for n in await outbox.claim_due(session, now=now, limit=batch, lease=lease)]
         await session.commit()
     gate = asyncio.Semaphore(CONCURRENCY)
 
@@ -91,6 +96,8 @@ async def decide(
         return ("failed", "blocked")
     if notification.kind == "agenda":
         return await _agenda(session, notification, recipient, now)
+    if notification.kind == "message":  # a ready text (an announcement, a notice)
+        return Message(recipient.id, str((notification.payload or {}).get("text", "")), None)
     booking = await _booking(session, notification)
     if booking is None:
         return ("cancelled", "no booking")

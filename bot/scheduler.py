@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
@@ -55,11 +56,13 @@ class Scheduler:
         *,
         database_url: str,
         interval_seconds: float,
+        lease_seconds: float = 120.0,
     ) -> None:
         self._sessions = sessions
         self._sender = sender
         self._database_url = database_url
         self._interval = interval_seconds
+        self._lease = timedelta(seconds=lease_seconds)
         self._scheduler: AsyncIOScheduler | None = None
         self._lock: IO[str] | None = None
 
@@ -88,7 +91,9 @@ class Scheduler:
     async def run_once(self) -> None:
         """Deliver what is due now (and what fell due while nobody was running)."""
         try:
-            outcome = await deliver_due(self._sessions, self._sender, now=utcnow())
+            outcome = await deliver_due(
+                self._sessions, self._sender, now=utcnow(), lease=self._lease
+            )
         except Exception:
             log.exception("delivering notifications failed; retrying at the next run")
             return
