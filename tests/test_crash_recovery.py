@@ -119,7 +119,7 @@ async def test_kill_9_while_sending_loses_nothing(
     received = [len(emulator.messages_in(user.id)) for user in users]
     lost = sum(1 for count in received if count == 0)
     duplicates = sum(received) - MESSAGES
-    print(f"\n{crashes} crashes, {lost} lost, {duplicates} duplicates")  # noqa: T201 - reported
+    print(f"\n{crashes} crashes, {lost} lost, {duplicates} duplicates")
     assert lost == 0
     assert duplicates <= crashes * BATCH
     async with create_sessionmaker(engine)() as session:
