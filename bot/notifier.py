@@ -52,39 +52,45 @@ async def deliver_due(
     batch: int = BATCH,
     lease: timedelta = outbox.LEASE,
 ) -> Counter[str]:
-    """Send what is due at `now`; returns how many ended how (sent, expired, …)."""
+    """Send what is due at `now`; returns how many ended how (sent, expired, …).
+
+    Three steps per batch: claim and decide in one transaction, send (no transaction
+    open), record every outcome in one transaction.
+    """
     async with sessions() as session:
-        claimed = [n.id for n in await outbox.claim_due(session, now=now, limit=batch, lease=lease)]
+        claimed = await outbox.claim_due(session, now=now, limit=batch, lease=lease)
+        decisions = [(n.id, n.recipient_id, await decide(session, n, now)) for n in claimed]
         await session.commit()
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def one(notification_id: int) -> str:
+    async def settle(
+        decision: Message | tuple[str, str | None],
+    ) -> tuple[str, str | None]:
+        if not isinstance(decision, Message):
+            return decision
         async with gate:
-            return await _deliver_one(sessions, sender, notification_id, now)
+            outcome = await sender.send(
+                decision.chat_id, decision.text, reply_markup=decision.markup
+            )
+        return ("sent", None) if outcome is Outcome.SENT else ("failed", outcome.value)
 
-    return Counter(await asyncio.gather(*(one(i) for i in claimed)))
-
-
-async def _deliver_one(
-    sessions: async_sessionmaker[AsyncSession], sender: Sender, notification_id: int, now: datetime
-) -> str:
+    settled = await asyncio.gather(*(settle(decision) for _id, _to, decision in decisions))
     async with sessions() as session:
-        notification = await session.get(Notification, notification_id)
-        if notification is None:
-            return "missing"
-        decision = await decide(session, notification, now)
+        for (_id, recipient_id, _decision), (_status, error) in zip(
+            decisions, settled, strict=True
+        ):
+            if error == Outcome.BLOCKED.value:
+                await mark_reachable(session, recipient_id, reachable=False)
+        await outbox.finish_many(
+            session,
+            [
+                (n_id, status, error)
+                for (n_id, _to, _d), (status, error) in zip(decisions, settled, strict=True)
+            ],
+            now=now,
+        )
         await session.commit()
-    status, error = decision if isinstance(decision, tuple) else ("sent", None)
-    if isinstance(decision, Message):
-        outcome = await sender.send(decision.chat_id, decision.text, reply_markup=decision.markup)
-        status = {Outcome.SENT: "sent", Outcome.BLOCKED: "failed"}.get(outcome, "failed")
-        error = None if outcome is Outcome.SENT else outcome.value
-    async with sessions() as session:
-        if error == Outcome.BLOCKED.value:
-            await mark_reachable(session, notification.recipient_id, reachable=False)
-        await outbox.finish(session, notification_id, status, now=now, error=error)
-        await session.commit()
-    return status
+    return Counter(status for status, _error in settled)
 
 
 async def decide(
@@ -105,7 +111,8 @@ async def decide(
         try:
             booking = await bookings.change(session, None, booking.id, "expire", now=now)
         except NotNow:
-            return ("cancelled", "answered")
+            if booking.status != "expired":  # expired by an earlier, crashed try: still tell
+                return ("cancelled", "answered")
         return await _render(session, booking, recipient, "notify.request_expired", now)
     if notification.kind == "reminder":
         if now >= booking.starts_at:

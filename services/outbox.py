@@ -164,24 +164,22 @@ async def claim_due(
     return claimed
 
 
-async def finish(
-    session: AsyncSession,
-    notification_id: int,
-    status: str,
-    *,
-    now: datetime,
-    error: str | None = None,
+async def finish_many(
+    session: AsyncSession, outcomes: list[tuple[int, str, str | None]], *, now: datetime
 ) -> None:
-    """Record how a claimed notification ended (sent, expired, cancelled, failed), or
-    put it back as pending to retry."""
-    await session.execute(
-        update(Notification)
-        .where(Notification.id == notification_id)
-        .values(
-            status=status,
-            sent_at=now if status == "sent" else None,
-            lease_until=None,
-            last_error=error[:200] if error else None,
+    """Record the outcomes of a batch: one UPDATE per (status, error) group."""
+    groups: dict[tuple[str, str | None], list[int]] = {}
+    for notification_id, status, error in outcomes:
+        groups.setdefault((status, error), []).append(notification_id)
+    for (status, error), ids in groups.items():
+        await session.execute(
+            update(Notification)
+            .where(Notification.id.in_(ids))
+            .values(
+                status=status,
+                sent_at=now if status == "sent" else None,
+                lease_until=None,
+                last_error=error[:200] if error else None,
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
-    )
