@@ -131,7 +131,7 @@ async def start_booking(
     except BookingNotFound:
         callback_answer.text = _.text("start.offer_unavailable")
         return
-    if offer.provider.user_id == user.id:
+    if offer.provider.user_id == user.id and reschedule is None:
         callback_answer.text = _.text("booking.error.own_offer")
         callback_answer.show_alert = True
         return
@@ -332,7 +332,8 @@ async def _confirm(press: Press, offer: Offer, choice: dict[str, Any]) -> None:
     card, markup = await _card_for(session, booking, user, tz, _, now)
     await show(press.query, _(key) + "\n\n" + card, markup)
     if created and press.query.bot is not None:
-        event = "rescheduled" if moving else booking.status
+        role = bookings.role_of(booking, user)
+        event = f"rescheduled_by_{role}" if moving else booking.status
         await notify_other_side(press.query.bot, session, booking, user, event, now)
 
 
@@ -418,7 +419,7 @@ async def on_booking_action(
         await show(query, *await _card_for(session, booking, user, tz, _, now))
     elif action == "ics":
         await _send_ics(query, booking, callback_answer, _, now)
-    elif action == "resched" and role == "customer":
+    elif action == "resched":
         await start_booking(
             query,
             booking.offer_id,

@@ -220,10 +220,12 @@ def booking_card(
                 ]
             )
     if booking.status in ACTIVE_STATUSES and now < booking.starts_at:
-        row = [bbutton(_.text("booking.cancel"), "cancel", 0, value)]
-        if role == "customer":
-            row.insert(0, bbutton(_.text("booking.reschedule"), "resched", booking.offer_id, value))
-        rows.append(row)
+        rows.append(
+            [
+                bbutton(_.text("booking.reschedule"), "resched", booking.offer_id, value),
+                bbutton(_.text("booking.cancel"), "cancel", 0, value),
+            ]
+        )
     return "\n\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 

@@ -203,6 +203,7 @@ async def book(
     seats: int = 1,
     note: str | None = None,
     now: datetime,
+    approved: bool = False,
 ) -> Booked:
     """Book `seats` at `starts_at`; the existing booking if this customer already holds
     one there (a double tap). SlotTaken when the time is no longer free."""
@@ -217,7 +218,9 @@ async def book(
         if slot is None or slot.seats_left < seats:
             raise SlotTaken()
         async with session.begin_nested():
-            booking = await _take_seats(session, customer, offer, slot, seats, note, now)
+            booking = await _take_seats(
+                session, customer, offer, slot, seats, note, now, approved=approved
+            )
             await outbox.queue_for_booking(session, booking, now=now)
             return Booked(booking, created=True)
     except (IntegrityError, SlotTaken):
@@ -252,6 +255,8 @@ async def _take_seats(
     seats: int,
     note: str | None,
     now: datetime,
+    *,
+    approved: bool = False,
 ) -> Booking:
     """Add the seats to the session (created on first use) in one statement that only
     succeeds while seats remain, then record the booking."""
@@ -274,7 +279,7 @@ async def _take_seats(
     session_id = await session.scalar(upsert)
     if session_id is None:
         raise SlotTaken()  # the session is full
-    approval = offer.requires_approval
+    approval = offer.requires_approval and not approved
     answer_by = min(now + ANSWER_WITHIN, slot.start - ANSWER_BEFORE_START) if approval else None
     booking = Booking(
         session_id=session_id,
@@ -354,18 +359,30 @@ async def change(
 async def reschedule(
     session: AsyncSession, user: User, booking_id: int, starts_at: datetime, *, now: datetime
 ) -> Booking:
-    """Move the customer's booking to `starts_at` atomically: the old time is given up
-    only if the new one is won (SlotTaken otherwise, nothing changed)."""
+    """Move a booking to `starts_at`, by either side, atomically: the old time is given
+    up only if the new one is won (SlotTaken otherwise, nothing changed). A move by the
+    provider needs no approval of their own."""
     old = await party_booking(session, user, booking_id)
-    if role_of(old, user) != "customer" or old.status not in ACTIVE_STATUSES:
-        raise BookingNotFound() if role_of(old, user) != "customer" else NotNow()
+    role = role_of(old, user)
+    if old.status not in ACTIVE_STATUSES:
+        raise NotNow()
     if old.starts_at == starts_at:
         return old
+    customer = user if role == "customer" else await session.get(User, old.customer_id)
+    if customer is None:
+        raise BookingNotFound()
     try:
         async with session.begin_nested():
-            await change(session, user, old.id, "cancel_by_customer", reason="rescheduled", now=now)
+            await change(session, user, old.id, f"cancel_by_{role}", reason="rescheduled", now=now)
             booked = await book(
-                session, user, old.offer_id, starts_at, seats=old.seats, note=old.note, now=now
+                session,
+                customer,
+                old.offer_id,
+                starts_at,
+                seats=old.seats,
+                note=old.note,
+                now=now,
+                approved=role == "provider",
             )
     except BookingError:
         await session.refresh(old)

@@ -201,6 +201,29 @@ async def test_the_provider_cancels_and_the_customer_is_told(
         assert await session.scalar(select(Booking.status)) == "cancelled_by_provider"
 
 
+async def test_the_provider_moves_a_booking_from_the_agenda(
+    tg: Emulator, engine: AsyncEngine
+) -> None:
+    anna = tg.user("Anna")
+    await anna.send("/start")
+    offer_id = await publish(engine, anna, offer())
+    carl = tg.user("Carl")
+    await book_at_ten(carl, offer_id)
+    await anna.send("/agenda")
+    await anna.press("Guitar lesson")
+    await anna.press("🔁 Reschedule")
+    day = target_day()
+    if day.month != datetime.now(UTC).date().month:
+        await anna.press("›")
+    await anna.press(str(day.day))
+    await anna.press("16:00")
+    await anna.press("Skip")
+    await anna.press("✅ Move my booking here")
+    told = tg.messages_in(carl.id)[-1]
+    assert "moved your booking" in (told.text or "")
+    assert "16:00" in (told.text or "")
+
+
 async def test_group_seats_and_the_agenda(tg: Emulator, engine: AsyncEngine) -> None:
     anna = tg.user("Anna")
     await anna.send("/start")

@@ -319,3 +319,21 @@ async def test_deleting_an_offer_is_refused_while_bookings_are_to_come(
         with pytest.raises(offers.OfferHasFutureBookings):
             await offers.delete_offer(session, provider, offer_id, now=NOW)
         assert await offers.count_future_bookings(session, offer_id, NOW) == 1
+
+
+async def test_the_provider_can_move_a_booking_too(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    offer_id = await published(sessions, offer(requires_approval=True))
+    (carl,) = await customers(sessions, 1)
+    first, second = starts(2)
+    async with sessions() as session:
+        booking = (await bookings.book(session, carl, offer_id, first, now=NOW)).booking
+        provider = await session.get(User, 1)
+        assert provider is not None
+        moved = await bookings.reschedule(session, provider, booking.id, second, now=NOW)
+        await session.commit()
+        assert (moved.starts_at, moved.status) == (second, "confirmed")  # no self-approval
+        assert moved.customer_id == carl.id
+        old = await bookings.party_booking(session, carl, booking.id)
+        assert (old.status, old.reason) == ("cancelled_by_provider", "rescheduled")
