@@ -34,6 +34,7 @@ PRIVATE_INTERVAL = 1.0  # seconds between two messages to one private chat
 GROUP_PER_MINUTE = 20
 RETRIES = 4  # for 5xx and network errors (429s are waited out, not counted)
 BACKOFF = 0.5  # seconds, doubled after each failed try
+MAX_TRACKED_CHATS = 10_000  # beyond this, idle chats' pacing state is forgotten
 
 
 class Outcome(Enum):
@@ -114,3 +115,13 @@ class Sender:
             self._next_private[chat_id] = now + PRIVATE_INTERVAL
         else:
             self._group_sends.setdefault(chat_id, deque()).append(now)
+        if len(self._locks) > MAX_TRACKED_CHATS:
+            self._forget_idle(now)
+
+    def _forget_idle(self, now: float) -> None:
+        """Drop the pacing state of chats nobody is sending to (it has expired anyway)."""
+        for chat_id in [c for c, lock in self._locks.items() if not lock.locked()]:
+            if self._next_private.get(chat_id, 0.0) <= now and not self._group_sends.get(chat_id):
+                self._locks.pop(chat_id, None)
+                self._next_private.pop(chat_id, None)
+                self._group_sends.pop(chat_id, None)

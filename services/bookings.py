@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, func, or_, select, update
+from sqlalchemy import and_, false, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +27,7 @@ from services.errors import DomainError
 from services.slots import slots_by_offer
 
 NOTE_LIMIT = 500
+PROVIDER_LOCK_NAMESPACE = 1001  # first key of PostgreSQL advisory locks on a provider's time
 REASON_LIMIT = 300
 ANSWER_WITHIN = timedelta(hours=24)  # a request unanswered this long expires…
 ANSWER_BEFORE_START = timedelta(hours=1)  # …or this long before it would start
@@ -260,7 +261,16 @@ async def _take_seats(
 ) -> Booking:
     """Add the seats to the session (created on first use) in one statement that only
     succeeds while seats remain, then record the booking."""
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if not sqlite:
+        # Concurrent upserts checked by an exclusion constraint can deadlock each other in
+        # PostgreSQL's speculative insertion; taking the provider's lock first queues them.
+        # (SQLite's write transactions are serialized already.)
+        await session.execute(
+            text("SELECT pg_advisory_xact_lock(:namespace, :provider)"),
+            {"namespace": PROVIDER_LOCK_NAMESPACE, "provider": offer.provider_id},
+        )
+    insert = sqlite_insert if sqlite else pg_insert
     table: Any = BookingSession.__table__
     statement = insert(table).values(
         offer_id=offer.id,
