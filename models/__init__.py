@@ -13,6 +13,7 @@ from models.offer import (
     OfferPhoto,
     Provider,
 )
+from models.review import CustomerRating, Review
 from models.user import User
 
 __all__ = [
@@ -24,12 +25,14 @@ __all__ = [
     "Base",
     "Booking",
     "BookingSession",
+    "CustomerRating",
     "Notification",
     "Offer",
     "OfferException",
     "OfferHours",
     "OfferPhoto",
     "Provider",
+    "Review",
     "SavedLocation",
     "UTCDateTime",
     "User",

@@ -104,6 +104,7 @@ class Offer(Base):
     # empty until the offer has reviews.
     rating: Mapped[float | None] = mapped_column(Float)
     review_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    star_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     buffer_min: Mapped[int] = mapped_column(SmallInteger, default=0)
     min_notice_min: Mapped[int] = mapped_column(Integer, default=120)
     max_advance_days: Mapped[int] = mapped_column(SmallInteger, default=60)

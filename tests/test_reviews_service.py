@@ -1,0 +1,119 @@
+"""Reviews from completed bookings only, the edit window, replies, the provider's rating
+of customers, and the Bayesian reputation kept incrementally on the offer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from bot.db import create_sessionmaker
+from models import Offer, User
+from services import bookings, offers, reviews
+from services.offers import OfferData
+from services.reputation import PRIOR_MEAN, bayesian
+from services.reviews import EditWindowClosed, NotReviewable
+from services.users import TelegramProfile, touch_user
+
+NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+START = NOW + timedelta(days=1)
+
+
+def test_the_prior_keeps_one_review_from_beating_many() -> None:
+    assert bayesian(0, 0) is None
+    one_five = bayesian(5, 1)
+    forty_good = bayesian(192, 40)  # forty reviews averaging 4.8
+    assert one_five == pytest.approx(25 / 6)
+    assert forty_good == pytest.approx(212 / 45)
+    assert one_five is not None
+    assert forty_good is not None
+    assert one_five < forty_good
+    assert bayesian(4, 1) == pytest.approx((5 * PRIOR_MEAN + 4) / 6)
+    assert bayesian(8, 2) == bayesian(8, 2)  # ties stay ties
+    assert bayesian(1, 1) == pytest.approx(3.5)  # one bad review does not sink an offer
+
+
+@pytest.fixture
+async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    async with create_sessionmaker(engine)() as session:
+        yield session
+
+
+async def completed_booking(session: AsyncSession) -> tuple[User, User, int, int]:
+    """Anna's offer, booked by Carl, marked completed by Anna after the start."""
+    anna = await touch_user(session, TelegramProfile(id=1, first_name="Anna"))
+    carl = await touch_user(session, TelegramProfile(id=2, first_name="Carl"))
+    data = OfferData(
+        title="Haircut",
+        category="beauty",
+        duration_min=60,
+        price_minor=2000,
+        currency="EUR",
+        weekly=[(d, 0, 1440) for d in range(7)],
+        min_notice_min=0,
+    )
+    offer_id = (await offers.create_offer(session, anna, data, default_timezone="UTC")).id
+    booking = (await bookings.book(session, carl, offer_id, START, now=NOW)).booking
+    await bookings.change(session, anna, booking.id, "complete", now=START + timedelta(hours=1))
+    return anna, carl, offer_id, booking.id
+
+
+async def test_only_the_customer_of_a_completed_booking_reviews(session: AsyncSession) -> None:
+    anna, carl, offer_id, booking_id = await completed_booking(session)
+    mallory = await touch_user(session, TelegramProfile(id=3, first_name="Mallory"))
+    after = START + timedelta(hours=2)
+    for who in (anna, mallory):  # not the customer: no review
+        with pytest.raises(NotReviewable):
+            await reviews.review_booking(session, who, booking_id, stars=1, comment=None, now=after)
+    review = await reviews.review_booking(
+        session, carl, booking_id, stars=5, comment="<b>Great</b>", now=after
+    )
+    stored = await session.get(Offer, offer_id)
+    assert stored is not None
+    await session.refresh(stored)
+    assert (stored.review_count, stored.star_total) == (1, 5)
+    assert stored.rating == pytest.approx(bayesian(5, 1))
+    # Edited within 48 hours: the totals follow, still one review.
+    await reviews.review_booking(session, carl, booking_id, stars=3, comment=None, now=after)
+    await session.refresh(stored)
+    assert (stored.review_count, stored.star_total) == (1, 3)
+    assert stored.rating == pytest.approx(bayesian(3, 1))
+    with pytest.raises(EditWindowClosed):
+        await reviews.review_booking(
+            session, carl, booking_id, stars=5, comment=None, now=after + timedelta(hours=49)
+        )
+    # One reply, by the provider only.
+    with pytest.raises(NotReviewable):
+        await reviews.reply_to_review(session, carl, review.id, "thanks me")
+    await reviews.reply_to_review(session, anna, review.id, "Thank you!")
+    with pytest.raises(NotReviewable):
+        await reviews.reply_to_review(session, anna, review.id, "again")
+
+
+async def test_a_booking_not_completed_cannot_be_reviewed(session: AsyncSession) -> None:
+    anna = await touch_user(session, TelegramProfile(id=1, first_name="Anna"))
+    carl = await touch_user(session, TelegramProfile(id=2, first_name="Carl"))
+    data = OfferData(
+        title="Haircut",
+        category="beauty",
+        duration_min=60,
+        price_minor=2000,
+        currency="EUR",
+        weekly=[(d, 0, 1440) for d in range(7)],
+        min_notice_min=0,
+    )
+    offer_id = (await offers.create_offer(session, anna, data, default_timezone="UTC")).id
+    booking = (await bookings.book(session, carl, offer_id, START, now=NOW)).booking
+    with pytest.raises(NotReviewable):  # confirmed, not completed
+        await reviews.review_booking(session, carl, booking.id, stars=5, comment=None, now=START)
+    await bookings.change(session, anna, booking.id, "no_show", now=START + timedelta(hours=1))
+    with pytest.raises(NotReviewable):  # a no-show is not reviewable by the customer…
+        await reviews.review_booking(session, carl, booking.id, stars=5, comment=None, now=START)
+    rating = await reviews.rate_customer(session, anna, booking.id, stars=1, comment="no show")
+    assert rating.customer_id == carl.id  # …but the provider rates the customer, once
+    with pytest.raises(NotReviewable):
+        await reviews.rate_customer(session, anna, booking.id, stars=2, comment=None)
+    with pytest.raises(NotReviewable):
+        await reviews.rate_customer(session, carl, booking.id, stars=5, comment=None)
