@@ -187,21 +187,35 @@ async def on_show(
     await show(query, text, markup)
 
 
-async def on_locate_asked(query: CallbackQuery, state: FSMContext, _: Translator) -> None:
-    """Offer Telegram's location button (a location can also be attached by hand)."""
-    await state.set_state(ProfileStates.location)
+async def _ask_with_button(
+    query: CallbackQuery, prompt_key: str, button: KeyboardButton, _: Translator
+) -> None:
+    """Ask in a new message with a reply keyboard: Telegram's `button`, and Cancel."""
     keyboard = ReplyKeyboardMarkup(
-        keyboard=[
-            [KeyboardButton(text=_.text("profile.location_button"), request_location=True)],
-            [KeyboardButton(text=_.text("common.cancel"))],
-        ],
+        keyboard=[[button], [KeyboardButton(text=_.text("common.cancel"))]],
         resize_keyboard=True,
         one_time_keyboard=True,
     )
     if query.bot is not None:
-        await query.bot.send_message(
-            query.from_user.id, _("profile.ask.location"), reply_markup=keyboard
-        )
+        await query.bot.send_message(query.from_user.id, _(prompt_key), reply_markup=keyboard)
+
+
+async def _not_what_was_asked(
+    message: Message, state: FSMContext, prompt_key: str, _: Translator
+) -> None:
+    """Cancel pressed: leave the dialogue; anything else: ask again."""
+    if (message.text or "").strip() == _.text("common.cancel"):
+        await state.clear()
+        await message.answer(_("common.cancelled"), reply_markup=ReplyKeyboardRemove())
+        return
+    await message.answer(_(prompt_key))
+
+
+async def on_locate_asked(query: CallbackQuery, state: FSMContext, _: Translator) -> None:
+    """Offer Telegram's location button (a location can also be attached by hand)."""
+    await state.set_state(ProfileStates.location)
+    button = KeyboardButton(text=_.text("profile.location_button"), request_location=True)
+    await _ask_with_button(query, "profile.ask.location", button, _)
 
 
 async def on_location(
@@ -215,11 +229,7 @@ async def on_location(
     """A shared location becomes the workplace; anything else is asked again."""
     location = message.location
     if location is None:
-        if (message.text or "").strip() == _.text("common.cancel"):
-            await state.clear()
-            await message.answer(_("common.cancelled"), reply_markup=ReplyKeyboardRemove())
-            return
-        await message.answer(_("profile.ask.location"))
+        await _not_what_was_asked(message, state, "profile.ask.location", _)
         return
     await providers.set_workplace(
         session,
@@ -290,18 +300,8 @@ async def on_timezone_picked(
 async def on_phone_asked(query: CallbackQuery, state: FSMContext, _: Translator) -> None:
     """Offer Telegram's contact button: the only way a phone number is accepted."""
     await state.set_state(ProfileStates.phone)
-    keyboard = ReplyKeyboardMarkup(
-        keyboard=[
-            [KeyboardButton(text=_.text("profile.phone_button"), request_contact=True)],
-            [KeyboardButton(text=_.text("common.cancel"))],
-        ],
-        resize_keyboard=True,
-        one_time_keyboard=True,
-    )
-    if query.bot is not None:
-        await query.bot.send_message(
-            query.from_user.id, _("profile.ask.phone"), reply_markup=keyboard
-        )
+    button = KeyboardButton(text=_.text("profile.phone_button"), request_contact=True)
+    await _ask_with_button(query, "profile.ask.phone", button, _)
 
 
 async def on_contact(
@@ -315,11 +315,7 @@ async def on_contact(
     """A shared contact: stored only if it is the sender's own."""
     contact = message.contact
     if contact is None:
-        if (message.text or "").strip() == _.text("common.cancel"):
-            await state.clear()
-            await message.answer(_("common.cancelled"), reply_markup=ReplyKeyboardRemove())
-            return
-        await message.answer(_("profile.ask.phone"))
+        await _not_what_was_asked(message, state, "profile.ask.phone", _)
         return
     try:
         await providers.set_phone(
