@@ -22,6 +22,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import button_number
 from bot.filters import HasText, PrivateChat
 from bot.i18n import Translator, pick_locale, translator
 from bot.replies import show
@@ -41,14 +42,11 @@ from handlers.booking_views import (
 )
 from handlers.menu import MenuCallback
 from handlers.offer_cards import format_place
-from handlers.search_views import utc_now
-from models import Booking, Offer, Provider, User
+from models import Booking, Offer, Provider, User, utcnow
 from services import bookings, offers
 from services.bookings import BookingError, BookingNotFound, SlotTaken
 from services.calendar_file import booking_ics
 from services.slots import slots_by_offer
-
-MAX_ID = 2**31 - 1
 
 
 class BookingStates(StatesGroup):
@@ -137,7 +135,7 @@ async def start_booking(
         return
     await state.set_state(BookingStates.choosing)
     await state.set_data({"booking": {"offer_id": offer.id, "reschedule": reschedule}})
-    now = utc_now()
+    now = utcnow()
     today = now.astimezone(tz).date()
     month = today
     days, last = await _free_days(session, offer, today.year, today.month, tz, now)
@@ -184,7 +182,7 @@ async def on_choose(
         await state.clear()
         await show(query, _("start.offer_unavailable"))
         return
-    press = Press(query, callback_answer, state, session, user, tz, utc_now(), _)
+    press = Press(query, callback_answer, state, session, user, tz, utcnow(), _)
     if action == "month":
         await _show_month(press, offer, value)
     elif action == "day":
@@ -388,10 +386,6 @@ async def notify_other_side(
 # --- acting on a booking -------------------------------------------------------------------
 
 
-def _booking_id(value: str) -> int | None:
-    return int(value) if value.isdigit() and len(value) <= 10 and int(value) <= MAX_ID else None
-
-
 async def on_booking_action(
     query: CallbackQuery,
     callback_data: BookingCallback,
@@ -403,11 +397,11 @@ async def on_booking_action(
     _: Translator,
 ) -> None:
     """open, accept, decline, cancel, complete, no_show, ics, resched on a booking."""
-    booking_id = _booking_id(callback_data.value)
+    booking_id = button_number(callback_data.value)
     if booking_id is None:
         callback_answer.text = _.text("common.expired_button")
         return
-    now = utc_now()
+    now = utcnow()
     try:
         booking = await bookings.party_booking(session, user, booking_id)
     except BookingNotFound:
@@ -535,7 +529,7 @@ async def _pending(
             str(pending["action"]),
             reason,
             tz,
-            utc_now(),
+            utcnow(),
             callback_answer,
             _,
             message=message,
@@ -579,7 +573,7 @@ async def on_my_bookings(
 ) -> None:
     """/bookings: upcoming bookings."""
     await state.clear()
-    items = await bookings.customer_bookings(session, user, now=utc_now(), upcoming=True)
+    items = await bookings.customer_bookings(session, user, now=utcnow(), upcoming=True)
     text, markup = list_screen(
         items, tz, _, upcoming=True, is_provider=await _is_provider(session, user)
     )
@@ -596,7 +590,7 @@ async def on_bookings_menu(
 ) -> None:
     """Main menu → My bookings."""
     await state.clear()
-    items = await bookings.customer_bookings(session, user, now=utc_now(), upcoming=True)
+    items = await bookings.customer_bookings(session, user, now=utcnow(), upcoming=True)
     await show(
         query,
         *list_screen(items, tz, _, upcoming=True, is_provider=await _is_provider(session, user)),
@@ -613,7 +607,7 @@ async def on_list(
 ) -> None:
     """Upcoming ↔ past."""
     upcoming = callback_data.value != "past"
-    items = await bookings.customer_bookings(session, user, now=utc_now(), upcoming=upcoming)
+    items = await bookings.customer_bookings(session, user, now=utcnow(), upcoming=upcoming)
     await show(
         query,
         *list_screen(
@@ -627,7 +621,7 @@ async def _agenda(
 ) -> tuple[str, InlineKeyboardMarkup]:
     provider: Provider | None = await offers.provider_of(session, user)
     zone = ZoneInfo(provider.timezone if provider else "UTC")
-    today = utc_now().astimezone(zone).date()
+    today = utcnow().astimezone(zone).date()
     days = [today + timedelta(days=n) for n in range(7)]
     start = datetime.combine(today, datetime.min.time(), zone)
     items = await bookings.provider_agenda(

@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
 from handlers.offer_cards import render_card
-from handlers.search_views import inline_description, utc_now
+from handlers.search_views import inline_description
+from models import utcnow
 from services import offers
 from services.deeplinks import OfferLink, start_link
 from services.search import SearchQuery, search
@@ -34,7 +35,7 @@ async def on_inline_query(
     offset = int(inline_query.offset) if inline_query.offset.isdigit() else 0
     offset = min(offset, MAX_OFFSET)
     query = SearchQuery(text=inline_query.query[:200], timezone=tz.key)
-    page = await search(session, query, now=utc_now(), offset=offset, limit=INLINE_PAGE)
+    page = await search(session, query, now=utcnow(), offset=offset, limit=INLINE_PAGE)
     loaded = {o.id: o for o in await offers_with_rules(session, (h.offer_id for h in page.hits))}
     me = await inline_query.bot.me() if inline_query.bot else None
     username = me.username if me and me.username else ""

@@ -29,6 +29,7 @@ from babel.dates import format_date
 from babel.numbers import list_currencies
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import button_number
 from bot.filters import HasText, PrivateChat
 from bot.i18n import Translator
 from bot.replies import show
@@ -45,9 +46,8 @@ from handlers.search_views import (
     provider_screen,
     results_screen,
     start_screen,
-    utc_now,
 )
-from models import User
+from models import User, utcnow
 from services import offers
 from services.geo import GeoPoint, distance_km
 from services.locations import (
@@ -159,7 +159,7 @@ async def results(
     session: AsyncSession, state: FSMContext, query: SearchQuery, offset: int, _: Translator
 ) -> tuple[str, Any]:
     """Run the search and build its screen (remembering a "did you mean" suggestion)."""
-    now = utc_now()
+    now = utcnow()
     page = await search(session, query, now=now, offset=offset, limit=PAGE_SIZE)
     await save_query(state, query, suggestion=page.suggestion)
     if not page.hits:
@@ -195,7 +195,7 @@ async def send_detail(
         await bot.send_photo(chat_id, photos[0])
     elif photos:
         await bot.send_media_group(chat_id, [InputMediaPhoto(media=p) for p in photos])
-    slots = (await next_free_slots(session, [offer], now=utc_now(), count=5))[offer.id]
+    slots = (await next_free_slots(session, [offer], now=utcnow(), count=5))[offer.id]
     distance = None
     if near and offer.latitude is not None and offer.longitude is not None:
         distance = distance_km(near, GeoPoint(offer.latitude, offer.longitude))
@@ -271,13 +271,7 @@ async def on_location(
     await message.answer(text, reply_markup=markup)
 
 
-MAX_ID = 2**31 - 1  # ids and offsets beyond this come from forged buttons
-MAX_OFFSET = 10_000
-
-
-def _number(value: str, limit: int) -> int | None:
-    """A button's number, or None when it is not one or is out of range."""
-    return int(value) if value.isdigit() and len(value) <= 10 and int(value) <= limit else None
+MAX_OFFSET = 10_000  # result pages beyond this come from forged buttons
 
 
 async def on_search_button(
@@ -297,7 +291,7 @@ async def on_search_button(
     bot = query.bot
     assert bot is not None
     if action == "book":
-        if (offer_id := _number(value, MAX_ID)) is None:
+        if (offer_id := button_number(value)) is None:
             callback_answer.text = _.text("common.expired_button")
             return
         from handlers.booking import start_booking  # booking builds on search
@@ -317,13 +311,13 @@ async def on_search_button(
         callback_answer.text = _.text("search.expired")
         callback_answer.show_alert = True
         return
-    today = utc_now().astimezone(tz).date()
+    today = utcnow().astimezone(tz).date()
     if action == "near":
         await _ask_location(bot, query.from_user.id, session, user, _)
     elif action == "filters":
         await show(query, *filters_screen(current, _))
     elif action == "f" and value in ("category", "price", "date", "distance", "sort"):
-        steps = await price_steps(session, current, now=utc_now()) if value == "price" else None
+        steps = await price_steps(session, current, now=utcnow()) if value == "price" else None
         await show(query, *filter_choices(value, current, today=today, price_steps=steps, _=_))
     else:
         changed, offset = await _changed(action, value, current, data, session, user, today)
@@ -345,7 +339,7 @@ async def _on_item(
     _: Translator,
 ) -> None:
     """Details of an offer, or a provider's page."""
-    item_id = _number(value, MAX_ID)
+    item_id = button_number(value)
     if item_id is None:
         callback_answer.text = _.text("common.expired_button")
     elif action == "open":
@@ -373,12 +367,12 @@ async def _changed(
         return cleared(current, value), 0
     if action == "suggested" and data.get("suggestion"):
         return replace(current, text=str(data["suggestion"])), 0
-    if action == "loc" and (location_id := _number(value, MAX_ID)) is not None:
+    if action == "loc" and (location_id := button_number(value)) is not None:
         try:
             return replace(current, near=await saved_location(session, user, location_id)), 0
         except LocationNotFound:
             return None, 0
-    if action == "page" and (offset := _number(value, MAX_OFFSET)) is not None:
+    if action == "page" and (offset := button_number(value, MAX_OFFSET)) is not None:
         return current, offset
     return None, 0
 

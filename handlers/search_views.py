@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
@@ -306,10 +306,3 @@ def inline_description(offer: Offer, _: Translator) -> str:
             format_place(offer.place_kind, offer.area, _),
         ]
     )
-
-
-def utc_now() -> datetime:
-    """Now, for slot computations (a seam for tests)."""
-    from models import utcnow
-
-    return utcnow()
