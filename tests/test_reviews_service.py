@@ -41,8 +41,8 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-async def completed_booking(session: AsyncSession) -> tuple[User, User, int, int]:
-    """Anna's offer, booked by Carl, marked completed by Anna after the start."""
+async def confirmed_booking(session: AsyncSession) -> tuple[User, User, int, int]:
+    """Anna's offer, booked by Carl for START: (anna, carl, offer id, booking id)."""
     anna = await touch_user(session, TelegramProfile(id=1, first_name="Anna"))
     carl = await touch_user(session, TelegramProfile(id=2, first_name="Carl"))
     data = OfferData(
@@ -56,8 +56,14 @@ async def completed_booking(session: AsyncSession) -> tuple[User, User, int, int
     )
     offer_id = (await offers.create_offer(session, anna, data, default_timezone="UTC")).id
     booking = (await bookings.book(session, carl, offer_id, START, now=NOW)).booking
-    await bookings.change(session, anna, booking.id, "complete", now=START + timedelta(hours=1))
     return anna, carl, offer_id, booking.id
+
+
+async def completed_booking(session: AsyncSession) -> tuple[User, User, int, int]:
+    """The same, marked completed by Anna after the start."""
+    anna, carl, offer_id, booking_id = await confirmed_booking(session)
+    await bookings.change(session, anna, booking_id, "complete", now=START + timedelta(hours=1))
+    return anna, carl, offer_id, booking_id
 
 
 async def test_only_the_customer_of_a_completed_booking_reviews(session: AsyncSession) -> None:
@@ -93,27 +99,15 @@ async def test_only_the_customer_of_a_completed_booking_reviews(session: AsyncSe
 
 
 async def test_a_booking_not_completed_cannot_be_reviewed(session: AsyncSession) -> None:
-    anna = await touch_user(session, TelegramProfile(id=1, first_name="Anna"))
-    carl = await touch_user(session, TelegramProfile(id=2, first_name="Carl"))
-    data = OfferData(
-        title="Haircut",
-        category="beauty",
-        duration_min=60,
-        price_minor=2000,
-        currency="EUR",
-        weekly=[(d, 0, 1440) for d in range(7)],
-        min_notice_min=0,
-    )
-    offer_id = (await offers.create_offer(session, anna, data, default_timezone="UTC")).id
-    booking = (await bookings.book(session, carl, offer_id, START, now=NOW)).booking
+    anna, carl, _offer_id, booking_id = await confirmed_booking(session)
     with pytest.raises(NotReviewable):  # confirmed, not completed
-        await reviews.review_booking(session, carl, booking.id, stars=5, comment=None, now=START)
-    await bookings.change(session, anna, booking.id, "no_show", now=START + timedelta(hours=1))
+        await reviews.review_booking(session, carl, booking_id, stars=5, comment=None, now=START)
+    await bookings.change(session, anna, booking_id, "no_show", now=START + timedelta(hours=1))
     with pytest.raises(NotReviewable):  # a no-show is not reviewable by the customer…
-        await reviews.review_booking(session, carl, booking.id, stars=5, comment=None, now=START)
-    rating = await reviews.rate_customer(session, anna, booking.id, stars=1, comment="no show")
+        await reviews.review_booking(session, carl, booking_id, stars=5, comment=None, now=START)
+    rating = await reviews.rate_customer(session, anna, booking_id, stars=1, comment="no show")
     assert rating.customer_id == carl.id  # …but the provider rates the customer, once
     with pytest.raises(NotReviewable):
-        await reviews.rate_customer(session, anna, booking.id, stars=2, comment=None)
+        await reviews.rate_customer(session, anna, booking_id, stars=2, comment=None)
     with pytest.raises(NotReviewable):
-        await reviews.rate_customer(session, carl, booking.id, stars=5, comment=None)
+        await reviews.rate_customer(session, carl, booking_id, stars=5, comment=None)
