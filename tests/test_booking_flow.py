@@ -56,10 +56,15 @@ async def open_times(carl: SimUser, offer_id: int) -> None:
     """From the offer link to the free times of the target day."""
     await carl.send(f"/start offer_{offer_id}")
     await carl.press("📅 Book")
+    await pick_target_day(carl)
+
+
+async def pick_target_day(person: SimUser) -> None:
+    """In the calendar just shown, open the target day (turning the month if needed)."""
     day = target_day()
     if day.month != datetime.now(UTC).date().month:
-        await carl.press("›")
-    await carl.press(str(day.day))
+        await person.press("›")
+    await person.press(str(day.day))
 
 
 async def book_at_ten(carl: SimUser, offer_id: int) -> None:
@@ -163,10 +168,7 @@ async def test_cancel_and_reschedule_tell_the_other_side(tg: Emulator, engine: A
     await carl.send("/bookings")
     await carl.press("Guitar lesson")
     await carl.press("🔁 Reschedule")
-    day = target_day()
-    if day.month != datetime.now(UTC).date().month:
-        await carl.press("›")
-    await carl.press(str(day.day))
+    await pick_target_day(carl)
     await carl.press("14:00")
     await carl.press("Skip")
     reply = await carl.press("✅ Move my booking here")
@@ -212,10 +214,7 @@ async def test_the_provider_moves_a_booking_from_the_agenda(
     await anna.send("/agenda")
     await anna.press("Guitar lesson")
     await anna.press("🔁 Reschedule")
-    day = target_day()
-    if day.month != datetime.now(UTC).date().month:
-        await anna.press("›")
-    await anna.press(str(day.day))
+    await pick_target_day(anna)
     await anna.press("16:00")
     await anna.press("Skip")
     await anna.press("✅ Move my booking here")
