@@ -401,9 +401,23 @@ async def send_document(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> A
         stored = emu.files[document]
     else:
         raise bad_request("wrong file identifier/HTTP URL specified")
+    return _add_with_caption(emu, bot, chat, params, {"document": stored})
+
+
+def _add_with_caption(
+    emu: Emulator,
+    bot: EmuBot,
+    chat: EmuChat,
+    params: dict[str, Any],
+    extra: dict[str, Any],
+    *,
+    caption_limit: int | None = None,
+) -> Any:
+    """Add a media message (`extra`) with its optional caption and keyboard."""
     caption, entities, html = _text_and_entities(params, "caption", required=False)
+    if caption is not None and caption_limit is not None and len(caption) > caption_limit:
+        raise bad_request("message caption is too long")
     markup = validate_markup(params.get("reply_markup"))
-    extra: dict[str, Any] = {"document": stored}
     if caption is not None:
         extra["caption"] = caption
         if entities:
@@ -429,17 +443,7 @@ async def send_photo(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
     """Send a known photo by file_id with an optional caption (≤ 1024 characters)."""
     chat = _writable_chat(emu, bot, params)
     sizes = _known_photo(emu, params.get("photo"))
-    caption, entities, html = _text_and_entities(params, "caption", required=False)
-    if caption is not None and len(caption) > 1024:
-        raise bad_request("message caption is too long")
-    markup = validate_markup(params.get("reply_markup"))
-    extra: dict[str, Any] = {"photo": sizes}
-    if caption is not None:
-        extra["caption"] = caption
-        if entities:
-            extra["caption_entities"] = entities
-    message = emu.add_message(chat, bot.user, html=html, reply_markup=markup, extra=extra)
-    return message.to_api()
+    return _add_with_caption(emu, bot, chat, params, {"photo": sizes}, caption_limit=1024)
 
 
 @api("sendMediaGroup")
