@@ -559,8 +559,13 @@ async def _send_ics(
 # --- lists ---------------------------------------------------------------------------------
 
 
-async def _is_provider(session: AsyncSession, user: User) -> bool:
-    return await offers.provider_of(session, user) is not None
+async def _bookings_list(
+    session: AsyncSession, user: User, tz: ZoneInfo, _: Translator, *, upcoming: bool
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The user's upcoming or past bookings (with the agenda button for providers)."""
+    items = await bookings.customer_bookings(session, user, now=utcnow(), upcoming=upcoming)
+    is_provider = await offers.provider_of(session, user) is not None
+    return list_screen(items, tz, _, upcoming=upcoming, is_provider=is_provider)
 
 
 async def on_my_bookings(
@@ -573,10 +578,7 @@ async def on_my_bookings(
 ) -> None:
     """/bookings: upcoming bookings."""
     await state.clear()
-    items = await bookings.customer_bookings(session, user, now=utcnow(), upcoming=True)
-    text, markup = list_screen(
-        items, tz, _, upcoming=True, is_provider=await _is_provider(session, user)
-    )
+    text, markup = await _bookings_list(session, user, tz, _, upcoming=True)
     await message.answer(text, reply_markup=markup)
 
 
@@ -590,11 +592,7 @@ async def on_bookings_menu(
 ) -> None:
     """Main menu → My bookings."""
     await state.clear()
-    items = await bookings.customer_bookings(session, user, now=utcnow(), upcoming=True)
-    await show(
-        query,
-        *list_screen(items, tz, _, upcoming=True, is_provider=await _is_provider(session, user)),
-    )
+    await show(query, *await _bookings_list(session, user, tz, _, upcoming=True))
 
 
 async def on_list(
@@ -607,13 +605,7 @@ async def on_list(
 ) -> None:
     """Upcoming ↔ past."""
     upcoming = callback_data.value != "past"
-    items = await bookings.customer_bookings(session, user, now=utcnow(), upcoming=upcoming)
-    await show(
-        query,
-        *list_screen(
-            items, tz, _, upcoming=upcoming, is_provider=await _is_provider(session, user)
-        ),
-    )
+    await show(query, *await _bookings_list(session, user, tz, _, upcoming=upcoming))
 
 
 async def _agenda(
