@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.i18n import pick_locale, translator
 from bot.sender import Outcome, Sender
-from handlers.booking_views import agenda_screen, booking_card, contact_html
+from handlers.booking import card_for
+from handlers.booking_views import agenda_screen
 from models import Booking, Notification, User
 from services import bookings, offers, outbox
 from services.bookings import NotNow
@@ -180,12 +181,5 @@ async def _render(
 ) -> Message:
     _ = translator(pick_locale(recipient.language, recipient.language_code, "en"))
     zone = ZoneInfo(recipient.timezone or booking.provider.timezone)
-    role = bookings.role_of(booking, recipient)
-    other = None
-    if booking.status in ("confirmed", "completed"):
-        other_id = booking.provider.user_id if role == "customer" else booking.customer_id
-        other_user = await session.get(User, other_id)
-        phone = booking.provider.phone if role == "customer" else None
-        other = contact_html(other_user, phone, _) if other_user else None
-    card, markup = booking_card(booking, role, zone, _, other_contact=other, now=now)
+    card, markup = await card_for(session, booking, recipient, zone, _, now)
     return Message(recipient.id, _(key, **params) + "\n\n" + card, markup)

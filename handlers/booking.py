@@ -327,7 +327,7 @@ async def _confirm(press: Press, offer: Offer, choice: dict[str, Any]) -> None:
         return
     await press.state.clear()
     key = "booking.done_requested" if booking.status == "requested" else "booking.done_confirmed"
-    card, markup = await _card_for(session, booking, user, tz, _, now)
+    card, markup = await card_for(session, booking, user, tz, _, now)
     await show(press.query, _(key) + "\n\n" + card, markup)
     if created and press.query.bot is not None:
         role = bookings.role_of(booking, user)
@@ -338,7 +338,7 @@ async def _confirm(press: Press, offer: Offer, choice: dict[str, Any]) -> None:
 # --- cards, notifications ------------------------------------------------------------------
 
 
-async def _card_for(
+async def card_for(
     session: AsyncSession,
     booking: Booking,
     user: User,
@@ -346,6 +346,8 @@ async def _card_for(
     _: Translator,
     now: datetime,
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """`booking` as `user` sees it in `zone`: the card, with the other side's contact once
+    it is confirmed, and this side's actions."""
     role = bookings.role_of(booking, user)
     other = await _other_contact(session, booking, role, _)
     return booking_card(booking, role, zone, _, other_contact=other, now=now)
@@ -375,7 +377,7 @@ async def notify_other_side(
         return
     _ = translator(pick_locale(other.language, other.language_code, "en"))
     zone = ZoneInfo(other.timezone or booking.provider.timezone)
-    card, markup = await _card_for(session, booking, other, zone, _, now)
+    card, markup = await card_for(session, booking, other, zone, _, now)
     text = _(f"booking.notify.{event}", name=actor.full_name) + "\n\n" + card
     try:
         await bot.send_message(other.id, text, reply_markup=markup)
@@ -410,7 +412,7 @@ async def on_booking_action(
     role = bookings.role_of(booking, user)
     action = callback_data.action
     if action == "open":
-        await show(query, *await _card_for(session, booking, user, tz, _, now))
+        await show(query, *await card_for(session, booking, user, tz, _, now))
     elif action == "ics":
         await _send_ics(query, booking, callback_answer, _, now)
     elif action == "resched":
@@ -466,7 +468,7 @@ async def _apply(
         elif message is not None:
             await message.answer(_(error.key))
         return
-    card, markup = await _card_for(session, changed, user, tz, _, now)
+    card, markup = await card_for(session, changed, user, tz, _, now)
     if query is not None:
         await show(query, card, markup)
     elif message is not None:
@@ -663,4 +665,11 @@ def build_router() -> Router:
     return router
 
 
-__all__ = ["BookingStates", "build_router", "notify_other_side", "start_booking", "when_both"]
+__all__ = [
+    "BookingStates",
+    "build_router",
+    "card_for",
+    "notify_other_side",
+    "start_booking",
+    "when_both",
+]
