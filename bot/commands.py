@@ -19,6 +19,8 @@ COMMANDS = (
     "profile",
     "settings",
     "help",
+    "export_my_data",
+    "delete_my_data",
     "cancel",
 )
 

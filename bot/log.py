@@ -55,3 +55,8 @@ def setup_logging(level: str, secrets: list[str], stream: TextIO | None = None) 
     # aiohttp's access log repeats request paths; the webhook path holds no secret,
     # but the line per update is noise at INFO.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # aiosqlite logs two lines per database call at DEBUG (tens of kilobytes a minute
+    # with the scheduler running) and APScheduler one per wake-up: noise at any level
+    # below WARNING, and enough to fill a pipe that nobody drains.
+    for noisy in ("aiosqlite", "apscheduler.scheduler"):
+        logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))

@@ -19,12 +19,14 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import pick_locale, translator
+from bot.i18n import Translator, pick_locale, translator
 from bot.sender import Outcome, Sender
 from handlers.booking import card_for
 from handlers.booking_views import agenda_screen
-from models import Booking, Notification, User
-from services import bookings, offers, outbox
+from handlers.moderation_views import report_card
+from handlers.review_views import new_review_screen, review_request_screen
+from models import Booking, Notification, Report, User
+from services import bookings, moderation, offers, outbox, reviews
 from services.bookings import NotNow
 from services.users import mark_reachable
 
@@ -58,6 +60,11 @@ async def deliver_due(
     Three steps per batch: claim and decide in one transaction, send (no transaction
     open), record every outcome in one transaction.
     """
+    async with sessions() as session:
+        # Bookings nobody marked complete themselves first: their review requests are
+        # queued in the same transaction and go out in this very run.
+        await bookings.complete_finished(session, now=now)
+        await session.commit()
     async with sessions() as session:
         claimed = await outbox.claim_due(session, now=now, limit=batch, lease=lease)
         decisions = [(n.id, n.recipient_id, await decide(session, n, now)) for n in claimed]
@@ -103,6 +110,13 @@ async def decide(
         return ("failed", "blocked")
     if notification.kind == "agenda":
         return await _agenda(session, notification, recipient, now)
+    if notification.kind == "report":  # to an admin
+        filed = await session.get(Report, int((notification.payload or {}).get("report", 0)))
+        if filed is None or filed.status != "open":
+            return ("cancelled", "handled")
+        found = await moderation.details(session, filed)
+        text, markup = report_card(found, _translator_for(recipient))
+        return Message(recipient.id, text, markup)
     if notification.kind == "message":  # a ready text (an announcement, a notice)
         return Message(recipient.id, str((notification.payload or {}).get("text", "")), None)
     booking = await _booking(session, notification)
@@ -115,6 +129,21 @@ async def decide(
             if booking.status != "expired":  # expired by an earlier, crashed try: still tell
                 return ("cancelled", "answered")
         return await _render(session, booking, recipient, "notify.request_expired", now)
+    if notification.kind == "review_request":
+        if booking.status != "completed" or await reviews.review_of(session, booking.id):
+            return ("cancelled", "reviewed" if booking.status == "completed" else booking.status)
+        _ = _translator_for(recipient)
+        text, markup = review_request_screen(booking, _)
+        return Message(recipient.id, text, markup)
+    if notification.kind == "new_review":
+        review = await reviews.review_of(session, booking.id)
+        if review is None or review.hidden:
+            return ("cancelled", "no review")
+        text, markup = new_review_screen(review, booking.offer.title, _translator_for(recipient))
+        return Message(recipient.id, text, markup)
+    if notification.kind == "notice":  # a booking changed by someone else (moderation, erasure)
+        key = str((notification.payload or {}).get("key", "notify.booking_cancelled"))
+        return await _render(session, booking, recipient, key, now)
     if notification.kind == "reminder":
         if now >= booking.starts_at:
             log.info("reminder %s: the appointment has started; dropped", notification.key)
@@ -154,7 +183,7 @@ async def _agenda(
     )
     if not items:
         return ("cancelled", "no bookings left that day")
-    _ = translator(pick_locale(provider_user.language, provider_user.language_code, "en"))
+    _ = _translator_for(provider_user)
     text, markup = agenda_screen(items, [day], zone, _, title_key="notify.agenda")
     return Message(provider_user.id, text, markup)
 
@@ -171,6 +200,10 @@ async def _booking(session: AsyncSession, notification: Notification) -> Booking
         return None
 
 
+def _translator_for(recipient: User) -> Translator:
+    return translator(pick_locale(recipient.language, recipient.language_code, "en"))
+
+
 async def _render(
     session: AsyncSession,
     booking: Booking,
@@ -179,7 +212,7 @@ async def _render(
     now: datetime,
     **params: object,
 ) -> Message:
-    _ = translator(pick_locale(recipient.language, recipient.language_code, "en"))
+    _ = _translator_for(recipient)
     zone = ZoneInfo(recipient.timezone or booking.provider.timezone)
     card, markup = await card_for(session, booking, recipient, zone, _, now)
     return Message(recipient.id, _(key, **params) + "\n\n" + card, markup)

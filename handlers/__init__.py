@@ -3,6 +3,7 @@
 from aiogram import Router
 
 from handlers import (
+    admin,
     booking,
     errors,
     fallback,
@@ -13,7 +14,10 @@ from handlers import (
     offer_draft,
     offer_photos,
     offer_rules,
+    privacy,
     profile,
+    reports,
+    reviews,
     search,
     settings,
     start,
@@ -35,6 +39,10 @@ def build_router() -> Router:
         profile.build_router(),
         search.build_router(),
         booking.build_router(),
+        reviews.build_router(),
+        reports.build_router(),
+        admin.build_router(),
+        privacy.build_router(),
         inline.build_router(),
         menu.build_router(),
         fallback.build_router(),

@@ -42,8 +42,8 @@ from handlers.booking_views import (
 )
 from handlers.menu import MenuCallback
 from handlers.offer_cards import format_place
-from models import Booking, Offer, Provider, User, utcnow
-from services import bookings, offers
+from models import ACTIVE_STATUSES, Booking, Offer, Provider, User, utcnow
+from services import bookings, offers, reputation
 from services.bookings import BookingError, BookingNotFound, SlotTaken
 from services.calendar_file import booking_ics
 from services.slots import slots_by_offer
@@ -125,7 +125,11 @@ async def start_booking(
 ) -> None:
     """Open the month calendar of an offer (to book it, or to move a booking to it)."""
     try:
-        offer = await bookings.bookable_offer(session, offer_id)
+        offer = await bookings.bookable_offer(session, offer_id, user)
+    except bookings.Suspended as error:
+        callback_answer.text = _.text(error.key)
+        callback_answer.show_alert = True
+        return
     except BookingNotFound:
         callback_answer.text = _.text("start.offer_unavailable")
         return
@@ -350,7 +354,10 @@ async def card_for(
     it is confirmed, and this side's actions."""
     role = bookings.role_of(booking, user)
     other = await _other_contact(session, booking, role, _)
-    return booking_card(booking, role, zone, _, other_contact=other, now=now)
+    record = None
+    if role == "provider" and booking.status in ACTIVE_STATUSES:
+        record = await reputation.customer_record(session, booking.customer_id)
+    return booking_card(booking, role, zone, _, other_contact=other, now=now, record=record)
 
 
 async def _other_contact(session: AsyncSession, booking: Booking, role: str, _: Translator) -> Any:

@@ -12,9 +12,13 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_date, format_datetime, get_day_names
 
 from bot.i18n import Html, Translator
+from handlers.moderation_views import report_button
 from handlers.offer_cards import format_place, format_price
+from handlers.review_views import customer_line, rbutton
 from models import ACTIVE_STATUSES, Booking, Offer, User
 from services.availability import Slot
+from services.reputation import CustomerRecord
+from services.reviews import REVIEW_WITHIN
 
 
 class BookingCallback(CallbackData, prefix="b"):
@@ -179,8 +183,10 @@ def booking_card(
     *,
     other_contact: Html | None,
     now: datetime,
+    record: CustomerRecord | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """A booking as one side sees it, with what that side can do now."""
+    """A booking as one side sees it, with what that side can do now; `record` is the
+    customer's track record, shown to the provider."""
     offer = booking.offer
     provider_zone = ZoneInfo(booking.provider.timezone)
     lines = [
@@ -201,6 +207,8 @@ def booking_card(
         lines.append(_(f"booking.contact.{role}", contact=other_contact))
     elif booking.status == "requested":
         lines.append(_("booking.contact_after_confirmation"))
+    if record is not None and role == "provider":
+        lines.append(customer_line(record, _))
     rows: list[list[InlineKeyboardButton]] = []
     value = str(booking.id)
     if booking.status == "requested" and role == "provider":
@@ -219,6 +227,11 @@ def booking_card(
                     bbutton(_.text("booking.no_show"), "no_show", 0, value),
                 ]
             )
+    if booking.status in ("completed", "no_show") and now - booking.updated_at <= REVIEW_WITHIN:
+        if role == "customer" and booking.status == "completed":
+            rows.append([rbutton(_.text("review.button"), "ask", booking.id)])
+        elif role == "provider":
+            rows.append([rbutton(_.text("review.rate_customer"), "ask_c", booking.id)])
     if booking.status in ACTIVE_STATUSES and now < booking.starts_at:
         rows.append(
             [
@@ -226,6 +239,7 @@ def booking_card(
                 bbutton(_.text("booking.cancel"), "cancel", 0, value),
             ]
         )
+    rows.append([report_button(_, "booking", booking.id)])
     return "\n\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 

@@ -25,9 +25,9 @@ from models import Offer, User
 from services import offers
 from services.deeplinks import OfferLink, start_link
 from services.offer_parser import OfferDraft
-from services.offers import OfferHasFutureBookings, OfferNotFound
+from services.offers import OfferHasFutureBookings, OfferHiddenByModeration, OfferNotFound
 
-STATUS_ICONS = {"published": "🟢", "paused": "⏸"}
+STATUS_ICONS = {"published": "🟢", "paused": "⏸", "hidden": "🚫"}
 # The fields of a stored offer that the creation dialogue also edits.
 DRAFT_FIELDS = (
     "title",
@@ -139,6 +139,10 @@ async def on_action(
         return
     except OfferHasFutureBookings:
         callback_answer.text = _.text("offers.has_bookings")
+        callback_answer.show_alert = True
+        return
+    except OfferHiddenByModeration:
+        callback_answer.text = _.text("offers.hidden_by_moderation")
         callback_answer.show_alert = True
         return
     if action == "delete":

@@ -24,6 +24,7 @@ from bot.filters import PrivateChat
 from bot.i18n import Translator
 from bot.replies import show
 from handlers.offer_cards import format_place
+from handlers.review_views import provider_record
 from models import Provider, User
 from services import providers
 from services.errors import UnknownTimezone
@@ -70,6 +71,7 @@ def render_profile(
         telegram=telegram,
         phone=provider.phone or _.text("profile.no_phone"),
     )
+    text += "\n\n" + provider_record(provider, _)
     rows = [
         [
             _button(_.text("profile.edit.name"), "edit", "name"),

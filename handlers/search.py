@@ -48,7 +48,7 @@ from handlers.search_views import (
     start_screen,
 )
 from models import User, utcnow
-from services import offers
+from services import offers, reviews
 from services.geo import GeoPoint, distance_km
 from services.locations import (
     LocationNotFound,
@@ -213,7 +213,8 @@ async def send_provider(
     except OfferNotFound:
         await bot.send_message(chat_id, _("search.provider_unavailable"))
         return
-    text, markup = provider_screen(provider, items, _)
+    recent = await reviews.recent_reviews(session, provider.id)
+    text, markup = provider_screen(provider, items, recent, _)
     await bot.send_message(chat_id, text, reply_markup=markup)
 
 

@@ -12,8 +12,10 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
 from bot.i18n import Translator
+from handlers.moderation_views import report_button
 from handlers.offer_cards import format_duration, format_place, format_price, render_card
-from models import Offer, Provider
+from handlers.review_views import provider_badges, provider_record, reviews_block
+from models import Offer, Provider, Review
 from services import offers
 from services.availability import Slot
 from services.offer_parser import CATEGORIES
@@ -259,6 +261,7 @@ def detail_screen(
             rating=format_rating(offer, _),
         )
     )
+    parts.append(_("search.detail.reputation", badges=provider_badges(provider, _)))
     if distance_km is not None:
         parts.append(_("search.detail.distance", distance=format_km(distance_km, _)))
     if slots:
@@ -268,15 +271,19 @@ def detail_screen(
         parts.append(_("search.detail.no_slots"))
     rows = [
         [button(_.text("search.book"), "book", str(offer.id))],
-        [button(_.text("search.provider"), "provider", str(provider.id))],
+        [
+            button(_.text("search.provider"), "provider", str(provider.id)),
+            report_button(_, "offer", offer.id),
+        ],
     ]
     return "\n\n".join(parts), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def provider_screen(
-    provider: Provider, items: Sequence[Offer], _: Translator
+    provider: Provider, items: Sequence[Offer], recent: Sequence[Review], _: Translator
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """A provider's public page: who they are, where, since when, and their offers."""
+    """A provider's public page: who they are, where, since when, their reputation and
+    recent reviews with replies, and their offers."""
     since = format_date(provider.created_at, "MMMM y", locale=_.locale)
     text = _(
         "search.provider_page",
@@ -294,6 +301,10 @@ def provider_screen(
         ]
         for o in items[:20]
     ]
+    rows.append([report_button(_, "provider", provider.id)])
+    text += "\n\n" + provider_record(provider, _)
+    if recent:
+        text += "\n\n" + reviews_block(recent, _)
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -304,5 +315,6 @@ def inline_description(offer: Offer, _: Translator) -> str:
             format_price(offer.price_minor, offer.currency, _),
             format_duration(offer.duration_min, _),
             format_place(offer.place_kind, offer.area, _),
+            format_rating(offer, _),
         ]
     )

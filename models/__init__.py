@@ -3,6 +3,13 @@
 from models.base import Base, UTCDateTime, utcnow
 from models.booking import ACTIVE_STATUSES, BOOKING_STATUSES, Booking, BookingSession
 from models.location import SavedLocation
+from models.moderation import (
+    MODERATION_ACTIONS,
+    REPORT_STATUSES,
+    REPORT_TARGETS,
+    ModerationAction,
+    Report,
+)
 from models.notification import NOTIFICATION_STATUSES, Notification
 from models.offer import (
     OFFER_STATUSES,
@@ -19,19 +26,24 @@ from models.user import User
 __all__ = [
     "ACTIVE_STATUSES",
     "BOOKING_STATUSES",
+    "MODERATION_ACTIONS",
     "NOTIFICATION_STATUSES",
     "OFFER_STATUSES",
     "PLACE_KINDS",
+    "REPORT_STATUSES",
+    "REPORT_TARGETS",
     "Base",
     "Booking",
     "BookingSession",
     "CustomerRating",
+    "ModerationAction",
     "Notification",
     "Offer",
     "OfferException",
     "OfferHours",
     "OfferPhoto",
     "Provider",
+    "Report",
     "Review",
     "SavedLocation",
     "UTCDateTime",

@@ -40,6 +40,7 @@ BOOKING_STATUSES = (
     "cancelled_by_customer",
     "cancelled_by_provider",
     "no_show",
+    "cancelled_by_moderator",  # one side was banned
 )
 ACTIVE_STATUSES = ("requested", "confirmed")  # these hold seats
 
@@ -86,6 +87,8 @@ class Booking(Base):
         ),
         Index("ix_bookings_customer_start", "customer_id", "starts_at"),
         Index("ix_bookings_provider_start", "provider_id", "starts_at"),
+        # The scheduler's sweep of confirmed bookings that ended long enough ago.
+        Index("ix_bookings_status_end", "status", "ends_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -24,7 +24,7 @@ from models.base import Base, UTCDateTime, utcnow
 
 # Where a provider works / an offer takes place.
 PLACE_KINDS = ("location", "area", "online", "customer")  # customer: at the customer's place
-OFFER_STATUSES = ("published", "paused", "deleted")
+OFFER_STATUSES = ("published", "paused", "hidden", "deleted")  # hidden: by moderators
 
 
 class Provider(Base):
@@ -48,6 +48,19 @@ class Provider(Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     # Set by moderation: a banned provider's offers are neither found nor bookable.
     banned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
+    # Granted by a bot admin after checking who the provider is.
+    verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Reputation, kept up to date by services.reputation on each event (never by scanning).
+    rating: Mapped[float | None] = mapped_column(Float)
+    review_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    star_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    completed_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    no_show_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Confirmed bookings the provider cancelled, and those of them close to the start.
+    cancelled_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    late_cancel_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Customers with two or more completed bookings.
+    repeat_customers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     offers: Mapped[list[Offer]] = relationship(back_populates="provider")

@@ -29,6 +29,8 @@ class User(Base):
     blocked_bot: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Hours before an appointment to remind the user ("24,1"; "" = no reminders).
     reminder_hours: Mapped[str] = mapped_column(String(16), default="24,1", server_default="24,1")
+    # Set by moderation: a banned user can neither book nor review.
+    banned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

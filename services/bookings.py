@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import ACTIVE_STATUSES, Booking, BookingSession, Offer, Provider, User
-from services import outbox
+from services import outbox, reputation
 from services.availability import Slot
 from services.errors import DomainError
 from services.slots import slots_by_offer
@@ -29,6 +29,7 @@ from services.slots import slots_by_offer
 NOTE_LIMIT = 500
 PROVIDER_LOCK_NAMESPACE = 1001  # first key of PostgreSQL advisory locks on a provider's time
 REASON_LIMIT = 300
+RESCHEDULED = "rescheduled"  # the reason of the cancelled half of a reschedule
 ANSWER_WITHIN = timedelta(hours=24)  # a request unanswered this long expires…
 ANSWER_BEFORE_START = timedelta(hours=1)  # …or this long before it would start
 
@@ -61,6 +62,12 @@ class NotNow(BookingError):
     """The booking is not in a state where this can be done (any more)."""
 
     key = "booking.error.not_now"
+
+
+class Suspended(BookingError):
+    """A banned user cannot book."""
+
+    key = "common.suspended"
 
 
 class BadValue(BookingError):
@@ -97,7 +104,12 @@ CHANGES = {
     "cancel_by_provider": Change(ACTIVE_STATUSES, "cancelled_by_provider", "provider", True),
     "complete": Change(("confirmed",), "completed", "provider", False, after_start=True),
     "no_show": Change(("confirmed",), "no_show", "provider", False, after_start=True),
+    "cancel_by_moderator": Change(ACTIVE_STATUSES, "cancelled_by_moderator", "system", True),
+    # Unmarked bookings complete themselves some hours after their end (the sweep below).
+    "auto_complete": Change(("confirmed",), "completed", "system", False, after_start=True),
 }
+AUTO_COMPLETE_AFTER = timedelta(hours=12)
+SWEEP_LIMIT = 500
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -169,9 +181,13 @@ async def provider_agenda(
 # --- booking ---------------------------------------------------------------------------------
 
 
-async def bookable_offer(session: AsyncSession, offer_id: int) -> Offer:
+async def bookable_offer(
+    session: AsyncSession, offer_id: int, customer: User | None = None
+) -> Offer:
     """A published offer of a provider who is not banned, with what its availability
-    needs (not its photos); BookingNotFound otherwise."""
+    needs (not its photos); BookingNotFound otherwise, Suspended if `customer` is banned."""
+    if customer is not None and customer.banned:
+        raise Suspended()
     offer: Offer | None = await session.scalar(
         select(Offer)
         .join(Provider, Provider.id == Offer.provider_id)
@@ -208,7 +224,7 @@ async def book(
 ) -> Booked:
     """Book `seats` at `starts_at`; the existing booking if this customer already holds
     one there (a double tap). SlotTaken when the time is no longer free."""
-    offer = await bookable_offer(session, offer_id)
+    offer = await bookable_offer(session, offer_id, customer)
     if offer.provider.user_id == customer.id:
         raise OwnOffer()
     if not 1 <= seats <= offer.capacity or (note is not None and len(note) > NOTE_LIMIT):
@@ -322,9 +338,12 @@ async def change(
     *,
     reason: str | None = None,
     now: datetime,
+    rescheduling: bool = False,
 ) -> Booking:
     """Apply `action` (see CHANGES) for `user` (None: the system) as a compare-and-set:
-    it happens only if the booking is still in a status it can start from."""
+    it happens only if the booking is still in a status it can start from.
+    `rescheduling`: the cancelled half of a reschedule, which is not a cancellation in
+    anyone's track record."""
     rule = CHANGES.get(action)
     if rule is None:
         raise NotNow()
@@ -340,9 +359,11 @@ async def change(
             raise BookingNotFound()  # not this side's action: as if it did not exist
     if rule.after_start and now < booking.starts_at:
         raise NotNow()
+    previous = booking.status
     late = (
-        action == "cancel_by_customer"
-        and booking.status == "confirmed"
+        action in ("cancel_by_customer", "cancel_by_provider")
+        and previous == "confirmed"
+        and not rescheduling
         and (booking.starts_at - now < timedelta(hours=booking.offer.free_cancel_hours))
     )
     result = await session.execute(
@@ -360,6 +381,8 @@ async def change(
             .values(seats_taken=BookingSession.seats_taken - booking.seats)
         )
     await session.refresh(booking)
+    if not rescheduling:
+        await reputation.count_outcome(session, booking, previous=previous, late=late)
     # What was queued for the old status no longer applies; queue what the new one needs.
     await outbox.cancel_for_booking(session, booking.id)
     await outbox.queue_for_booking(session, booking, now=now)
@@ -383,7 +406,15 @@ async def reschedule(
         raise BookingNotFound()
     try:
         async with session.begin_nested():
-            await change(session, user, old.id, f"cancel_by_{role}", reason="rescheduled", now=now)
+            await change(
+                session,
+                user,
+                old.id,
+                f"cancel_by_{role}",
+                reason=RESCHEDULED,
+                now=now,
+                rescheduling=True,
+            )
             booked = await book(
                 session,
                 customer,
@@ -397,9 +428,6 @@ async def reschedule(
     except BookingError:
         await session.refresh(old)
         raise
-    await session.execute(
-        update(Booking).where(Booking.id == old.id).values(late_cancellation=False)
-    )
     return booked.booking
 
 
@@ -417,6 +445,26 @@ async def expire_requests(session: AsyncSession, *, now: datetime) -> list[Booki
         except NotNow:
             continue  # answered in the meantime
     return expired
+
+
+async def complete_finished(session: AsyncSession, *, now: datetime) -> list[Booking]:
+    """Confirmed bookings that ended AUTO_COMPLETE_AFTER ago and that the provider did not
+    mark become completed (at most SWEEP_LIMIT per call; the next call takes the rest)."""
+    due = list(
+        await session.scalars(
+            select(Booking.id)
+            .where(Booking.status == "confirmed", Booking.ends_at <= now - AUTO_COMPLETE_AFTER)
+            .order_by(Booking.ends_at)
+            .limit(SWEEP_LIMIT)
+        )
+    )
+    completed = []
+    for booking_id in due:
+        try:
+            completed.append(await change(session, None, booking_id, "auto_complete", now=now))
+        except NotNow:
+            continue  # marked by the provider in the meantime
+    return completed
 
 
 async def seats_taken(session: AsyncSession, offer_id: int, starts_at: datetime) -> int:

@@ -59,6 +59,10 @@ class OfferHasFutureBookings(DomainError):
     """An offer with bookings still to come cannot be deleted."""
 
 
+class OfferHiddenByModeration(DomainError):
+    """Moderators hid the offer; its provider cannot publish it again."""
+
+
 class TooManyPhotos(DomainError):
     """An offer has at most MAX_PHOTOS photos."""
 
@@ -338,6 +342,8 @@ def offer_data(offer: Offer) -> OfferData:
 async def set_paused(session: AsyncSession, user: User, offer_id: int, *, paused: bool) -> Offer:
     """Pause (hidden from customers, bookings kept) or resume the user's offer."""
     offer = await owned_offer(session, user, offer_id)
+    if offer.status == "hidden":
+        raise OfferHiddenByModeration()
     offer.status = "paused" if paused else "published"
     await session.flush()
     return offer

@@ -79,6 +79,18 @@ async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: dat
             booking_id=booking.id,
         )
         return
+    if booking.status == "completed":
+        # The customer is asked for a review once the booking is completed, by the
+        # provider's mark or by the sweep some hours after its end.
+        await queue(
+            session,
+            key=f"b{booking.id}:review",
+            recipient_id=booking.customer_id,
+            kind="review_request",
+            due_at=now,
+            booking_id=booking.id,
+        )
+        return
     if booking.status != "confirmed":
         return
     provider = await session.get(Provider, booking.provider_id)
@@ -114,6 +126,9 @@ async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: dat
                     booking_id=booking.id,
                     payload={"hours": hours},
                 )
+        if recipient_id != provider_user_id:
+            continue
+        # The provider is asked to mark whether the booking took place.
         await queue(
             session,
             key=f"b{booking.id}:followup:u{recipient_id}",

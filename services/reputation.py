@@ -1,19 +1,24 @@
-"""Reputation: a Bayesian average of stars, so a few reviews cannot beat many good ones.
+"""Reputation: a Bayesian average of stars, so a few reviews cannot beat many good ones,
+and the provider's track record, both kept up to date on each event.
 
 score = (PRIOR_WEIGHT × PRIOR_MEAN + sum of stars) / (PRIOR_WEIGHT + number of reviews)
 
-Every offer starts as if it had PRIOR_WEIGHT reviews of PRIOR_MEAN stars: one 5-star
-review gives (5 × 4.0 + 5) / 6 = 4.17, while forty reviews averaging 4.8 give
-(20 + 192) / 45 = 4.71. The totals are kept on the offer and changed incrementally on
-each review event; nothing scans all reviews.
+Every offer and provider starts as if it had PRIOR_WEIGHT reviews of PRIOR_MEAN stars:
+one 5-star review gives (5 × 4.0 + 5) / 6 = 4.17, while forty reviews averaging 4.8 give
+(20 + 192) / 45 = 4.71. The totals are kept on the offer and on the provider and changed
+incrementally on each review event; nothing scans all reviews. The track record
+(completed bookings, no-shows, cancellations, repeat customers) is counted the same way,
+as bookings change status.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from dataclasses import dataclass
+
+from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Offer
+from models import Booking, CustomerRating, Offer, Provider
 
 PRIOR_MEAN = 4.0
 PRIOR_WEIGHT = 5
@@ -26,18 +31,105 @@ def bayesian(star_total: int, count: int) -> float | None:
     return (PRIOR_WEIGHT * PRIOR_MEAN + star_total) / (PRIOR_WEIGHT + count)
 
 
-async def add_stars(session: AsyncSession, offer_id: int, *, stars: int, count: int) -> None:
-    """Add (or, with negative numbers, take back) reviews' stars to an offer's totals and
-    recompute its score in the same statement."""
-    total = Offer.star_total + stars
-    reviews = Offer.review_count + count
-    await session.execute(
-        update(Offer)
-        .where(Offer.id == offer_id)
-        .values(
-            star_total=total,
-            review_count=reviews,
-            rating=(PRIOR_WEIGHT * PRIOR_MEAN + total) * 1.0 / (PRIOR_WEIGHT + reviews),
+def completion_rate(provider: Provider) -> float | None:
+    """Share of the provider's confirmed bookings they delivered rather than cancelled
+    (None before the first one ended). Customers' no-shows do not count against it."""
+    ended = provider.completed_count + provider.cancelled_count
+    return provider.completed_count / ended if ended else None
+
+
+async def add_stars(
+    session: AsyncSession, offer_id: int, provider_id: int, *, stars: int, count: int
+) -> None:
+    """Add (or, with negative numbers, take back) reviews' stars to the totals of an
+    offer and its provider and recompute both scores in the same statements."""
+    for model, row_id in ((Offer, offer_id), (Provider, provider_id)):
+        total = model.star_total + stars
+        reviews = model.review_count + count
+        score = (PRIOR_WEIGHT * PRIOR_MEAN + total) * 1.0 / (PRIOR_WEIGHT + reviews)
+        await session.execute(
+            update(model)
+            .where(model.id == row_id)
+            .values(
+                star_total=total,
+                review_count=reviews,
+                rating=case((reviews > 0, score), else_=None),  # no reviews: no score
+            )
+            .execution_options(synchronize_session=False)
         )
-        .execution_options(synchronize_session=False)
+
+
+async def count_outcome(
+    session: AsyncSession, booking: Booking, *, previous: str, late: bool
+) -> None:
+    """Count a booking's end in its provider's track record: `booking.status` is the new
+    status, `previous` the one it left, `late` whether a cancellation came late."""
+    values: dict[str, object] = {}
+    if booking.status == "completed":
+        values["completed_count"] = Provider.completed_count + 1
+        completed_here = await session.scalar(
+            select(func.count())
+            .select_from(Booking)
+            .where(
+                Booking.provider_id == booking.provider_id,
+                Booking.customer_id == booking.customer_id,
+                Booking.status == "completed",
+            )
+        )
+        if completed_here == 2:  # this customer came back: a repeat customer now
+            values["repeat_customers"] = Provider.repeat_customers + 1
+    elif booking.status == "no_show":
+        values["no_show_count"] = Provider.no_show_count + 1
+    elif booking.status == "cancelled_by_provider" and previous == "confirmed":
+        values["cancelled_count"] = Provider.cancelled_count + 1
+        if late:
+            values["late_cancel_count"] = Provider.late_cancel_count + 1
+    if values:
+        await session.execute(
+            update(Provider)
+            .where(Provider.id == booking.provider_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRecord:
+    """How a customer has behaved, as providers see it before accepting them."""
+
+    rating: float | None  # plain average of providers' stars
+    ratings: int
+    completed: int
+    no_shows: int
+    late_cancellations: int
+
+
+async def customer_record(session: AsyncSession, customer_id: int) -> CustomerRecord:
+    """The customer's record over all providers (one customer's rows, by index)."""
+    stars = (
+        await session.execute(
+            select(func.avg(CustomerRating.stars), func.count()).where(
+                CustomerRating.customer_id == customer_id
+            )
+        )
+    ).one()
+    counts = dict(
+        (
+            await session.execute(
+                select(Booking.status, func.count())
+                .where(
+                    Booking.customer_id == customer_id,
+                    Booking.status.in_(("completed", "no_show", "cancelled_by_customer")),
+                    (Booking.status != "cancelled_by_customer") | Booking.late_cancellation,
+                )
+                .group_by(Booking.status)
+            )
+        ).all()
+    )
+    return CustomerRecord(
+        rating=float(stars[0]) if stars[0] is not None else None,
+        ratings=int(stars[1]),
+        completed=counts.get("completed", 0),
+        no_shows=counts.get("no_show", 0),
+        late_cancellations=counts.get("cancelled_by_customer", 0),
     )

@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import CustomerRating, Review, User
-from services import reputation
+from models import Booking, CustomerRating, Provider, Review, User
+from services import outbox, reputation
 from services.bookings import BookingNotFound, party_booking, role_of
 from services.errors import DomainError
 
 EDIT_WINDOW = timedelta(hours=48)
+REVIEW_WITHIN = timedelta(days=14)  # after completion; later, memories are not reviews
 COMMENT_LIMIT = 1000
 
 
@@ -35,6 +36,12 @@ class EditWindowClosed(ReviewError):
     key = "review.error.too_late"
 
 
+class Suspended(ReviewError):
+    """A banned user cannot review."""
+
+    key = "common.suspended"
+
+
 class BadReview(ReviewError):
     """Stars outside 1–5 or a comment too long."""
 
@@ -46,6 +53,20 @@ def _check(stars: int, comment: str | None) -> None:
         raise BadReview()
 
 
+async def _own_booking(
+    session: AsyncSession, user: User, booking_id: int, role: str, statuses: tuple[str, ...]
+) -> Booking:
+    """The booking if `user` is its `role` and it is in one of `statuses`; NotReviewable
+    otherwise, the same for a booking that does not exist."""
+    try:
+        booking = await party_booking(session, user, booking_id)
+    except BookingNotFound as error:
+        raise NotReviewable() from error
+    if role_of(booking, user) != role or booking.status not in statuses:
+        raise NotReviewable()
+    return booking
+
+
 async def review_booking(
     session: AsyncSession,
     user: User,
@@ -54,17 +75,18 @@ async def review_booking(
     stars: int,
     comment: str | None,
     now: datetime,
+    keep_comment: bool = False,
 ) -> Review:
-    """The customer reviews their completed booking, or edits the review within 48 h."""
+    """The customer reviews their completed booking, or edits the review within 48 h
+    (`keep_comment`: change the stars only). A new review is announced to the provider."""
     _check(stars, comment)
-    try:
-        booking = await party_booking(session, user, booking_id)
-    except BookingNotFound as error:
-        raise NotReviewable() from error
-    if role_of(booking, user) != "customer" or booking.status != "completed":
-        raise NotReviewable()
+    if user.banned:
+        raise Suspended()
+    booking = await _own_booking(session, user, booking_id, "customer", ("completed",))
     review = await session.scalar(select(Review).where(Review.booking_id == booking.id))
     if review is None:
+        if now - booking.updated_at > REVIEW_WITHIN:
+            raise EditWindowClosed()
         review = Review(
             booking_id=booking.id,
             offer_id=booking.offer_id,
@@ -77,12 +99,29 @@ async def review_booking(
         )
         session.add(review)
         await session.flush()
-        await reputation.add_stars(session, booking.offer_id, stars=stars, count=1)
+        provider = await session.get(Provider, booking.provider_id)
+        if provider is not None:
+            await outbox.queue(
+                session,
+                key=f"r{review.id}:new",
+                recipient_id=provider.user_id,
+                kind="new_review",
+                due_at=now,
+                booking_id=booking.id,
+            )
+        await reputation.add_stars(
+            session, booking.offer_id, booking.provider_id, stars=stars, count=1
+        )
         return review
     if now - review.created_at > EDIT_WINDOW:
         raise EditWindowClosed()
-    await reputation.add_stars(session, booking.offer_id, stars=stars - review.stars, count=0)
-    review.stars, review.comment, review.updated_at = stars, comment or None, now
+    if not review.hidden:
+        await reputation.add_stars(
+            session, booking.offer_id, booking.provider_id, stars=stars - review.stars, count=0
+        )
+    review.stars, review.updated_at = stars, now
+    if not keep_comment:
+        review.comment = comment or None
     await session.flush()
     return review
 
@@ -92,11 +131,8 @@ async def reply_to_review(session: AsyncSession, user: User, review_id: int, tex
     review = await session.get(Review, review_id)
     if review is None:
         raise NotReviewable()
-    try:
-        booking = await party_booking(session, user, review.booking_id)
-    except BookingNotFound as error:
-        raise NotReviewable() from error
-    if role_of(booking, user) != "provider" or review.reply is not None:
+    await _own_booking(session, user, review.booking_id, "provider", ("completed",))
+    if review.reply is not None:
         raise NotReviewable()
     _check(5, text)
     review.reply = text
@@ -105,24 +141,75 @@ async def reply_to_review(session: AsyncSession, user: User, review_id: int, tex
 
 
 async def rate_customer(
-    session: AsyncSession, user: User, booking_id: int, *, stars: int, comment: str | None
+    session: AsyncSession,
+    user: User,
+    booking_id: int,
+    *,
+    stars: int,
+    comment: str | None,
+    now: datetime,
+    keep_comment: bool = False,
 ) -> CustomerRating:
-    """The provider rates the customer of their completed (or no-show) booking, once."""
+    """The provider rates the customer of their completed (or no-show) booking; the
+    rating can be changed for 48 hours. Seen by providers only."""
     _check(stars, comment)
-    try:
-        booking = await party_booking(session, user, booking_id)
-    except BookingNotFound as error:
-        raise NotReviewable() from error
-    if role_of(booking, user) != "provider" or booking.status not in ("completed", "no_show"):
-        raise NotReviewable()
-    existing = await session.scalar(
+    booking = await _own_booking(session, user, booking_id, "provider", ("completed", "no_show"))
+    rating = await session.scalar(
         select(CustomerRating).where(CustomerRating.booking_id == booking.id)
     )
-    if existing is not None:
-        raise NotReviewable()
-    rating = CustomerRating(
-        booking_id=booking.id, customer_id=booking.customer_id, stars=stars, comment=comment
-    )
-    session.add(rating)
+    if rating is None:
+        if now - booking.updated_at > REVIEW_WITHIN:
+            raise EditWindowClosed()
+        rating = CustomerRating(
+            booking_id=booking.id,
+            customer_id=booking.customer_id,
+            stars=stars,
+            comment=comment or None,
+            created_at=now,
+        )
+        session.add(rating)
+    elif now - rating.created_at > EDIT_WINDOW:
+        raise EditWindowClosed()
+    else:
+        rating.stars = stars
+        if not keep_comment:
+            rating.comment = comment or None
     await session.flush()
     return rating
+
+
+async def review_of(session: AsyncSession, booking_id: int) -> Review | None:
+    """The review of a booking, if its customer wrote one."""
+    review: Review | None = await session.scalar(
+        select(Review).where(Review.booking_id == booking_id)
+    )
+    return review
+
+
+def editable(review: Review | None, now: datetime) -> bool:
+    """Whether a review (or a first one, when None) can still be written or changed."""
+    return review is None or now - review.created_at <= EDIT_WINDOW
+
+
+async def recent_reviews(session: AsyncSession, provider_id: int, limit: int = 5) -> list[Review]:
+    """The provider's latest visible reviews, newest first."""
+    return list(
+        await session.scalars(
+            select(Review)
+            .where(Review.provider_id == provider_id, Review.hidden.is_(False))
+            .order_by(Review.created_at.desc(), Review.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+async def set_hidden(session: AsyncSession, review: Review, hidden: bool) -> None:
+    """Hide a review (moderation) or show it again; its stars leave or rejoin the totals."""
+    if review.hidden == hidden:
+        return
+    sign = -1 if hidden else 1
+    await reputation.add_stars(
+        session, review.offer_id, review.provider_id, stars=sign * review.stars, count=sign
+    )
+    review.hidden = hidden
+    await session.flush()

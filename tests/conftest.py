@@ -20,6 +20,7 @@ from tests.databases import (
     sqlite_template,
     unavailable,
 )
+from tests.trust_setup import World, started_world
 
 
 @pytest.fixture(scope="session")
@@ -86,3 +87,10 @@ async def running_bot(
 async def tg(emulator: Emulator, running_bot: RunningBot) -> Emulator:
     """The emulator with gigbot listening: the usual entry point of conversation tests."""
     return emulator
+
+
+@pytest.fixture
+async def world(emulator: Emulator, database_url: str, engine: AsyncEngine) -> AsyncIterator[World]:
+    """gigbot with an admin, a provider, a customer and a bystander, on each database."""
+    async with started_world(emulator, database_url, engine) as started:
+        yield started

@@ -109,10 +109,16 @@ async def test_reminders_and_follow_ups_reach_both_sides_once(
     assert "Haircut · 1/1" in texts(tg, anna)[-1]
     assert await deliver(START - timedelta(hours=1)) == {"sent": 2}
     assert "in 1 h" in texts(tg, carl)[-1]
-    assert await deliver(START + timedelta(hours=1, minutes=15)) == {"sent": 2}
-    assert "Thanks for booking" in texts(tg, carl)[-1]
+    # After the end, the provider is asked whether it took place; unmarked, the booking
+    # completes itself 12 hours after its end and the customer is asked for a review.
+    assert await deliver(START + timedelta(hours=1, minutes=15)) == {"sent": 1}
     provider_follow_up = [m for m in tg.messages_in(anna.id) if m.from_bot][-1]
     assert "✅ Состоялась" in provider_follow_up.buttons
+    assert await deliver(START + timedelta(hours=12)) == {}
+    assert await deliver(START + timedelta(hours=13)) == {"sent": 1}
+    assert "How was Haircut" in texts(tg, carl)[-1]
+    assert "★★★★★" in [m for m in tg.messages_in(carl.id) if m.from_bot][-1].buttons
+    assert await deliver(START + timedelta(hours=14)) == {}
 
 
 async def test_cancelled_just_before_due_sends_nothing(
@@ -155,10 +161,12 @@ async def test_downtime_catch_up_and_expiry(
         await session.commit()
     before = len(texts(tg, carl))
     outcome = await deliver(START + timedelta(days=2, minutes=5))
-    # Its two reminders for each side, and the first booking's follow-ups, now a day
-    # late: expired, none sent (only the provider's agenda of that morning goes).
-    assert outcome == {"expired": 6, "sent": 1}
-    assert len(texts(tg, carl)) == before
+    # Its two reminders for each side: expired, none sent. The first booking, unmarked,
+    # completed itself (its provider follow-up dropped with it) and only its review
+    # request reaches Carl; the provider's agenda of that morning goes too.
+    assert outcome == {"expired": 4, "sent": 2}
+    assert len(texts(tg, carl)) == before + 1
+    assert "How was Haircut" in texts(tg, carl)[-1]
 
 
 async def test_each_user_chooses_their_reminders(tg: Emulator, engine: AsyncEngine) -> None:

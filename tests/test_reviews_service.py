@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from bot.db import create_sessionmaker
 from models import Offer, User
 from services import bookings, offers, reviews
-from services.offers import OfferData
-from services.reputation import PRIOR_MEAN, bayesian
+from services.reputation import PRIOR_MEAN, bayesian, completion_rate, customer_record
 from services.reviews import EditWindowClosed, NotReviewable
 from services.users import TelegramProfile, touch_user
+from tests.trust_setup import offer_data
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 START = NOW + timedelta(days=1)
@@ -45,16 +45,7 @@ async def confirmed_booking(session: AsyncSession) -> tuple[User, User, int, int
     """Anna's offer, booked by Carl for START: (anna, carl, offer id, booking id)."""
     anna = await touch_user(session, TelegramProfile(id=1, first_name="Anna"))
     carl = await touch_user(session, TelegramProfile(id=2, first_name="Carl"))
-    data = OfferData(
-        title="Haircut",
-        category="beauty",
-        duration_min=60,
-        price_minor=2000,
-        currency="EUR",
-        weekly=[(d, 0, 1440) for d in range(7)],
-        min_notice_min=0,
-    )
-    offer_id = (await offers.create_offer(session, anna, data, default_timezone="UTC")).id
+    offer_id = (await offers.create_offer(session, anna, offer_data(), default_timezone="UTC")).id
     booking = (await bookings.book(session, carl, offer_id, START, now=NOW)).booking
     return anna, carl, offer_id, booking.id
 
@@ -105,9 +96,80 @@ async def test_a_booking_not_completed_cannot_be_reviewed(session: AsyncSession)
     await bookings.change(session, anna, booking_id, "no_show", now=START + timedelta(hours=1))
     with pytest.raises(NotReviewable):  # a no-show is not reviewable by the customer…
         await reviews.review_booking(session, carl, booking_id, stars=5, comment=None, now=START)
-    rating = await reviews.rate_customer(session, anna, booking_id, stars=1, comment="no show")
-    assert rating.customer_id == carl.id  # …but the provider rates the customer, once
+    marked = START + timedelta(hours=1)
+    rating = await reviews.rate_customer(
+        session, anna, booking_id, stars=1, comment="no show", now=marked
+    )
+    assert rating.customer_id == carl.id  # …but the provider rates the customer
+    changed = await reviews.rate_customer(
+        session, anna, booking_id, stars=2, comment=None, now=marked, keep_comment=True
+    )
+    assert (changed.id, changed.stars, changed.comment) == (rating.id, 2, "no show")
+    with pytest.raises(EditWindowClosed):
+        await reviews.rate_customer(
+            session, anna, booking_id, stars=3, comment=None, now=marked + timedelta(hours=49)
+        )
     with pytest.raises(NotReviewable):
-        await reviews.rate_customer(session, anna, booking_id, stars=2, comment=None)
-    with pytest.raises(NotReviewable):
-        await reviews.rate_customer(session, carl, booking_id, stars=5, comment=None)
+        await reviews.rate_customer(session, carl, booking_id, stars=5, comment=None, now=marked)
+
+
+def test_ties_and_the_prior_pull_scores_toward_the_mean() -> None:
+    # Same average, more reviews: further from the prior, so a better 5-star record wins
+    # and a worse 1-star record loses more.
+    assert bayesian(10, 2) < bayesian(50, 10) < bayesian(500, 100)  # type: ignore[operator]
+    assert bayesian(2, 2) > bayesian(10, 10) > bayesian(100, 100)  # type: ignore[operator]
+    # Equal totals and counts are exact ties, whatever order they arrived in.
+    assert bayesian(4 + 5 + 3, 3) == bayesian(3 + 4 + 5, 3)
+    # Four 5-star reviews move a 4.0 prior exactly halfway to 4.44 (no rounding drift).
+    assert bayesian(20, 4) == pytest.approx(40 / 9)
+
+
+async def test_the_track_record_counts_each_outcome_once(session: AsyncSession) -> None:
+    anna, carl, offer_id, _booking_id = await completed_booking(session)
+    later = START + timedelta(days=1)
+    # Carl comes back: a repeat customer (counted once, however often he returns).
+    for day in (1, 2):
+        again = (
+            await bookings.book(session, carl, offer_id, START + timedelta(days=day), now=NOW)
+        ).booking
+        await bookings.change(
+            session, anna, again.id, "complete", now=START + timedelta(days=day, hours=1)
+        )
+    # Dora does not come; Erik's booking Anna cancels two hours before (late); Fay's she
+    # moves (a reschedule is not a cancellation).
+    dora = await touch_user(session, TelegramProfile(id=4, first_name="Dora"))
+    erik = await touch_user(session, TelegramProfile(id=5, first_name="Erik"))
+    fay = await touch_user(session, TelegramProfile(id=6, first_name="Fay"))
+    no_show = await bookings.book(session, dora, offer_id, later + timedelta(hours=3), now=NOW)
+    await bookings.change(
+        session, anna, no_show.booking.id, "no_show", now=later + timedelta(hours=4)
+    )
+    late = await bookings.book(session, erik, offer_id, later + timedelta(hours=6), now=NOW)
+    await bookings.change(
+        session, anna, late.booking.id, "cancel_by_provider", now=later + timedelta(hours=4)
+    )
+    moved = await bookings.book(session, fay, offer_id, later + timedelta(hours=8), now=NOW)
+    await bookings.reschedule(session, anna, moved.booking.id, later + timedelta(hours=9), now=NOW)
+    provider = await offers.provider_of(session, anna)
+    assert provider is not None
+    await session.refresh(provider)
+    record = (
+        provider.completed_count,
+        provider.repeat_customers,
+        provider.no_show_count,
+        provider.cancelled_count,
+        provider.late_cancel_count,
+    )
+    assert record == (3, 1, 1, 1, 1)
+    assert completion_rate(provider) == pytest.approx(3 / 4)  # no-shows are not hers
+    customer = await customer_record(session, dora.id)
+    assert (customer.completed, customer.no_shows, customer.late_cancellations) == (0, 1, 0)
+
+
+async def test_banned_users_cannot_review(session: AsyncSession) -> None:
+    _anna, carl, _offer_id, booking_id = await completed_booking(session)
+    carl.banned = True
+    with pytest.raises(reviews.Suspended):
+        await reviews.review_booking(
+            session, carl, booking_id, stars=5, comment=None, now=START + timedelta(hours=2)
+        )

@@ -1,0 +1,233 @@
+"""Your data: everything gigbot stores about a user, exported; and erased on request.
+
+Erasure keeps one thing: an anonymised ledger that other people's records depend on.
+Bookings, reviews' stars and the provider's offers (as titles) stay, re-keyed to a new
+anonymous account with a negative id (Telegram ids are positive, so it can never be a
+real user), so that providers' reputations and customers' histories still add up. Every
+name, username, phone, place, note and comment of the user is deleted.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import (
+    Base,
+    Booking,
+    CustomerRating,
+    ModerationAction,
+    Notification,
+    Offer,
+    OfferPhoto,
+    Provider,
+    Report,
+    Review,
+    SavedLocation,
+    User,
+)
+from services.moderation import cancel_future_bookings
+
+DELETED_NAME = "Deleted user"
+DELETED_PROVIDER = "Deleted provider"
+
+
+def _row(obj: Base, *skip: str) -> dict[str, Any]:
+    """A row's columns as JSON-friendly values."""
+    out: dict[str, Any] = {}
+    for column in obj.__table__.columns:
+        if column.key in skip:
+            continue
+        value = getattr(obj, column.key)
+        out[column.key] = value.isoformat() if isinstance(value, datetime | date) else value
+    return out
+
+
+async def _all(session: AsyncSession, statement: Any) -> list[Any]:
+    return list((await session.scalars(statement)).all())
+
+
+async def export_data(session: AsyncSession, user: User) -> dict[str, Any]:
+    """Everything stored about `user`: account, places, provider profile and offers,
+    bookings on both sides, reviews and ratings written and received, reports filed, and
+    pending notifications. Other people appear only as what the user did with them."""
+    provider: Provider | None = await session.scalar(
+        select(Provider).where(Provider.user_id == user.id)
+    )
+    data: dict[str, Any] = {
+        "account": _row(user),
+        "saved_locations": [
+            _row(s, "user_id")
+            for s in await _all(
+                session, select(SavedLocation).where(SavedLocation.user_id == user.id)
+            )
+        ],
+        "provider": None,
+        "offers": [],
+    }
+    offer_titles: dict[int, str] = {}
+    if provider is not None:
+        data["provider"] = _row(provider)
+        offers = await _all(session, select(Offer).where(Offer.provider_id == provider.id))
+        for offer in offers:
+            await session.refresh(offer, ["hours", "exceptions", "photos"])
+            item = _row(offer)
+            item["weekly_hours"] = [_row(h, "id", "offer_id") for h in offer.hours]
+            item["date_exceptions"] = [_row(e, "id", "offer_id") for e in offer.exceptions]
+            item["photos"] = [p.file_id for p in offer.photos]
+            data["offers"].append(item)
+    as_customer = await _all(
+        session, select(Booking).where(Booking.customer_id == user.id).order_by(Booking.id)
+    )
+    as_provider = (
+        await _all(
+            session, select(Booking).where(Booking.provider_id == provider.id).order_by(Booking.id)
+        )
+        if provider is not None
+        else []
+    )
+    for booking in (*as_customer, *as_provider):
+        if booking.offer_id not in offer_titles:
+            offer = await session.get(Offer, booking.offer_id)
+            offer_titles[booking.offer_id] = offer.title if offer else ""
+    data["bookings_as_customer"] = [
+        {**_row(b, "customer_id", "session_id"), "offer_title": offer_titles[b.offer_id]}
+        for b in as_customer
+    ]
+    # The customers' ids are theirs, not this user's: left out.
+    data["bookings_as_provider"] = [
+        {**_row(b, "customer_id", "session_id"), "offer_title": offer_titles[b.offer_id]}
+        for b in as_provider
+    ]
+    data["reviews_written"] = [
+        _row(r, "author_id")
+        for r in await _all(session, select(Review).where(Review.author_id == user.id))
+    ]
+    data["reviews_received"] = (
+        [
+            _row(r, "author_id")
+            for r in await _all(session, select(Review).where(Review.provider_id == provider.id))
+        ]
+        if provider is not None
+        else []
+    )
+    data["ratings_received_as_customer"] = [
+        _row(r, "customer_id")
+        for r in await _all(
+            session, select(CustomerRating).where(CustomerRating.customer_id == user.id)
+        )
+    ]
+    data["ratings_given_as_provider"] = [
+        _row(r, "customer_id")
+        for r in await _all(
+            session,
+            select(CustomerRating)
+            .join(Booking, Booking.id == CustomerRating.booking_id)
+            .where(Booking.provider_id == (provider.id if provider else -1)),
+        )
+    ]
+    data["reports_filed"] = [
+        _row(r, "reporter_id")
+        for r in await _all(session, select(Report).where(Report.reporter_id == user.id))
+    ]
+    data["pending_notifications"] = [
+        _row(n, "recipient_id", "key", "lease_until")
+        for n in await _all(
+            session,
+            select(Notification).where(
+                Notification.recipient_id == user.id, Notification.status == "pending"
+            ),
+        )
+    ]
+    return data
+
+
+async def erase(session: AsyncSession, user: User, *, now: datetime) -> int:
+    """Delete or anonymise everything about `user` (see the module's docstring): future
+    bookings are cancelled with a notice to the other side first. Returns how many
+    bookings were cancelled. The caller clears the user's dialogue state."""
+    cancelled = await cancel_future_bookings(session, user.id, "cancel_by_party", now=now)
+    ghost = User(
+        id=-(secrets.randbelow(2**62) + 1),
+        first_name=DELETED_NAME,
+        banned=user.banned,  # an erased account stays as banned as it was
+        reminder_hours="",
+        created_at=now,
+        last_seen_at=now,
+    )
+    session.add(ghost)
+    await session.flush()
+    provider: Provider | None = await session.scalar(
+        select(Provider).where(Provider.user_id == user.id)
+    )
+
+    async def rekey(model: Any, column: Any, **values: object) -> None:
+        await session.execute(
+            update(model)
+            .where(column == user.id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+
+    await rekey(Booking, Booking.customer_id, customer_id=ghost.id, note=None, reason=None)
+    await rekey(Review, Review.author_id, author_id=ghost.id, comment=None)
+    await rekey(CustomerRating, CustomerRating.customer_id, customer_id=ghost.id, comment=None)
+    await rekey(Report, Report.reporter_id, reporter_id=None)
+    await rekey(ModerationAction, ModerationAction.admin_id, admin_id=ghost.id)
+    for model in (Report, ModerationAction):
+        await session.execute(
+            update(model)
+            .where(model.target_kind == "user", model.target_id == user.id)
+            .values(target_id=ghost.id)
+            .execution_options(synchronize_session=False)
+        )
+    if provider is not None:
+        await _anonymise_provider(session, provider, ghost.id)
+    await session.execute(delete(User).where(User.id == user.id))
+    session.expunge(user)
+    await session.flush()
+    return cancelled
+
+
+async def _anonymise_provider(session: AsyncSession, provider: Provider, ghost_id: int) -> None:
+    """The provider row and offers stay (bookings and reviews point at them), emptied of
+    everything personal; their texts written to customers go too."""
+    offer_ids = select(Offer.id).where(Offer.provider_id == provider.id)
+    await session.execute(delete(OfferPhoto).where(OfferPhoto.offer_id.in_(offer_ids)))
+    await session.execute(
+        update(Offer)
+        .where(Offer.provider_id == provider.id)
+        .values(status="deleted", description=None, area=None, latitude=None, longitude=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(Review)
+        .where(Review.provider_id == provider.id)
+        .values(reply=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(Booking)
+        .where(Booking.provider_id == provider.id)
+        .values(reason=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(CustomerRating)
+        .where(
+            CustomerRating.booking_id.in_(
+                select(Booking.id).where(Booking.provider_id == provider.id)
+            )
+        )
+        .values(comment=None)
+        .execution_options(synchronize_session=False)
+    )
+    provider.user_id = ghost_id
+    provider.display_name = DELETED_PROVIDER
+    provider.bio = provider.area = provider.phone = None
+    provider.latitude = provider.longitude = None
+    await session.flush()
