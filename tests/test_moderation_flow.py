@@ -5,6 +5,7 @@ and their refusal for everyone else, exactly like an unknown command."""
 from __future__ import annotations
 
 from aiogram.filters import Command
+from aiogram.filters.callback_data import CallbackQueryFilter
 from sqlalchemy import select
 
 from bot.db import create_sessionmaker
@@ -156,16 +157,23 @@ def admin_commands() -> list[str]:
     return names
 
 
-def test_the_admin_router_holds_the_admin_commands() -> None:
-    assert set(admin_commands()) == {
-        "admin",
-        "queue",
-        "ban",
-        "unban",
-        "verify",
-        "unverify",
-        "stats",
+def admin_buttons() -> set[type]:
+    """The CallbackData class of every button the admin router handles."""
+    [admin] = [r for r in build_router().sub_routers if r.name == "admin"]
+    return {
+        flt.callback.callback_data
+        for handler in admin.callback_query.handlers
+        for flt in handler.filters or []
+        if isinstance(flt.callback, CallbackQueryFilter)
     }
+
+
+def test_the_admin_router_holds_the_admin_commands_and_buttons() -> None:
+    expected = {"admin", "queue", "ban", "unban", "verify", "unverify", "stats"}
+    assert set(admin_commands()) == expected
+    # The refusal test below presses every ModerationCallback action: it covers all the
+    # admin buttons only while these are the only ones.
+    assert admin_buttons() == {ModerationCallback}
 
 
 async def test_non_admins_get_the_unknown_command_reply(world: World) -> None:

@@ -58,6 +58,10 @@ def upgrade() -> None:
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.create_index('ix_bookings_status_end', ['status', 'ends_at'], unique=False)
 
+    with op.batch_alter_table('reviews', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reviews_provider_id'))
+        batch_op.create_index('ix_reviews_provider_created', ['provider_id', 'created_at'], unique=False)
+
     with op.batch_alter_table('providers', schema=None) as batch_op:
         batch_op.add_column(sa.Column('verified', sa.Boolean(), server_default=sa.false(), nullable=False))
         batch_op.add_column(sa.Column('rating', sa.Float(), nullable=True))
@@ -112,6 +116,10 @@ def downgrade() -> None:
         batch_op.drop_column('review_count')
         batch_op.drop_column('rating')
         batch_op.drop_column('verified')
+
+    with op.batch_alter_table('reviews', schema=None) as batch_op:
+        batch_op.drop_index('ix_reviews_provider_created')
+        batch_op.create_index(batch_op.f('ix_reviews_provider_id'), ['provider_id'], unique=False)
 
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.drop_index('ix_bookings_status_end')
