@@ -17,7 +17,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.commands import set_commands
+from bot.commands import set_admin_commands, set_commands
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
 from bot.dispatcher import build_dispatcher, create_storage
@@ -81,6 +81,8 @@ async def _on_startup(bot: Bot, dispatcher: Dispatcher, settings: Settings) -> N
     me = await bot.me()
     log.info("gigbot started as @%s (id %s)", me.username, me.id)
     await set_commands(bot)
+    for admin_id in settings.admin_ids:  # those who never started the bot get it on /admin
+        await set_admin_commands(bot, admin_id)
     if settings.uses_webhook:
         assert settings.webhook_url is not None
         assert settings.webhook_secret is not None

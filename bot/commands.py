@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from aiogram import Bot
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 
 from bot.config import LOCALES
 from bot.i18n import translator
@@ -25,10 +26,14 @@ COMMANDS = (
 )
 
 
-def commands_for(locale: str) -> list[BotCommand]:
-    """The bot's commands with descriptions in `locale`."""
+ADMIN_COMMANDS = ("admin", "queue", "ban", "unban", "verify", "unverify", "stats")
+
+
+def commands_for(locale: str, *, admin: bool = False) -> list[BotCommand]:
+    """The bot's commands with descriptions in `locale` (and the admins' ones)."""
     _ = translator(locale)
-    return [BotCommand(command=name, description=_.text(f"commands.{name}")) for name in COMMANDS]
+    names = COMMANDS + ADMIN_COMMANDS if admin else COMMANDS
+    return [BotCommand(command=name, description=_.text(f"commands.{name}")) for name in names]
 
 
 async def set_commands(bot: Bot) -> None:
@@ -37,3 +42,17 @@ async def set_commands(bot: Bot) -> None:
     await bot.set_my_commands(commands_for("en"), scope=scope)
     for locale in LOCALES:
         await bot.set_my_commands(commands_for(locale), scope=scope, language_code=locale)
+
+
+async def set_admin_commands(bot: Bot, admin_id: int) -> bool:
+    """Show the admin commands in this admin's own chat menu (every language); False when
+    Telegram refuses because the admin has not started the bot yet."""
+    scope = BotCommandScopeChat(chat_id=admin_id)
+    try:
+        await bot.set_my_commands(commands_for("en", admin=True), scope=scope)
+        for locale in LOCALES:
+            commands = commands_for(locale, admin=True)
+            await bot.set_my_commands(commands, scope=scope, language_code=locale)
+    except (TelegramBadRequest, TelegramForbiddenError):
+        return False
+    return True

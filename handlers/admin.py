@@ -14,6 +14,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import button_number
+from bot.commands import set_admin_commands
 from bot.config import Settings
 from bot.filters import PrivateChat
 from bot.i18n import Translator
@@ -22,8 +23,6 @@ from handlers.moderation_views import ModerationCallback, report_card, stats_tex
 from models import User, utcnow
 from services import moderation
 from services.moderation import ModerationError
-
-ADMIN_COMMANDS = ("admin", "queue", "ban", "unban", "verify", "unverify", "stats")
 
 
 class IsAdmin(Filter):
@@ -35,8 +34,10 @@ class IsAdmin(Filter):
         return user.id in settings.admin_ids
 
 
-async def on_admin(message: Message, _: Translator) -> None:
-    """/admin: what admins can do."""
+async def on_admin(message: Message, user: User, _: Translator) -> None:
+    """/admin: what admins can do; their chat menu gets the admin commands too."""
+    if message.bot is not None:
+        await set_admin_commands(message.bot, user.id)
     await message.answer(_("admin.help"))
 
 

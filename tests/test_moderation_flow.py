@@ -8,6 +8,7 @@ from aiogram.filters import Command
 from aiogram.filters.callback_data import CallbackQueryFilter
 from sqlalchemy import select
 
+from bot.commands import ADMIN_COMMANDS
 from bot.db import create_sessionmaker
 from bot.emulator import SimUser
 from handlers import build_router
@@ -169,8 +170,7 @@ def admin_buttons() -> set[type]:
 
 
 def test_the_admin_router_holds_the_admin_commands_and_buttons() -> None:
-    expected = {"admin", "queue", "ban", "unban", "verify", "unverify", "stats"}
-    assert set(admin_commands()) == expected
+    assert set(admin_commands()) == set(ADMIN_COMMANDS)  # the admins' menu lists them all
     # The refusal test below presses every ModerationCallback action: it covers all the
     # admin buttons only while these are the only ones.
     assert admin_buttons() == {ModerationCallback}
@@ -197,3 +197,15 @@ async def test_non_admins_get_the_unknown_command_reply(world: World) -> None:
     assert await rows(world, ModerationAction) == []
     [anna] = await rows(world, User, User.id == world.anna.id)
     assert not anna.banned  # type: ignore[attr-defined]
+
+
+async def test_only_admins_see_the_admin_commands_in_their_menu(world: World) -> None:
+    def menu(person: SimUser, language: str = "") -> list[str]:
+        stored = world.tg.bot.commands.get(("chat", person.id, language), [])
+        return [command["command"] for command in stored]
+
+    assert {"queue", "ban", "stats", "find"} <= set(menu(world.ada))
+    assert "queue" in menu(world.ada, "ru")
+    assert menu(world.carl) == []  # everyone else has the common private-chat menu
+    everyone = world.tg.bot.commands[("all_private_chats", None, "")]
+    assert "queue" not in [command["command"] for command in everyone]
