@@ -451,7 +451,7 @@ async def stats(session: AsyncSession) -> Stats:
         return {status: int(n) for status, n in rows}
 
     return Stats(
-        users=await count(User),
+        users=await count(User, User.id > 0),  # not the anonymous ledger accounts
         providers=await count(Provider),
         offers=await by_status(Offer),
         bookings=await by_status(Booking),

@@ -155,6 +155,7 @@ async def erase(session: AsyncSession, user: User, *, now: datetime) -> int:
         id=-(secrets.randbelow(2**62) + 1),
         first_name=DELETED_NAME,
         banned=user.banned,  # an erased account stays as banned as it was
+        blocked_bot=True,  # nobody to write to: what is still queued for it is dropped
         reminder_hours="",
         created_at=now,
         last_seen_at=now,
