@@ -100,6 +100,8 @@ def result_line(
     elif offer.place_kind == "online":
         facts.append(_.text("place.online"))
     facts.append(format_rating(offer, _))
+    if offer.provider.verified:
+        facts.append(_.text("reputation.verified"))
     when = (
         _.text("search.next_slot", when=format_slot(next_slot, zone, _))
         if next_slot

@@ -133,6 +133,10 @@ async def test_admin_commands_ban_unban_verify_and_stats(world: World) -> None:
     detail = await world.dora.send(f"/start offer_{offer_id}")
     assert detail is not None
     assert "Verified" in (detail.text or "")
+    await world.dora.send("/find")
+    results = await world.dora.send("haircut")
+    assert results is not None
+    assert "Verified" in (results.text or "")  # on the search result line too
     await world.ada.send(f"/ban {world.anna.id} fake reviews")
     assert "banned" in last_text(world.ada)
     await world.ada.send("/stats")
