@@ -12,12 +12,16 @@ import html
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 import locales
 from bot.config import LOCALES, Locale
+
+if TYPE_CHECKING:
+    from models import User
 
 LOCALES_DIR = Path(locales.__file__).parent
 DOMAIN = "messages"
@@ -102,3 +106,9 @@ def pick_locale(chosen: str | None, language_code: str | None, default: Locale) 
 def translator(locale: Locale) -> Translator:
     """The shared Translator of `locale`."""
     return Translator(locale)
+
+
+def translator_for(user: User) -> Translator:
+    """The Translator of a stored user who is not the sender of the update being handled
+    (a notification's recipient, the other side of a booking)."""
+    return translator(pick_locale(user.language, user.language_code, "en"))

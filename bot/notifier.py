@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from aiogram.types import InlineKeyboardMarkup
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.i18n import Translator, pick_locale, translator
+from bot.i18n import translator_for
 from bot.sender import Outcome, Sender
 from handlers.booking import card_for
 from handlers.booking_views import agenda_screen
@@ -115,7 +115,7 @@ async def decide(
         if filed is None or filed.status != "open":
             return ("cancelled", "handled")
         found = await moderation.details(session, filed)
-        text, markup = report_card(found, _translator_for(recipient))
+        text, markup = report_card(found, translator_for(recipient))
         return Message(recipient.id, text, markup)
     if notification.kind == "message":  # a ready text (an announcement, a notice)
         return Message(recipient.id, str((notification.payload or {}).get("text", "")), None)
@@ -132,14 +132,14 @@ async def decide(
     if notification.kind == "review_request":
         if booking.status != "completed" or await reviews.review_of(session, booking.id):
             return ("cancelled", "reviewed" if booking.status == "completed" else booking.status)
-        _ = _translator_for(recipient)
+        _ = translator_for(recipient)
         text, markup = review_request_screen(booking, _)
         return Message(recipient.id, text, markup)
     if notification.kind == "new_review":
         review = await reviews.review_of(session, booking.id)
         if review is None or review.hidden:
             return ("cancelled", "no review")
-        text, markup = new_review_screen(review, booking.offer.title, _translator_for(recipient))
+        text, markup = new_review_screen(review, booking.offer.title, translator_for(recipient))
         return Message(recipient.id, text, markup)
     if notification.kind == "notice":  # a booking changed by someone else (moderation, erasure)
         key = str((notification.payload or {}).get("key", "notify.booking_cancelled"))
@@ -183,7 +183,7 @@ async def _agenda(
     )
     if not items:
         return ("cancelled", "no bookings left that day")
-    _ = _translator_for(provider_user)
+    _ = translator_for(provider_user)
     text, markup = agenda_screen(items, [day], zone, _, title_key="notify.agenda")
     return Message(provider_user.id, text, markup)
 
@@ -200,10 +200,6 @@ async def _booking(session: AsyncSession, notification: Notification) -> Booking
         return None
 
 
-def _translator_for(recipient: User) -> Translator:
-    return translator(pick_locale(recipient.language, recipient.language_code, "en"))
-
-
 async def _render(
     session: AsyncSession,
     booking: Booking,
@@ -212,7 +208,7 @@ async def _render(
     now: datetime,
     **params: object,
 ) -> Message:
-    _ = _translator_for(recipient)
+    _ = translator_for(recipient)
     zone = ZoneInfo(recipient.timezone or booking.provider.timezone)
     card, markup = await card_for(session, booking, recipient, zone, _, now)
     return Message(recipient.id, _(key, **params) + "\n\n" + card, markup)

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import button_number
 from bot.filters import HasText, PrivateChat
-from bot.i18n import Translator, pick_locale, translator
+from bot.i18n import Translator, translator_for
 from bot.replies import show
 from handlers.booking_views import (
     BookingCallback,
@@ -382,7 +382,7 @@ async def notify_other_side(
     other = await session.get(User, other_id)
     if other is None:
         return
-    _ = translator(pick_locale(other.language, other.language_code, "en"))
+    _ = translator_for(other)
     zone = ZoneInfo(other.timezone or booking.provider.timezone)
     card, markup = await card_for(session, booking, other, zone, _, now)
     text = _(f"booking.notify.{event}", name=actor.full_name) + "\n\n" + card

@@ -18,7 +18,7 @@ from handlers.review_views import customer_line, rbutton
 from models import ACTIVE_STATUSES, Booking, Offer, User
 from services.availability import Slot
 from services.reputation import CustomerRecord
-from services.reviews import REVIEW_WITHIN
+from services.reviews import open_for_rating
 
 
 class BookingCallback(CallbackData, prefix="b"):
@@ -227,10 +227,10 @@ def booking_card(
                     bbutton(_.text("booking.no_show"), "no_show", 0, value),
                 ]
             )
-    if booking.status in ("completed", "no_show") and now - booking.updated_at <= REVIEW_WITHIN:
-        if role == "customer" and booking.status == "completed":
+    if open_for_rating(booking, role, now):
+        if role == "customer":
             rows.append([rbutton(_.text("review.button"), "ask", booking.id)])
-        elif role == "provider":
+        else:
             rows.append([rbutton(_.text("review.rate_customer"), "ask_c", booking.id)])
     if booking.status in ACTIVE_STATUSES and now < booking.starts_at:
         rows.append(

@@ -14,7 +14,7 @@ from babel.numbers import format_decimal
 from bot.i18n import Translator
 from handlers.moderation_views import report_button
 from handlers.offer_cards import format_duration, format_place, format_price, render_card
-from handlers.review_views import provider_badges, provider_record, reviews_block
+from handlers.review_views import format_score, provider_badges, provider_record, reviews_block
 from models import Offer, Provider, Review
 from services import offers
 from services.availability import Slot
@@ -47,11 +47,8 @@ def format_km(km: float, _: Translator) -> str:
 
 
 def format_rating(offer: Offer, _: Translator) -> str:
-    """ "★ 4.8 (12)", or "new" without reviews."""
-    if offer.rating is None or not offer.review_count:
-        return _.text("search.no_reviews")
-    rating = format_decimal(round(offer.rating, 1), format="0.0", locale=_.locale)
-    return f"★ {rating} ({offer.review_count})"
+    """The offer's score: "★ 4.8 (12)", or "new" without reviews."""
+    return format_score(offer.rating, offer.review_count, _)
 
 
 def format_slot(slot: Slot, zone: ZoneInfo, _: Translator) -> str:

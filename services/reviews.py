@@ -15,6 +15,9 @@ from services.errors import DomainError
 
 EDIT_WINDOW = timedelta(hours=48)
 REVIEW_WITHIN = timedelta(days=14)  # after completion; later, memories are not reviews
+# Which bookings each side rates: customers review completed ones; providers rate their
+# customers after a completion or a no-show.
+RATED_STATUSES = {"customer": ("completed",), "provider": ("completed", "no_show")}
 COMMENT_LIMIT = 1000
 
 
@@ -53,16 +56,20 @@ def _check(stars: int, comment: str | None) -> None:
         raise BadReview()
 
 
-async def _own_booking(
-    session: AsyncSession, user: User, booking_id: int, role: str, statuses: tuple[str, ...]
-) -> Booking:
-    """The booking if `user` is its `role` and it is in one of `statuses`; NotReviewable
+def open_for_rating(booking: Booking, role: str, now: datetime) -> bool:
+    """Whether `role` ("customer" or "provider") may still write a first review or rating
+    of `booking` at `now`."""
+    return booking.status in RATED_STATUSES[role] and now - booking.updated_at <= REVIEW_WITHIN
+
+
+async def _own_booking(session: AsyncSession, user: User, booking_id: int, role: str) -> Booking:
+    """The booking if `user` is its `role` and it is one that side rates; NotReviewable
     otherwise, the same for a booking that does not exist."""
     try:
         booking = await party_booking(session, user, booking_id)
     except BookingNotFound as error:
         raise NotReviewable() from error
-    if role_of(booking, user) != role or booking.status not in statuses:
+    if role_of(booking, user) != role or booking.status not in RATED_STATUSES[role]:
         raise NotReviewable()
     return booking
 
@@ -82,10 +89,10 @@ async def review_booking(
     _check(stars, comment)
     if user.banned:
         raise Suspended()
-    booking = await _own_booking(session, user, booking_id, "customer", ("completed",))
+    booking = await _own_booking(session, user, booking_id, "customer")
     review = await session.scalar(select(Review).where(Review.booking_id == booking.id))
     if review is None:
-        if now - booking.updated_at > REVIEW_WITHIN:
+        if not open_for_rating(booking, role_of(booking, user), now):
             raise EditWindowClosed()
         review = Review(
             booking_id=booking.id,
@@ -131,7 +138,7 @@ async def reply_to_review(session: AsyncSession, user: User, review_id: int, tex
     review = await session.get(Review, review_id)
     if review is None:
         raise NotReviewable()
-    await _own_booking(session, user, review.booking_id, "provider", ("completed",))
+    await _own_booking(session, user, review.booking_id, "provider")  # reviews: completed only
     if review.reply is not None:
         raise NotReviewable()
     _check(5, text)
@@ -153,12 +160,12 @@ async def rate_customer(
     """The provider rates the customer of their completed (or no-show) booking; the
     rating can be changed for 48 hours. Seen by providers only."""
     _check(stars, comment)
-    booking = await _own_booking(session, user, booking_id, "provider", ("completed", "no_show"))
+    booking = await _own_booking(session, user, booking_id, "provider")
     rating = await session.scalar(
         select(CustomerRating).where(CustomerRating.booking_id == booking.id)
     )
     if rating is None:
-        if now - booking.updated_at > REVIEW_WITHIN:
+        if not open_for_rating(booking, role_of(booking, user), now):
             raise EditWindowClosed()
         rating = CustomerRating(
             booking_id=booking.id,
