@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -253,6 +254,11 @@ async def handle_report(
         raise AlreadyHandled()
     target = await resolve(session, filed.target_kind, filed.target_id)
     why = f"report #{filed.id}: {filed.reason}"
+    if action == "ban":
+        await ban(session, admin_id, target.user_id, why, now=now, report_id=filed.id)
+        await _close_about_user(session, target.user_id, now)
+        await session.refresh(filed)
+        return filed
     if action == "dismiss":
         await _close(session, target, "dismissed", now, only=filed.id)
     elif action == "hide" and target.offer is not None:
@@ -261,37 +267,29 @@ async def handle_report(
     elif action == "hide" and target.review is not None:
         await reviews.set_hidden(session, target.review, hidden=True)
         await _close(session, target, "hidden", now)
-    elif action == "ban":
-        await ban(session, admin_id, target.user_id, why, now=now, log=False)
-        await _close(session, target, "banned", now)
-        # A ban answers every open report about this person's offers and reviews too.
-        await _close_about_user(session, target.user_id, now)
     else:
         raise AlreadyHandled()  # "hide" on a user: nothing to hide
-    kind, target_id = (
-        ("user", target.user_id) if action == "ban" else (target.kind, target.target_id)
-    )
-    await _log(session, admin_id, action, kind, target_id, why, now, filed.id)
+    await _log(session, admin_id, action, target.kind, target.target_id, why, now, filed.id)
     await session.refresh(filed)
     return filed
 
 
 async def _close_about_user(session: AsyncSession, user_id: int, now: datetime) -> None:
+    """A ban answers every open report about the person: them, their offers, their reviews."""
     offer_ids = select(Offer.id).join(Provider).where(Provider.user_id == user_id)
     review_ids = select(Review.id).where(Review.author_id == user_id)
-    for kind, ids in (("offer", offer_ids), ("review", review_ids)):
+    targets: tuple[tuple[str, Any], ...] = (
+        ("user", [user_id]),
+        ("offer", offer_ids),
+        ("review", review_ids),
+    )
+    for kind, ids in targets:
         await session.execute(
             update(Report)
             .where(Report.status == "open", Report.target_kind == kind, Report.target_id.in_(ids))
             .values(status="banned", handled_at=now)
             .execution_options(synchronize_session=False)
         )
-    await session.execute(
-        update(Report)
-        .where(Report.status == "open", Report.target_kind == "user", Report.target_id == user_id)
-        .values(status="banned", handled_at=now)
-        .execution_options(synchronize_session=False)
-    )
 
 
 async def ban(
@@ -301,11 +299,12 @@ async def ban(
     reason: str,
     *,
     now: datetime,
-    log: bool = True,
+    report_id: int | None = None,
 ) -> int:
     """Ban a user: they can no longer book or review; as a provider their offers vanish
     from search and booking; their future bookings on either side are cancelled and the
-    other side is told. Returns how many bookings were cancelled."""
+    other side is told. Logged, with the report that led to it if any. Returns how many
+    bookings were cancelled."""
     user = await session.get(User, user_id)
     if user is None:
         raise TargetNotFound()
@@ -313,8 +312,7 @@ async def ban(
         raise BadReason()
     await _set_banned(session, user, banned=True)
     cancelled = await cancel_future_bookings(session, user_id, "cancel_by_moderator", now=now)
-    if log:
-        await _log(session, admin_id, "ban", "user", user_id, reason, now)
+    await _log(session, admin_id, "ban", "user", user_id, reason, now, report_id)
     return cancelled
 
 
