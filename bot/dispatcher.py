@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.middlewares import (
+    CommandLeavesDialogue,
     DatabaseMiddleware,
     FloodMiddleware,
     I18nMiddleware,
@@ -53,6 +54,7 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(
         I18nMiddleware(settings.default_locale, settings.default_timezone)
     )
+    dispatcher.message.outer_middleware(CommandLeavesDialogue())
     dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
     dispatcher.include_router(build_router())
     return dispatcher

@@ -663,12 +663,8 @@ def build_router() -> Router:
         on_reason_skip, BookingCallback.filter(F.action == "reason_skip")
     )
     router.callback_query.register(on_booking_action, BookingCallback.filter())
-    router.message.register(
-        on_note, StateFilter(BookingStates.note), HasText(), ~F.text.startswith("/")
-    )
-    router.message.register(
-        on_reason, StateFilter(BookingStates.reason), HasText(), ~F.text.startswith("/")
-    )
+    router.message.register(on_note, StateFilter(BookingStates.note), HasText())
+    router.message.register(on_reason, StateFilter(BookingStates.reason), HasText())
     return router
 
 

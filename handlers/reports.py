@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -113,7 +113,5 @@ def build_router() -> Router:
     router.message.filter(PrivateChat())
     router.callback_query.filter(PrivateChat())
     router.callback_query.register(on_report, ReportCallback.filter())
-    router.message.register(
-        on_typed_reason, StateFilter(ReportStates.reason), HasText(), ~F.text.startswith("/")
-    )
+    router.message.register(on_typed_reason, StateFilter(ReportStates.reason), HasText())
     return router

@@ -202,7 +202,6 @@ def build_router() -> Router:
     )
     router.callback_query.register(on_done, ReviewCallback.filter(F.action == "done"))
     router.callback_query.register(on_reply_start, ReviewCallback.filter(F.action == "reply"))
-    not_command = ~F.text.startswith("/")
-    router.message.register(on_comment, StateFilter(ReviewStates.comment), HasText(), not_command)
-    router.message.register(on_reply, StateFilter(ReviewStates.reply), HasText(), not_command)
+    router.message.register(on_comment, StateFilter(ReviewStates.comment), HasText())
+    router.message.register(on_reply, StateFilter(ReviewStates.reply), HasText())
     return router

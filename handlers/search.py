@@ -30,7 +30,7 @@ from babel.numbers import list_currencies
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.callbacks import button_number
-from bot.filters import HasText, PrivateChat
+from bot.filters import HasLocation, HasText, PrivateChat
 from bot.i18n import Translator
 from bot.replies import show
 from handlers.menu import MenuCallback
@@ -420,7 +420,7 @@ def build_router() -> Router:
     router.message.register(on_find, Command("find"))
     router.callback_query.register(on_find_menu, MenuCallback.filter(F.action == "find"))
     searching = StateFilter(SearchStates.browsing)
-    router.message.register(on_location, StateFilter(SearchStates.browsing, None), F.location)
-    router.message.register(on_words, searching, HasText(), ~F.text.startswith("/"))
+    router.message.register(on_location, StateFilter(SearchStates.browsing, None), HasLocation())
+    router.message.register(on_words, searching, HasText())
     router.callback_query.register(on_search_button, SearchCallback.filter())
     return router

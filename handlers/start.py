@@ -51,11 +51,12 @@ async def on_menu(message: Message, _: Translator) -> None:
     await message.answer(_("menu.title"), reply_markup=main_menu(_))
 
 
-async def on_cancel(message: Message, state: FSMContext, _: Translator) -> None:
-    """Leave whatever dialogue the user is in; nothing half-done is kept."""
-    had_state = await state.get_state() is not None
-    await state.clear()
-    key = "common.cancelled" if had_state else "common.nothing_to_cancel"
+async def on_cancel(message: Message, left_dialogue: bool, _: Translator) -> None:
+    """Leave whatever dialogue the user is in; nothing half-done is kept.
+
+    Leaving is done for every command by `CommandLeavesDialogue`; this says whether it did.
+    """
+    key = "common.cancelled" if left_dialogue else "common.nothing_to_cancel"
     await message.answer(_(key), reply_markup=ReplyKeyboardRemove())
     await message.answer(_("menu.title"), reply_markup=main_menu(_))
 
