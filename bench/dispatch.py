@@ -22,6 +22,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Update
 
+from bench.databases import DEFAULT_URL, fresh_postgres
 from bench.report import backend_name, percentiles
 from bot.app import assemble, close
 from bot.config import Settings
@@ -109,22 +110,15 @@ async def main() -> None:
     """SQLite and PostgreSQL, for /start and for unknown text."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--updates", type=int, default=2000)
-    parser.add_argument("--pg", default="postgresql+asyncpg://postgres@127.0.0.1:5432/gigbot_bench")
+    parser.add_argument("--pg", default=DEFAULT_URL, help="PostgreSQL database; emptied first")
+    parser.add_argument("--yes-drop", action="store_true", help="empty a non-bench database")
     args = parser.parse_args()
-    import asyncpg
-
-    admin = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
-    await admin.execute("DROP DATABASE IF EXISTS gigbot_bench WITH (FORCE)")
-    await admin.execute("CREATE DATABASE gigbot_bench")
-    try:
-        with tempfile.TemporaryDirectory() as directory:
-            for url in (f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}", args.pg):
-                await upgrade(url)
-                for text in ("/start", "hello there"):
-                    print(await measure(url, args.updates, text))
-    finally:
-        await admin.execute("DROP DATABASE IF EXISTS gigbot_bench WITH (FORCE)")
-        await admin.close()
+    await fresh_postgres(args.pg, yes_drop=args.yes_drop)
+    with tempfile.TemporaryDirectory() as directory:
+        for url in (f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}", args.pg):
+            await upgrade(url)
+            for text in ("/start", "hello there"):
+                print(await measure(url, args.updates, text))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Reputation stays cheap as reviews pile up: the cost of each trust event and of the
 provider's page, with 100 and with 10,000 reviews already stored.
 
-    python -m bench.reviews [--sizes 100,10000] [--database-url URL] [--events 200]
+    python -m bench.reviews [--sizes 100,10000] [--database-url URL [--yes-drop]] [--events 200]
 
 Per size, in a fresh database (a temporary SQLite file by default): one provider whose
 offer has `size` completed, reviewed bookings from `size` customers; then `events` more
@@ -23,8 +23,8 @@ from pathlib import Path
 
 from sqlalchemy import insert, text
 
+from bench.databases import fresh_postgres
 from bench.report import backend_name, percentiles
-from bench.search import reset_postgres
 from bot.db import create_engine, create_sessionmaker
 from bot.migrate import upgrade
 from models import Booking, BookingSession, Review, User
@@ -169,12 +169,13 @@ async def main() -> None:
     """Parse arguments and run each size on a fresh database."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="100,10000")
-    parser.add_argument("--database-url", default="")
+    parser.add_argument("--database-url", default="", help="PostgreSQL; emptied first")
+    parser.add_argument("--yes-drop", action="store_true", help="empty a non-bench database")
     parser.add_argument("--events", type=int, default=200)
     args = parser.parse_args()
     for size in (int(s) for s in args.sizes.split(",")):
         if args.database_url:
-            await reset_postgres(args.database_url)
+            await fresh_postgres(args.database_url, yes_drop=args.yes_drop)
             await run(args.database_url, size, args.events)
             continue
         with tempfile.TemporaryDirectory() as directory:

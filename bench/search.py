@@ -1,6 +1,6 @@
 """Search speed on a reproducible catalogue: p50/p95/p99 per query class and size.
 
-    python -m bench.search [--sizes 10000,100000,1000000] [--database-url URL] [--queries 300]
+    python -m bench.search [--sizes 10000,100000] [--database-url URL [--yes-drop]] [--queries 300]
 
 Builds the catalogue (offers in three languages across 40 cities and every category, one
 provider per five offers, 60% rated) in a fresh database per size — a temporary SQLite
@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bench.databases import fresh_postgres
 from bench.report import backend_name, percentiles
 from bot.db import create_engine, create_sessionmaker
 from bot.migrate import upgrade
@@ -269,26 +270,18 @@ async def main() -> None:
     """Parse arguments and run each size on a fresh database."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="10000,100000")
-    parser.add_argument("--database-url", default="")
+    parser.add_argument("--database-url", default="", help="PostgreSQL; emptied first")
+    parser.add_argument("--yes-drop", action="store_true", help="empty a non-bench database")
     parser.add_argument("--queries", type=int, default=300)
     args = parser.parse_args()
     for size in (int(s) for s in args.sizes.split(",")):
         if args.database_url:
-            await reset_postgres(args.database_url)
+            await fresh_postgres(args.database_url, yes_drop=args.yes_drop)
             await run(args.database_url, size, args.queries)
             continue
         with tempfile.TemporaryDirectory() as directory:
             url = f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}"
             await run(url, size, args.queries)
-
-
-async def reset_postgres(database_url: str) -> None:
-    """Empty the PostgreSQL database given (the bench owns it)."""
-    engine = create_engine(database_url)
-    async with engine.begin() as connection:
-        await connection.execute(text("DROP SCHEMA public CASCADE"))
-        await connection.execute(text("CREATE SCHEMA public"))
-    await engine.dispose()
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -25,6 +25,7 @@ from bot.middlewares import CommitBeforeSending
 from bot.migrate import upgrade
 from bot.scheduler import Scheduler
 from bot.sender import Sender
+from bot.webhook import CheckedRequestHandler
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ def webhook_application(app: Gigbot) -> web.Application:
     """The aiohttp application serving the webhook path (401 without the secret) and /healthz."""
     assert app.settings.webhook_secret is not None, "webhook mode needs WEBHOOK_SECRET"
     web_app = web.Application()
-    SimpleRequestHandler(
+    CheckedRequestHandler(
         dispatcher=app.dispatcher,
         bot=app.bot,
         secret_token=app.settings.webhook_secret.get_secret_value(),

@@ -1,10 +1,51 @@
-"""Reading numbers from button values, which are untrusted input."""
+"""Bounded field types for `CallbackData` classes.
+
+Callback data is untrusted: a forged or stale button can carry any text. A field typed
+with one of these fails validation for a value out of range, so the button's filter does
+not match, the fallback answers it as an old button, and nothing changes.
+"""
 
 from __future__ import annotations
 
-MAX_ID = 2**31 - 1  # ids beyond this come from forged buttons
+import re
+from collections.abc import Mapping
+from typing import Annotated
+
+from pydantic import Field
+
+from services.input_values import ROW_ID_MAX
+
+RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]
+"""The id of one of gigbot's rows."""
+
+OptionalRowId = Annotated[int, Field(ge=0, le=ROW_ID_MAX)]
+"""A row id, or 0 where the button concerns no row."""
+
+Stars = Annotated[int, Field(ge=0, le=5)]
+"""Review stars, 0 where the button sets none."""
 
 
-def button_number(value: str, limit: int = MAX_ID) -> int | None:
-    """A button value as a number up to `limit`, or None when it is not one."""
-    return int(value) if value.isdigit() and len(value) <= 10 and int(value) <= limit else None
+# What a button's `value` may look like, per action. The shape is checked when the data
+# is unpacked; the range (is this day bookable? is this id yours?) where it is used.
+NO_VALUE = ""
+ROW = r"[1-9][0-9]{0,9}"
+SMALL = r"[0-9]{1,4}"
+DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+MONTH = r"[0-9]{4}-[0-9]{2}"
+INSTANT = r"[1-9][0-9]{0,11}"
+WORD = r"[a-z_]{1,32}"
+SETTING = r"[a-z_]{1,32}=[0-9]{1,6}"
+
+
+class ValueShapes:
+    """Which actions a CallbackData class has, and the pattern of `value` for each."""
+
+    def __init__(self, shapes: Mapping[str, str]) -> None:
+        self._patterns = {action: re.compile(pattern) for action, pattern in shapes.items()}
+
+    def check(self, action: str, value: str) -> None:
+        """ValueError unless `action` is known and `value` matches its pattern in full
+        (NO_VALUE: empty); call it from the class's `model_validator(mode="after")`."""
+        pattern = self._patterns.get(action)
+        if pattern is None or pattern.fullmatch(value) is None:
+            raise ValueError("no button of ours carries this")

@@ -9,24 +9,21 @@ from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommand
 from bot.config import LOCALES
 from bot.i18n import translator
 
-COMMANDS = (
-    "start",
-    "menu",
-    "find",
-    "bookings",
-    "offer",
-    "my_offers",
-    "agenda",
-    "profile",
-    "settings",
-    "help",
-    "export_my_data",
-    "delete_my_data",
-    "cancel",
-)
+COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
+    "find": ("start", "menu", "find", "bookings"),
+    "offer": ("offer", "my_offers", "agenda", "profile"),
+    "account": ("settings", "help", "export_my_data", "delete_my_data", "cancel"),
+}
+"""Everyone's commands, grouped as /help shows them; the chat menu lists them in this order."""
 
+COMMANDS = tuple(name for group in COMMAND_GROUPS.values() for name in group)
 
 ADMIN_COMMANDS = ("admin", "queue", "ban", "unban", "verify", "unverify", "stats")
+
+
+def help_groups(*, admin: bool = False) -> dict[str, tuple[str, ...]]:
+    """The command groups a user may use: everyone's, plus the admins' for an admin."""
+    return {**COMMAND_GROUPS, "admin": ADMIN_COMMANDS} if admin else dict(COMMAND_GROUPS)
 
 
 def commands_for(locale: str, *, admin: bool = False) -> list[BotCommand]:

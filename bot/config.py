@@ -19,7 +19,8 @@ Locale = Literal["en", "ru", "es"]
 LOCALES: tuple[Locale, ...] = ("en", "ru", "es")
 
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,64}$")
-_WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+# Telegram accepts 1-256 characters; a short secret can be guessed, so 16 at least.
+_WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 
 
 class Settings(BaseSettings):
@@ -86,7 +87,7 @@ class Settings(BaseSettings):
         if value is None or value.get_secret_value() == "":
             return None
         if not _WEBHOOK_SECRET_RE.match(value.get_secret_value()):
-            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+            raise ValueError("must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
     @field_validator("default_timezone")

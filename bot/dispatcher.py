@@ -6,15 +6,16 @@ from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisStorage
-from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.middlewares import (
+    CallbackAnswers,
     CommandLeavesDialogue,
     DatabaseMiddleware,
     FloodMiddleware,
     I18nMiddleware,
+    SenderCheck,
     TokenBucket,
     UserMiddleware,
 )
@@ -44,6 +45,7 @@ def build_dispatcher(
 ) -> Dispatcher:
     """The dispatcher with every middleware and router wired, ready to feed updates."""
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, settings=settings)
+    dispatcher.update.outer_middleware(SenderCheck())
     dispatcher.update.outer_middleware(
         FloodMiddleware(
             TokenBucket(settings.flood_rate, settings.flood_burst), settings.default_locale
@@ -55,6 +57,6 @@ def build_dispatcher(
         I18nMiddleware(settings.default_locale, settings.default_timezone)
     )
     dispatcher.message.outer_middleware(CommandLeavesDialogue())
-    dispatcher.callback_query.middleware(CallbackAnswerMiddleware())
+    dispatcher.callback_query.middleware(CallbackAnswers())
     dispatcher.include_router(build_router())
     return dispatcher

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram.filters import Filter
 from aiogram.types import CallbackQuery, Message
+
+from services.geo import GeoPoint
 
 
 class PrivateChat(Filter):
@@ -21,8 +25,13 @@ class HasText(Filter):
         return message.text is not None
 
 
-class HasLocation(Filter):
-    """Passes messages that carry a shared location."""
+class SharedPoint(Filter):
+    """Passes messages that carry a shared location with coordinates in range, handing the
+    handler `point` (a GeoPoint); a location with coordinates out of range does not pass."""
 
-    async def __call__(self, message: Message) -> bool:
-        return message.location is not None
+    async def __call__(self, message: Message) -> bool | dict[str, Any]:
+        location = message.location
+        if location is None:
+            return False
+        point = GeoPoint(location.latitude, location.longitude)
+        return {"point": point} if point.is_valid() else False

@@ -55,8 +55,10 @@ def setup_logging(level: str, secrets: list[str], stream: TextIO | None = None) 
     # aiohttp's access log repeats request paths; the webhook path holds no secret,
     # but the line per update is noise at INFO.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    # aiosqlite logs two lines per database call at DEBUG (tens of kilobytes a minute
-    # with the scheduler running) and APScheduler one per wake-up: noise at any level
-    # below WARNING, and enough to fill a pipe that nobody drains.
-    for noisy in ("aiosqlite", "apscheduler.scheduler"):
-        logging.getLogger(noisy).setLevel(max(logging.INFO, root.level))
+    # Libraries that speak at INFO on every wake-up or start: aiosqlite (two lines per
+    # database call, at DEBUG), APScheduler (two lines per run of the outbox job: 35,000 a
+    # day at the default interval), alembic (seven plugin lines and a context line at each
+    # start; `bot.migrate` says what the migration did in one line instead). An idle bot
+    # logs nothing periodically; their warnings and errors still come through.
+    for noisy in ("aiosqlite", "apscheduler", "alembic"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

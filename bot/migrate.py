@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
@@ -16,6 +18,8 @@ from bot.db import create_engine
 # at the same start-up.
 _MIGRATION_LOCK_ID = 0x67_69_67_62
 
+log = logging.getLogger(__name__)
+
 
 def alembic_config() -> Config:
     """Alembic configuration pointing at the installed migrations package."""
@@ -24,12 +28,22 @@ def alembic_config() -> Config:
     return config
 
 
+def _revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
 def _upgrade_on(connection: Connection) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+    before = _revision(connection)
     config = alembic_config()
     config.attributes["connection"] = connection
     command.upgrade(config, "head")
+    after = _revision(connection)
+    if before == after:
+        log.info("database schema is current (%s)", after)
+    else:
+        log.info("database schema migrated from %s to %s", before or "empty", after)
 
 
 async def upgrade(database_url: str) -> None:

@@ -13,7 +13,6 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import button_number
 from bot.commands import set_admin_commands
 from bot.config import Settings
 from bot.filters import PrivateChat
@@ -22,6 +21,7 @@ from bot.replies import show
 from handlers.moderation_views import ModerationCallback, report_card, stats_text
 from models import User, utcnow
 from services import moderation
+from services.input_values import row_id
 from services.moderation import ModerationError
 
 
@@ -63,7 +63,7 @@ async def on_report_action(
     _: Translator,
 ) -> None:
     """Dismiss / Hide / Ban user on a report card."""
-    report_id = button_number(callback_data.value)
+    report_id = row_id(callback_data.value)
     if report_id is None:
         callback_answer.text = _.text("common.expired_button")
         return

@@ -22,7 +22,6 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import button_number
 from bot.filters import HasText, PrivateChat
 from bot.i18n import Translator, translator_for
 from bot.replies import show
@@ -46,7 +45,10 @@ from models import ACTIVE_STATUSES, Booking, Offer, Provider, User, utcnow
 from services import bookings, offers, reputation
 from services.bookings import BookingError, BookingNotFound, SlotTaken
 from services.calendar_file import booking_ics
+from services.input_values import iso_day, row_id, unix_instant, whole_number, year_month
 from services.slots import slots_by_offer
+
+CALENDAR_REACH = timedelta(days=400)  # no offer is bookable further ahead than this
 
 
 class BookingStates(StatesGroup):
@@ -193,8 +195,10 @@ async def on_choose(
         await _show_day(press, offer, value)
     elif action == "time":
         await _pick_time(press, offer, value, choice)
-    elif action == "seats" and value.isdigit() and 1 <= int(value) <= offer.capacity:
-        choice["seats"] = int(value)
+    elif action in ("seats", "note_skip", "confirm") and "start" not in choice:
+        press.refuse()  # a button of a later step, pressed before a time was chosen
+    elif action == "seats" and (seats := whole_number(value, 1, offer.capacity)) is not None:
+        choice["seats"] = seats
         await state.update_data(booking=choice)
         await _ask_note(query, offer, state, _)
     elif action == "note_skip":
@@ -207,24 +211,20 @@ async def on_choose(
 
 
 async def _show_month(press: Press, offer: Offer, value: str) -> None:
-    try:
-        year, month = (int(part) for part in value.split("-"))
-        first = date(year, month, 1)
-    except ValueError:
-        press.refuse()
-        return
+    first = year_month(value)
     today = press.now.astimezone(press.tz).date()
-    if first < today.replace(day=1) or first > today + timedelta(days=400):
+    if first is None or first < today.replace(day=1) or first > today + CALENDAR_REACH:
         press.refuse()
         return
+    year, month = first.year, first.month
     days, last = await _free_days(press.session, offer, year, month, press.tz, press.now)
     await press.show(calendar_screen(offer, year, month, days, today, last, press._))
 
 
 async def _show_day(press: Press, offer: Offer, value: str) -> None:
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
+    day = iso_day(value)
+    today = press.now.astimezone(press.tz).date()
+    if day is None or not today - timedelta(days=1) <= day <= today + CALENDAR_REACH:
         press.refuse()
         return
     slots = await _slots_on(press.session, offer, day, press.tz, press.now)
@@ -232,10 +232,10 @@ async def _show_day(press: Press, offer: Offer, value: str) -> None:
 
 
 async def _pick_time(press: Press, offer: Offer, value: str, choice: dict[str, Any]) -> None:
-    if not value.isdigit() or len(value) > 12:
+    start = unix_instant(value)
+    if start is None:
         press.refuse()
         return
-    start = datetime.fromtimestamp(int(value), UTC)
     day = start.astimezone(press.tz).date()
     slots = await _slots_on(press.session, offer, day, press.tz, press.now)
     slot = next((s for s in slots if s.start == start), None)
@@ -243,7 +243,7 @@ async def _pick_time(press: Press, offer: Offer, value: str, choice: dict[str, A
         press.refuse("booking.error.taken")
         await press.show(times_screen(offer, day, slots, press.tz, press._))
         return
-    choice.update(start=int(value), seats=1)
+    choice.update(start=int(start.timestamp()), seats=1)
     await press.state.update_data(booking=choice)
     if offer.capacity > 1 and not choice.get("reschedule"):
         await press.show(seats_screen(offer, slot.seats_left, press._))
@@ -406,7 +406,7 @@ async def on_booking_action(
     _: Translator,
 ) -> None:
     """open, accept, decline, cancel, complete, no_show, ics, resched on a booking."""
-    booking_id = button_number(callback_data.value)
+    booking_id = row_id(callback_data.value)
     if booking_id is None:
         callback_answer.text = _.text("common.expired_button")
         return

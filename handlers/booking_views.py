@@ -5,12 +5,25 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Self
 from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_date, format_datetime, get_day_names
+from pydantic import model_validator
 
+from bot.callbacks import (
+    DAY,
+    INSTANT,
+    MONTH,
+    NO_VALUE,
+    ROW,
+    SMALL,
+    WORD,
+    OptionalRowId,
+    ValueShapes,
+)
 from bot.i18n import Html, Translator
 from handlers.moderation_views import report_button
 from handlers.offer_cards import format_place, format_price
@@ -20,13 +33,35 @@ from services.availability import Slot
 from services.reputation import CustomerRecord
 from services.reviews import open_for_rating
 
+BOOKING_SHAPES = ValueShapes(
+    {
+        **dict.fromkeys(("noop", "stop", "note_skip", "confirm", "reason_skip"), NO_VALUE),
+        **dict.fromkeys(
+            ("open", "ics", "resched", "cancel", "accept", "decline", "complete", "no_show"),
+            ROW,
+        ),
+        "month": MONTH,
+        "day": DAY,
+        "time": INSTANT,
+        "seats": SMALL,
+        "list": WORD,
+        "agenda": SMALL,
+    }
+)
+
 
 class BookingCallback(CallbackData, prefix="b"):
     """A press in booking screens; `value` never holds ':'."""
 
     action: str
-    offer_id: int = 0
+    offer_id: OptionalRowId = 0
     value: str = ""
+
+    @model_validator(mode="after")
+    def known_value(self) -> Self:
+        """Refuses actions and values that no button of ours carries."""
+        BOOKING_SHAPES.check(self.action, self.value)
+        return self
 
 
 def bbutton(text: str, action: str, offer_id: int = 0, value: str = "") -> InlineKeyboardButton:

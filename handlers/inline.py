@@ -20,6 +20,7 @@ from handlers.search_views import inline_description
 from models import utcnow
 from services import offers
 from services.deeplinks import OfferLink, start_link
+from services.input_values import whole_number
 from services.search import SearchQuery, search
 from services.slots import offers_with_rules
 
@@ -32,8 +33,7 @@ async def on_inline_query(
     inline_query: InlineQuery, session: AsyncSession, tz: ZoneInfo, _: Translator
 ) -> None:
     """Offers matching the typed words (the best rated when nothing is typed yet)."""
-    offset = int(inline_query.offset) if inline_query.offset.isdigit() else 0
-    offset = min(offset, MAX_OFFSET)
+    offset = whole_number(inline_query.offset, 0, MAX_OFFSET) or 0
     query = SearchQuery(text=inline_query.query[:200], timezone=tz.key)
     page = await search(session, query, now=utcnow(), offset=offset, limit=INLINE_PAGE)
     loaded = {o.id: o for o in await offers_with_rules(session, (h.offer_id for h in page.hits))}

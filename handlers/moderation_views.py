@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Self
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_date
+from pydantic import model_validator
 
+from bot.callbacks import ROW, ValueShapes
 from bot.i18n import Translator
 from handlers.review_views import stars_text
 from models import Review
@@ -15,6 +18,9 @@ from services.moderation import ReportDetails, Stats
 
 # Preset reasons, stored as these codes and shown translated; "other" asks for text.
 REASONS = ("spam", "fraud", "offensive", "unsafe", "other")
+
+
+REPORT_SHAPES = ValueShapes({"start": ROW, "target": ROW, "why": ROW})
 
 
 class ReportCallback(CallbackData, prefix="rp"):
@@ -26,12 +32,27 @@ class ReportCallback(CallbackData, prefix="rp"):
     value: str
     reason: str = ""
 
+    @model_validator(mode="after")
+    def known_value(self) -> Self:
+        """Refuses actions and values that no button of ours carries."""
+        REPORT_SHAPES.check(self.action, self.value)
+        return self
+
+
+MODERATION_SHAPES = ValueShapes({"dismiss": ROW, "hide": ROW, "ban": ROW})
+
 
 class ModerationCallback(CallbackData, prefix="md"):
     """An admin's action on a report."""
 
     action: str  # dismiss, hide, ban
     value: str  # the report id
+
+    @model_validator(mode="after")
+    def known_value(self) -> Self:
+        """Refuses actions and values that no button of ours carries."""
+        MODERATION_SHAPES.check(self.action, self.value)
+        return self
 
 
 def report_button(_: Translator, kind: str, target_id: int) -> InlineKeyboardButton:

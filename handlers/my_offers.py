@@ -7,6 +7,7 @@ which answers someone else's offer exactly like a missing one.
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import Self
 
 from aiogram import F, Router
 from aiogram.filters import Command
@@ -14,8 +15,10 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
+from pydantic import model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import NO_VALUE, SETTING, WORD, OptionalRowId, ValueShapes
 from bot.filters import PrivateChat
 from bot.i18n import Translator
 from bot.replies import show
@@ -42,12 +45,48 @@ DRAFT_FIELDS = (
 )
 
 
+MY_OFFER_SHAPES = ValueShapes(
+    {
+        **dict.fromkeys(
+            (
+                "list",
+                "open",
+                "pause",
+                "resume",
+                "delete",
+                "delete_confirmed",
+                "share",
+                "edit",
+                "photos",
+                "clearphotos",
+                "photosdone",
+                "rules",
+                "approval",
+                "dayoff",
+                "extra",
+                "cleardates",
+            ),
+            NO_VALUE,
+        ),
+        "field": WORD,
+        "rule": WORD,
+        "setrule": SETTING,
+    }
+)
+
+
 class MyOfferCallback(CallbackData, prefix="mo"):
     """An action on one of the provider's offers (offer_id 0: the list)."""
 
     action: str
-    offer_id: int
+    offer_id: OptionalRowId
     value: str = ""
+
+    @model_validator(mode="after")
+    def known_value(self) -> Self:
+        """Refuses actions and values that no button of ours carries."""
+        MY_OFFER_SHAPES.check(self.action, self.value)
+        return self
 
 
 def offer_button(text: str, action: str, offer_id: int, value: str = "") -> InlineKeyboardButton:

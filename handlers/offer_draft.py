@@ -35,8 +35,9 @@ from handlers.offer_cards import render_card
 from models import User
 from services import offers
 from services.deeplinks import OfferLink, start_link
+from services.input_values import whole_number
 from services.offer_parser import CATEGORIES, OfferDraft, parse_offer
-from services.offers import DURATION_LIMITS, InvalidOffer, OfferData, OfferNotFound
+from services.offers import CAPACITY_LIMITS, DURATION_LIMITS, InvalidOffer, OfferData, OfferNotFound
 from services.providers import default_place
 
 GUIDED_ORDER = ("title", "category", "duration", "price", "hours", "capacity", "place")
@@ -115,7 +116,9 @@ def read_answer(name: str, text: str, draft: OfferDraft) -> None:
             raise BadAnswer("offer.error.title")
         draft.title = text
     elif name == "duration":
-        minutes = int(text) if text.isdigit() else parse_offer(text).duration_min
+        minutes = whole_number(text, 0, 10**6)
+        if minutes is None:
+            minutes = parse_offer(text).duration_min
         if minutes is None:
             raise BadAnswer("offer.error.duration_format")
         if not DURATION_LIMITS[0] <= minutes <= DURATION_LIMITS[1]:
@@ -140,9 +143,10 @@ def read_answer(name: str, text: str, draft: OfferDraft) -> None:
             raise BadAnswer("offer.error.hours")
         draft.weekly = parsed.weekly
     elif name == "capacity":
-        if not text.isdigit() or not 1 <= int(text) <= 100:
+        capacity = whole_number(text, *CAPACITY_LIMITS)
+        if capacity is None:
             raise BadAnswer("offer.error.capacity")
-        draft.capacity = int(text)
+        draft.capacity = capacity
     elif name == "place":
         if not 2 <= len(text) <= 200:
             raise BadAnswer("offer.error.place")
@@ -155,9 +159,9 @@ def read_choice(name: str, value: str, draft: OfferDraft) -> None:
     """Put a button choice into `draft`; BadAnswer for values no button offers (forged)."""
     if name == "category" and value in CATEGORIES:
         draft.category = value
-    elif name == "duration" and value.isdigit() and int(value) in DURATION_PRESETS:
+    elif name == "duration" and whole_number(value, 1, 10**4) in DURATION_PRESETS:
         draft.duration_min = int(value)
-    elif name == "capacity" and value.isdigit() and int(value) in CAPACITY_PRESETS:
+    elif name == "capacity" and whole_number(value, 1, 10**4) in CAPACITY_PRESETS:
         draft.capacity = int(value)
     elif name == "place" and value in ("customer", "online"):
         draft.place_kind, draft.area = value, None

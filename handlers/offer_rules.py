@@ -21,6 +21,7 @@ from handlers.my_offers import MyOfferCallback, offer_button
 from handlers.offer_cards import format_duration
 from models import Offer, User
 from services import offers
+from services.input_values import whole_number
 from services.offer_parser import parse_offer
 from services.offers import InvalidOffer, OfferNotFound
 
@@ -138,10 +139,11 @@ async def on_rules(
             return
         if action == "setrule":
             name, _sep, number = value.partition("=")
-            if name not in PRESETS or not number.isdigit() or int(number) not in PRESETS[name]:
+            chosen = whole_number(number, 0, 10**6)
+            if name not in PRESETS or chosen not in PRESETS[name]:
                 callback_answer.text = _.text("common.expired_button")
                 return
-            offer = await offers.update_offer(session, user, offer_id, **{name: int(number)})
+            offer = await offers.update_offer(session, user, offer_id, **{name: chosen})
         elif action == "approval":
             offer = await offers.update_offer(
                 session, user, offer_id, requires_approval=not offer.requires_approval

@@ -20,7 +20,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.filters import PrivateChat
+from bot.filters import PrivateChat, SharedPoint
 from bot.i18n import Translator
 from bot.replies import show
 from handlers.offer_cards import format_place
@@ -28,6 +28,7 @@ from handlers.review_views import provider_record
 from models import Provider, User
 from services import providers
 from services.errors import UnknownTimezone
+from services.geo import GeoPoint
 from services.providers import InvalidProfile, NotOwnContact
 from services.timezones import find_timezones
 
@@ -226,24 +227,26 @@ async def on_location(
     session: AsyncSession,
     user: User,
     settings: Settings,
+    point: GeoPoint,
     _: Translator,
 ) -> None:
-    """A shared location becomes the workplace; anything else is asked again."""
-    location = message.location
-    if location is None:
-        await _not_what_was_asked(message, state, "profile.ask.location", _)
-        return
+    """A shared location becomes the workplace."""
     await providers.set_workplace(
         session,
         user,
         settings.default_timezone,
         kind="location",
-        latitude=location.latitude,
-        longitude=location.longitude,
+        latitude=point.latitude,
+        longitude=point.longitude,
     )
     await state.clear()
     await message.answer(_("profile.location_saved"), reply_markup=ReplyKeyboardRemove())
     await _show_profile(message, session, user, settings, _)
+
+
+async def on_not_a_location(message: Message, state: FSMContext, _: Translator) -> None:
+    """Anything but a usable location at the location question: ask again."""
+    await _not_what_was_asked(message, state, "profile.ask.location", _)
 
 
 async def on_timezone_asked(query: CallbackQuery, state: FSMContext, _: Translator) -> None:
@@ -369,5 +372,6 @@ def build_router() -> Router:
     router.message.register(on_text, StateFilter(ProfileStates.text))
     router.message.register(on_timezone_text, StateFilter(ProfileStates.timezone))
     router.message.register(on_contact, StateFilter(ProfileStates.phone))
-    router.message.register(on_location, StateFilter(ProfileStates.location))
+    router.message.register(on_location, StateFilter(ProfileStates.location), SharedPoint())
+    router.message.register(on_not_a_location, StateFilter(ProfileStates.location))
     return router

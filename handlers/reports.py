@@ -10,7 +10,6 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import button_number
 from bot.config import Settings
 from bot.filters import HasText, PrivateChat
 from bot.i18n import Translator
@@ -22,6 +21,7 @@ from handlers.moderation_views import (
 )
 from models import User, utcnow
 from services import moderation, reviews
+from services.input_values import row_id
 from services.moderation import ModerationError
 
 KINDS = ("offer", "review", "provider", "booking")
@@ -63,7 +63,7 @@ async def on_report(
     _: Translator,
 ) -> None:
     """Report button → (on a provider's page: what) → why → filed."""
-    target_id = button_number(callback_data.value)
+    target_id = row_id(callback_data.value)
     kind = callback_data.kind
     if target_id is None or kind not in KINDS or query.bot is None:
         callback_answer.text = _.text("common.expired_button")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Self
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
+from pydantic import model_validator
 
+from bot.callbacks import NO_VALUE, ROW, Stars, ValueShapes
 from bot.i18n import Translator
 from models import Booking, Provider, Review
 from services.reputation import CustomerRecord, completion_rate
@@ -17,12 +20,23 @@ from services.reviews import COMMENT_LIMIT
 PAGE_TEXT_LIMIT = 200  # characters of a comment or reply on a provider's page
 
 
+REVIEW_SHAPES = ValueShapes(
+    {"ask": ROW, "ask_c": ROW, "star": ROW, "star_c": ROW, "reply": ROW, "done": NO_VALUE}
+)
+
+
 class ReviewCallback(CallbackData, prefix="r"):
     """A press in the review dialogue; `value` is a booking or review id (untrusted)."""
 
     action: str
     value: str = ""
-    stars: int = 0
+    stars: Stars = 0
+
+    @model_validator(mode="after")
+    def known_value(self) -> Self:
+        """Refuses actions and values that no button of ours carries."""
+        REVIEW_SHAPES.check(self.action, self.value)
+        return self
 
 
 def rbutton(text: str, action: str, value: int | str = "", stars: int = 0) -> InlineKeyboardButton:

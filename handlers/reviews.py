@@ -15,7 +15,6 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import button_number
 from bot.filters import HasText, PrivateChat
 from bot.i18n import Translator
 from bot.replies import show
@@ -28,6 +27,7 @@ from handlers.review_views import (
 )
 from models import User, utcnow
 from services import reviews
+from services.input_values import row_id
 from services.reviews import ReviewError
 
 
@@ -75,7 +75,7 @@ async def on_ask(
     _: Translator,
 ) -> None:
     """Review (customer) or Rate the customer (provider) from a booking card: the stars."""
-    booking_id = button_number(callback_data.value)
+    booking_id = row_id(callback_data.value)
     if booking_id is None:
         callback_answer.text = _.text("common.expired_button")
         return
@@ -94,7 +94,7 @@ async def on_stars(
     _: Translator,
 ) -> None:
     """Stars chosen: stored at once (a comment may follow), then the comment is invited."""
-    booking_id = button_number(callback_data.value)
+    booking_id = row_id(callback_data.value)
     if booking_id is None or not 1 <= callback_data.stars <= 5:
         callback_answer.text = _.text("common.expired_button")
         return
@@ -164,7 +164,7 @@ async def on_reply_start(
     _: Translator,
 ) -> None:
     """Reply to a review: ask for the text (whose review it is is checked on saving)."""
-    review_id = button_number(callback_data.value)
+    review_id = row_id(callback_data.value)
     if review_id is None or query.bot is None:
         callback_answer.text = _.text("common.expired_button")
         return

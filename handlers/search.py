@@ -29,8 +29,7 @@ from babel.dates import format_date
 from babel.numbers import list_currencies
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import button_number
-from bot.filters import HasLocation, HasText, PrivateChat
+from bot.filters import HasText, PrivateChat, SharedPoint
 from bot.i18n import Translator
 from bot.replies import show
 from handlers.menu import MenuCallback
@@ -50,6 +49,7 @@ from handlers.search_views import (
 from models import User, utcnow
 from services import offers, reviews
 from services.geo import GeoPoint, distance_km
+from services.input_values import iso_day, row_id, whole_number
 from services.locations import (
     LocationNotFound,
     recent_locations,
@@ -120,19 +120,17 @@ def apply_choice(query: SearchQuery, choice: str, today: date) -> SearchQuery | 
         return replace(query, category=value or None)
     if name == "price" and value == "":
         return replace(query, max_price_minor=None, currency=None)
-    if name == "price" and value[:-3].isdigit() and value[-3:] in list_currencies():
-        return replace(query, max_price_minor=int(value[:-3]), currency=value[-3:])
+    price = whole_number(value[:-3], 0, offers.PRICE_LIMIT_MINOR)
+    if name == "price" and price is not None and value[-3:] in list_currencies():
+        return replace(query, max_price_minor=price, currency=value[-3:])
     if name == "date" and value == "":
         return replace(query, on_date=None)
     if name == "date":
-        try:
-            day = date.fromisoformat(value)
-        except ValueError:
-            return None
-        if today <= day <= today + timedelta(days=DATE_RANGE_DAYS):
+        day = iso_day(value)
+        if day is not None and today <= day <= today + timedelta(days=DATE_RANGE_DAYS):
             return replace(query, on_date=day)
         return None
-    if name == "radius" and value.isdigit() and int(value) in RADII_KM and query.near:
+    if name == "radius" and whole_number(value, 1, max(RADII_KM)) in RADII_KM and query.near:
         return replace(query, radius_km=float(value))
     if name == "sort" and value in SORTS:
         return replace(query, sort=value)
@@ -255,11 +253,10 @@ async def on_location(
     session: AsyncSession,
     user: User,
     tz: ZoneInfo,
+    point: GeoPoint,
     _: Translator,
 ) -> None:
     """A shared location while searching (or outside any dialogue): search near it."""
-    assert message.location is not None
-    point = GeoPoint(message.location.latitude, message.location.longitude)
     try:
         await remember_location(session, user, point)
     except LocationNotFound:
@@ -292,7 +289,7 @@ async def on_search_button(
     bot = query.bot
     assert bot is not None
     if action == "book":
-        if (offer_id := button_number(value)) is None:
+        if (offer_id := row_id(value)) is None:
             callback_answer.text = _.text("common.expired_button")
             return
         from handlers.booking import start_booking  # booking builds on search
@@ -340,7 +337,7 @@ async def _on_item(
     _: Translator,
 ) -> None:
     """Details of an offer, or a provider's page."""
-    item_id = button_number(value)
+    item_id = row_id(value)
     if item_id is None:
         callback_answer.text = _.text("common.expired_button")
     elif action == "open":
@@ -368,12 +365,12 @@ async def _changed(
         return cleared(current, value), 0
     if action == "suggested" and data.get("suggestion"):
         return replace(current, text=str(data["suggestion"])), 0
-    if action == "loc" and (location_id := button_number(value)) is not None:
+    if action == "loc" and (location_id := row_id(value)) is not None:
         try:
             return replace(current, near=await saved_location(session, user, location_id)), 0
         except LocationNotFound:
             return None, 0
-    if action == "page" and (offset := button_number(value, MAX_OFFSET)) is not None:
+    if action == "page" and (offset := whole_number(value, 0, MAX_OFFSET)) is not None:
         return current, offset
     return None, 0
 
@@ -420,7 +417,7 @@ def build_router() -> Router:
     router.message.register(on_find, Command("find"))
     router.callback_query.register(on_find_menu, MenuCallback.filter(F.action == "find"))
     searching = StateFilter(SearchStates.browsing)
-    router.message.register(on_location, StateFilter(SearchStates.browsing, None), HasLocation())
+    router.message.register(on_location, StateFilter(SearchStates.browsing, None), SharedPoint())
     router.message.register(on_words, searching, HasText())
     router.callback_query.register(on_search_button, SearchCallback.filter())
     return router

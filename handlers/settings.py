@@ -23,13 +23,15 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import LOCALES
-from bot.filters import HasLocation, HasText, PrivateChat
+from bot.filters import HasText, PrivateChat, SharedPoint
 from bot.i18n import LANGUAGE_NAMES, Translator, translator
 from bot.replies import show
 from handlers.menu import MenuCallback, main_menu
 from models import User
 from services import users
 from services.errors import UnknownLanguage, UnknownTimezone
+from services.geo import GeoPoint
+from services.input_values import whole_number
 from services.outbox import REMINDER_CHOICES, reminder_hours, set_reminder_hours
 from services.timezones import find_timezones, timezone_at
 
@@ -105,10 +107,11 @@ async def on_reminder_toggled(
     _: Translator,
 ) -> None:
     """Switch one reminder time on or off (for bookings made from now on)."""
-    if not callback_data.value.isdigit() or int(callback_data.value) not in REMINDER_CHOICES:
+    hours = whole_number(callback_data.value, 1, 10**4)
+    if hours is None or hours not in REMINDER_CHOICES:
         callback_answer.text = _.text("common.expired_button")
         return
-    chosen = set(reminder_hours(user)) ^ {int(callback_data.value)}
+    chosen = set(reminder_hours(user)) ^ {hours}
     await set_reminder_hours(session, user, sorted(chosen))
     await show(query, *render_reminders(user, _))
 
@@ -235,11 +238,15 @@ async def _save_timezone(
 
 
 async def on_timezone_location(
-    message: Message, state: FSMContext, session: AsyncSession, user: User, _: Translator
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    point: GeoPoint,
+    _: Translator,
 ) -> None:
     """A shared location sets the zone of that place."""
-    assert message.location is not None  # guaranteed by HasLocation
-    zone = timezone_at(message.location.latitude, message.location.longitude)
+    zone = timezone_at(point.latitude, point.longitude)
     if zone is None:
         await message.answer(_("settings.timezone_not_found"))
         return
@@ -294,7 +301,7 @@ def build_router() -> Router:
     router.callback_query.register(on_timezone_asked, SettingsCallback.filter(F.action == "tz"))
     router.callback_query.register(on_timezone_picked, SettingsCallback.filter(F.action == "settz"))
     router.message.register(
-        on_timezone_location, StateFilter(SettingsStates.timezone), HasLocation()
+        on_timezone_location, StateFilter(SettingsStates.timezone), SharedPoint()
     )
     router.message.register(on_timezone_text, StateFilter(SettingsStates.timezone), HasText())
     router.message.register(on_timezone_other, StateFilter(SettingsStates.timezone))

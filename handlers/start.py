@@ -10,6 +10,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.commands import help_groups
+from bot.config import Settings
 from bot.filters import PrivateChat
 from bot.i18n import Translator
 from handlers.menu import main_menu
@@ -41,9 +43,19 @@ async def on_start(
         await message.answer(_("start.bad_link"))
 
 
-async def on_help(message: Message, _: Translator) -> None:
-    """Explain what gigbot does and list the commands."""
-    await message.answer(_("help.text"), reply_markup=main_menu(_))
+async def on_help(message: Message, settings: Settings, _: Translator) -> None:
+    """Explain what gigbot does and list every command this user may use, grouped."""
+    admin = message.from_user is not None and message.from_user.id in settings.admin_ids
+    await message.answer(help_text(_, admin=admin), reply_markup=main_menu(_))
+
+
+def help_text(_: Translator, *, admin: bool) -> str:
+    """The /help message: one line per command, with the chat menu's description."""
+    parts = [_("help.intro")]
+    for group, names in help_groups(admin=admin).items():
+        lines = [f"/{name} — {_(f'commands.{name}')}" for name in names]
+        parts.append("\n".join([f"<b>{_(f'help.group.{group}')}</b>", *lines]))
+    return "\n\n".join(parts)
 
 
 async def on_menu(message: Message, _: Translator) -> None:

@@ -26,6 +26,7 @@ from models import (
 )
 from services import bookings, outbox, reviews
 from services.errors import DomainError
+from services.input_values import user_id
 
 REASON_LIMIT = 300
 REPORTS_PER_DAY = 10  # per reporter: enough for real abuse, too few to flood the queue
@@ -382,8 +383,8 @@ async def find_user(session: AsyncSession, ref: str) -> User:
         found: User | None = await session.scalar(
             select(User).where(func.lower(User.username) == ref[1:].lower()).limit(1)
         )
-    elif ref.isdigit() and len(ref) <= 19:
-        found = await session.get(User, int(ref))
+    elif (telegram_id := user_id(ref)) is not None:
+        found = await session.get(User, telegram_id)
     else:
         found = None
     if found is None:

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Booking, Notification, Provider, User, utcnow
+from services.input_values import whole_number
 
 REMINDER_CHOICES = (1, 3, 24)  # hours before; each user picks any of them (or none)
 DEFAULT_REMINDERS = "24,1"
@@ -27,7 +28,7 @@ def reminder_hours(user: User) -> list[int]:
     """The hours before an appointment at which `user` wants a reminder."""
     hours = []
     for part in (user.reminder_hours or "").split(","):
-        if part.strip().isdigit() and int(part) in REMINDER_CHOICES:
+        if whole_number(part, 1, 10**4) in REMINDER_CHOICES:
             hours.append(int(part))
     return sorted(set(hours), reverse=True)
 

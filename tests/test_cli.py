@@ -29,7 +29,7 @@ async def test_gigbot_run_answers_start_in_three_languages(
         port = free_port()
         env |= {
             "WEBHOOK_URL": f"http://127.0.0.1:{port}/hook",
-            "WEBHOOK_SECRET": "s3cret",
+            "WEBHOOK_SECRET": "s3cret-s3cret-s3cret",
             "WEBHOOK_HOST": "127.0.0.1",
             "WEBHOOK_PORT": str(port),
         }

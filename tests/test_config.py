@@ -84,6 +84,7 @@ def test_the_default_database_is_a_sqlite_file() -> None:
     [
         ("DATABASE_URL", "mysql://x"),
         ("WEBHOOK_SECRET", "has spaces"),
+        ("WEBHOOK_SECRET", "short-secret"),
         ("ADMIN_IDS", "12,abc"),
         ("DEFAULT_LOCALE", "fr"),
         ("TELEGRAM_API_URL", "not a url"),

@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from bot.app import assemble, close
 from bot.emulator import Emulator, Fault
+from bot.emulator.harness import make_settings
 from bot.log import REDACTED, RedactingFilter, setup_logging
+from bot.migrate import upgrade
 
 
 @pytest.fixture
 def log_stream(emulator: Emulator) -> Iterator[io.StringIO]:
     """Our own log set-up, as `gigbot run` does it, writing to a buffer."""
+    yield from logging_to_buffer("DEBUG", [emulator.bot.token])
+
+
+@pytest.fixture
+def info_stream() -> Iterator[io.StringIO]:
+    """Our own log set-up at the default level, writing to a buffer."""
+    yield from logging_to_buffer("INFO", [])
+
+
+def logging_to_buffer(level: str, secrets: list[str]) -> Iterator[io.StringIO]:
     root = logging.getLogger()
     saved_handlers, saved_level = list(root.handlers), root.level
     stream = io.StringIO()
-    setup_logging("DEBUG", secrets=[emulator.bot.token], stream=stream)
+    setup_logging(level, secrets=secrets, stream=stream)
     for handler in saved_handlers:  # keep pytest's capture handlers too
         root.addHandler(handler)
     yield stream
@@ -67,3 +82,36 @@ async def test_a_failing_handler_logs_no_token_and_apologises(
     assert token not in output
     assert token not in caplog.text
     assert token.split(":")[1] not in output
+
+
+async def test_an_idle_bot_logs_nothing_periodically_and_starts_in_few_lines(
+    info_stream: io.StringIO, tmp_path: Path, emulator: Emulator
+) -> None:
+    stream = info_stream
+    url = f"sqlite+aiosqlite:///{tmp_path / 'idle.db'}"
+    await upgrade(url)
+    assert stream.getvalue().count("\n") == 1, stream.getvalue()
+    assert "migrated from empty to" in stream.getvalue()
+    await upgrade(url)
+    assert "schema is current" in stream.getvalue()
+    # The outbox job's wake-ups: APScheduler logs two INFO lines per run by default.
+    app = assemble(make_settings(emulator, url, "polling", scheduler_interval=0.01))
+    runs = 0
+    three_runs = asyncio.Event()
+    run_once = app.scheduler.run_once
+
+    async def counted() -> None:
+        nonlocal runs
+        await run_once()
+        runs += 1
+        if runs == 3:
+            three_runs.set()
+
+    app.scheduler.run_once = counted  # type: ignore[method-assign]
+    before = stream.getvalue()
+    assert await app.scheduler.start()
+    await asyncio.wait_for(three_runs.wait(), 10)
+    await close(app)
+    after = stream.getvalue()[len(before) :].splitlines()
+    # (A 10 ms interval may make APScheduler warn that a run was skipped; that is fine.)
+    assert [line for line in after if " INFO " in line and "scheduler started" not in line] == []

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.commands import COMMANDS
 from bot.emulator import Emulator
+from tests.trust_setup import World
 
 
 @pytest.mark.parametrize(
@@ -51,12 +54,27 @@ async def test_a_name_full_of_html_is_shown_literally(tg: Emulator) -> None:
     assert len(bold) == 1  # only the translation's own <b>, around the whole name
 
 
-async def test_help_lists_the_commands(tg: Emulator) -> None:
-    alice = tg.user("Alice")
+@pytest.mark.parametrize("language", ["en", "ru", "es"])
+async def test_help_lists_every_command_of_the_chat_menu(tg: Emulator, language: str) -> None:
+    alice = tg.user("Alice", language=language)
     reply = await alice.send("/help")
     assert reply is not None
-    for command in ("/start", "/settings", "/cancel"):
-        assert command in (reply.text or "")
+    text = reply.text or ""
+    published = tg.bot.commands[("all_private_chats", None, language)]
+    listed = re.findall(r"^/([a-z_]+) — (.+)$", text, flags=re.MULTILINE)
+    assert listed == [(c["command"], c["description"]) for c in published]
+    assert len(listed) == len(COMMANDS) == 13
+
+
+async def test_help_lists_the_admin_commands_for_admins_only(world: World) -> None:
+    admin_help = (await world.ada.send("/help")).text or ""  # type: ignore[union-attr]
+    customer_help = (await world.carl.send("/help")).text or ""  # type: ignore[union-attr]
+    menu = world.tg.bot.commands[("chat", world.ada.id, "en")]
+    assert re.findall(r"^/([a-z_]+) — ", admin_help, flags=re.MULTILINE) == [
+        c["command"] for c in menu
+    ]
+    assert "/ban" in admin_help
+    assert "/ban" not in customer_help
 
 
 async def test_menu_entries_open_their_screens(tg: Emulator) -> None:

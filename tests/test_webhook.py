@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import copy
+import json
+import logging
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 import aiohttp
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.emulator import Emulator
 from bot.emulator.harness import WEBHOOK_SECRET, RunningBot, make_settings, start_bot
@@ -73,3 +80,87 @@ async def test_polling_while_a_webhook_is_set_is_a_conflict(
     ):
         body = await response.json()
     assert body["error_code"] == 409
+
+
+async def raw_post(url: str, headers: bytes, body: bytes) -> int:
+    """POST raw bytes (headers as the wire carries them) and return the status code."""
+    parts = urlsplit(url)
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    request = (
+        f"POST {parts.path} HTTP/1.1\r\nHost: {parts.netloc}\r\n".encode()
+        + headers
+        + f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n".encode()
+        + body
+    )
+    writer.write(request)
+    await writer.drain()
+    status_line = await reader.readline()
+    writer.close()
+    await writer.wait_closed()
+    return int(status_line.split()[1])
+
+
+SECRET = f"X-Telegram-Bot-Api-Secret-Token: {WEBHOOK_SECRET}\r\n".encode()
+
+
+async def test_a_secret_with_non_ascii_bytes_gets_401_without_a_traceback(
+    webhook_bot: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    url = webhook_bot.app.settings.webhook_url
+    assert url is not None
+    for secret in ("tëst-secret_0123456789".encode(), b"\xff\xfe-garbage", "秘密".encode()):
+        header = b"X-Telegram-Bot-Api-Secret-Token: " + secret + b"\r\n"
+        assert await raw_post(url, header, json.dumps(UPDATE).encode()) == 401
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"not json",
+        b"\xff\xfe\xfd",
+        b"[" * 100_000 + b"]" * 100_000,
+        b"[]",
+        b'{"update_id": "x"}',
+        b'{"message": {"text": "hi"}}',
+        b'{"update_id": 5, "message": {"message_id": "m"}}',
+    ],
+)
+async def test_a_body_that_is_not_an_update_gets_400_and_one_warning(
+    webhook_bot: RunningBot, caplog: pytest.LogCaptureFixture, body: bytes
+) -> None:
+    url = webhook_bot.app.settings.webhook_url
+    assert url is not None
+    caplog.set_level(logging.WARNING)
+    assert await raw_post(url, SECRET, body) == 400
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [r.levelno for r in warnings] == [logging.WARNING]
+
+
+@pytest.mark.parametrize("sender", [None, 0, -7, 2**63])
+async def test_an_update_from_no_one_or_an_impossible_id_is_dropped(
+    webhook_bot: RunningBot, emulator: Emulator, engine: AsyncEngine, sender: int | None
+) -> None:
+    url = webhook_bot.app.settings.webhook_url
+    assert url is not None
+    update = copy.deepcopy(UPDATE)
+    if sender is None:
+        del update["message"]["from"]  # type: ignore[attr-defined]
+    else:
+        update["message"]["from"]["id"] = sender  # type: ignore[index]
+    handled = asyncio.Event()
+    feed = webhook_bot.app.dispatcher.feed_update
+
+    async def observed(*args: object, **kwargs: object) -> object:
+        try:
+            return await feed(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            handled.set()
+
+    webhook_bot.app.dispatcher.feed_update = observed  # type: ignore[method-assign]
+    assert await raw_post(url, SECRET, json.dumps(update).encode()) == 200
+    await asyncio.wait_for(handled.wait(), 10)
+    async with engine.connect() as connection:
+        assert (await connection.execute(text("SELECT count(*) FROM users"))).scalar() == 0
+    assert not emulator.calls_of("sendMessage")

@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.emulator import Emulator
 
 Mode = Literal["polling", "webhook"]
-WEBHOOK_SECRET = "test-secret_123"  # noqa: S105 - the emulator's, not a real secret
+WEBHOOK_SECRET = "test-secret_0123456789"  # noqa: S105 - the emulator's, not a real secret
 
 
 def free_port() -> int:

@@ -1,18 +1,22 @@
-"""Update middlewares, outermost first: flood control, DB session, user, i18n; and the
-message middleware that lets a /command leave any dialogue."""
+"""Update middlewares, outermost first: sender check, flood control, DB session, user,
+i18n; the message middleware that lets a /command leave any dialogue; callback answers."""
 
+from bot.middlewares.callback_answer import CallbackAnswers
 from bot.middlewares.commands import CommandLeavesDialogue
 from bot.middlewares.database import CommitBeforeSending, DatabaseMiddleware
 from bot.middlewares.flood import FloodMiddleware, TokenBucket
 from bot.middlewares.i18n import I18nMiddleware
+from bot.middlewares.sender import SenderCheck
 from bot.middlewares.user import UserMiddleware
 
 __all__ = [
+    "CallbackAnswers",
     "CommandLeavesDialogue",
     "CommitBeforeSending",
     "DatabaseMiddleware",
     "FloodMiddleware",
     "I18nMiddleware",
+    "SenderCheck",
     "TokenBucket",
     "UserMiddleware",
 ]
