@@ -17,14 +17,14 @@ from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.commands import set_admin_commands, set_commands
+from bot.commands import publish_menus
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
 from bot.dispatcher import build_dispatcher, create_storage
 from bot.middlewares import CommitBeforeSending
-from bot.migrate import upgrade
 from bot.scheduler import Scheduler
 from bot.sender import Sender
+from bot.startup import StartupError, check_bot_api, check_redis, prepare_database, reason
 from bot.webhook import CheckedRequestHandler
 
 log = logging.getLogger(__name__)
@@ -81,9 +81,7 @@ def assemble(settings: Settings) -> Gigbot:
 async def _on_startup(bot: Bot, dispatcher: Dispatcher, settings: Settings) -> None:
     me = await bot.me()
     log.info("gigbot started as @%s (id %s)", me.username, me.id)
-    await set_commands(bot)
-    for admin_id in settings.admin_ids:  # those who never started the bot get it on /admin
-        await set_admin_commands(bot, admin_id)
+    await publish_menus(bot, settings.admin_ids)
     if settings.uses_webhook:
         assert settings.webhook_url is not None
         assert settings.webhook_secret is not None
@@ -137,8 +135,15 @@ async def serve_webhook(app: Gigbot) -> None:
     """Serve the webhook on WEBHOOK_HOST:WEBHOOK_PORT until SIGINT or SIGTERM."""
     runner = web.AppRunner(webhook_application(app), access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, app.settings.webhook_host, app.settings.webhook_port)
-    await site.start()
+    host, port = app.settings.webhook_host, app.settings.webhook_port
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as error:
+        await runner.cleanup()
+        raise StartupError(
+            f"cannot listen on {host}:{port} ({reason(error)}): free the port or change "
+            "WEBHOOK_HOST / WEBHOOK_PORT"
+        ) from None
     log.info("listening on %s:%s", app.settings.webhook_host, app.settings.webhook_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -151,10 +156,14 @@ async def serve_webhook(app: Gigbot) -> None:
 
 
 async def run(settings: Settings) -> None:
-    """Migrate the database, then receive updates by webhook or long polling until stopped."""
-    await upgrade(settings.database_url)
+    """Check the token and services, migrate the database, then receive updates by webhook
+    or long polling until stopped. What a person can get wrong raises StartupError before
+    anything is created."""
     app = assemble(settings)
     try:
+        await check_bot_api(app.bot, settings.telegram_api_url)
+        await check_redis(settings.redis_url)
+        await prepare_database(settings.database_url)
         if settings.uses_webhook:
             await serve_webhook(app)
         else:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
+import os
 import sys
 
-from bot.config import ConfigError, load_settings
-from bot.log import setup_logging
+from bot.config import ConfigError, load_database_settings, load_settings
+from bot.log import RedactingFilter, setup_logging
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -24,7 +26,12 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; returns the process exit code."""
+    """Entry point of the console script; returns the process exit code.
+
+    Whatever goes wrong ends in one line on stderr, redacted like every log line (the token
+    can appear in a Bot API URL quoted by an error), and a non-zero code; the traceback is
+    logged at DEBUG only.
+    """
     args = _parser().parse_args(argv)
     if args.command == "emulator":
         from bot.emulator.cli import serve
@@ -32,21 +39,38 @@ def main(argv: list[str] | None = None) -> int:
         setup_logging("INFO", secrets=[])
         asyncio.run(serve(args.host, args.port))
         return 0
+    secrets = [os.environ.get("BOT_TOKEN", "")]
     try:
+        if args.command == "migrate":
+            database = load_database_settings()
+            setup_logging(database.log_level, secrets=secrets)
+            from bot.startup import prepare_database
+
+            asyncio.run(prepare_database(database.database_url))
+            return 0
         settings = load_settings()
-    except ConfigError as error:
-        print(f"gigbot: {error}", file=sys.stderr)
-        return 2
-    setup_logging(settings.log_level, secrets=[settings.bot_token.get_secret_value()])
-    if args.command == "migrate":
-        from bot.migrate import upgrade
+        secrets.append(settings.bot_token.get_secret_value())
+        setup_logging(settings.log_level, secrets=secrets)
+        from bot.app import run
 
-        asyncio.run(upgrade(settings.database_url))
-        return 0
-    from bot.app import run
-
-    asyncio.run(run(settings))
+        asyncio.run(run(settings))
+    except KeyboardInterrupt:
+        return 130
+    except Exception as error:
+        return _fail(error, secrets)
     return 0
+
+
+def _fail(error: Exception, secrets: list[str]) -> int:
+    from bot.startup import StartupError, reason
+
+    if isinstance(error, ConfigError | StartupError):
+        line, code = str(error), 2 if isinstance(error, ConfigError) else 1
+    else:
+        line, code = f"unexpected error: {type(error).__name__}: {reason(error)}", 1
+        logging.getLogger("bot.cli").debug("details", exc_info=error)
+    print(f"gigbot: {RedactingFilter(secrets).redact(line)}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import Bot
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
+from aiohttp import ClientError
 
 from bot.config import LOCALES
 from bot.i18n import translator
+
+log = logging.getLogger(__name__)
 
 COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "find": ("start", "menu", "find", "bookings"),
@@ -53,3 +58,15 @@ async def set_admin_commands(bot: Bot, admin_id: int) -> bool:
     except (TelegramBadRequest, TelegramForbiddenError):
         return False
     return True
+
+
+async def publish_menus(bot: Bot, admin_ids: list[int]) -> None:
+    """Publish everyone's menu and each admin's. The menus are cosmetic: a failure (a 5xx,
+    the network, a Bot API server without the method) is one warning, and the bot serves."""
+    try:
+        await set_commands(bot)
+        for admin_id in admin_ids:  # those who never started the bot get it on /admin
+            await set_admin_commands(bot, admin_id)
+    except (TelegramAPIError, ClientError, OSError, TimeoutError) as error:
+        name = type(error).__name__  # enough for the log; the message may hold a URL
+        log.warning("could not publish the command menus (%s); serving anyway", name)

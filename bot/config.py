@@ -23,15 +23,33 @@ _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{30,64}$")
 _WEBHOOK_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{16,256}$")
 
 
-class Settings(BaseSettings):
-    """All runtime configuration of one gigbot instance."""
+class DatabaseSettings(BaseSettings):
+    """What `gigbot migrate` needs: the database and how much to log (no token)."""
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
     )
 
-    bot_token: SecretStr
     database_url: str = "sqlite+aiosqlite:///gigbot.db"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str) -> str:
+        scheme = urlsplit(value).scheme
+        if scheme in {"postgres", "postgresql"}:
+            return "postgresql+asyncpg" + value[len(scheme) :]
+        if scheme == "sqlite":
+            return "sqlite+aiosqlite" + value[len(scheme) :]
+        if scheme not in {"sqlite+aiosqlite", "postgresql+asyncpg"}:
+            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+
+class Settings(DatabaseSettings):
+    """All runtime configuration of one gigbot instance."""
+
+    bot_token: SecretStr
     redis_url: str | None = None
     redis_key_prefix: str = "gigbot"
     telegram_api_url: str | None = None
@@ -42,7 +60,6 @@ class Settings(BaseSettings):
     default_locale: Locale = "en"
     default_timezone: str = "UTC"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     flood_rate: float = Field(default=2.0, gt=0)
     flood_burst: int = Field(default=10, ge=1)
     # Notifications: how often the outbox is checked, and the global send rate (Telegram
@@ -57,18 +74,6 @@ class Settings(BaseSettings):
     def _token_shape(cls, value: SecretStr) -> SecretStr:
         if not _TOKEN_RE.match(value.get_secret_value()):
             raise ValueError("must look like 123456789:AAE... (as given by @BotFather)")
-        return value
-
-    @field_validator("database_url")
-    @classmethod
-    def _database_scheme(cls, value: str) -> str:
-        scheme = urlsplit(value).scheme
-        if scheme in {"postgres", "postgresql"}:
-            return "postgresql+asyncpg" + value[len(scheme) :]
-        if scheme == "sqlite":
-            return "sqlite+aiosqlite" + value[len(scheme) :]
-        if scheme not in {"sqlite+aiosqlite", "postgresql+asyncpg"}:
-            raise ValueError("must start with sqlite+aiosqlite:// or postgresql+asyncpg://")
         return value
 
     @field_validator("telegram_api_url", "webhook_url", "redis_url")
@@ -143,5 +148,13 @@ def load_settings() -> Settings:
     """Read settings from the environment and `.env`; raise ConfigError on any problem."""
     try:
         return Settings()
+    except ValidationError as error:
+        raise ConfigError(describe_errors(error)) from None
+
+
+def load_database_settings() -> DatabaseSettings:
+    """Only the database and log settings (for `gigbot migrate`); ConfigError on a problem."""
+    try:
+        return DatabaseSettings()
     except ValidationError as error:
         raise ConfigError(describe_errors(error)) from None
