@@ -98,6 +98,16 @@ POSTGRESQL_CREATE = (
     "FROM offer_search, unnest(document) ON CONFLICT DO NOTHING",
 )
 
+# After an erasure: nothing of the erased texts may stay readable in the index. FTS5 only
+# marks deleted rows, and their words stay in the segments until a merge; "optimize" merges
+# every segment into one, without them. PostgreSQL's vocabulary keeps every word ever
+# indexed; words no live document holds any more go.
+SQLITE_PURGE = ("INSERT INTO offer_search(offer_search) VALUES ('optimize')",)
+POSTGRESQL_PURGE = (
+    "DELETE FROM search_words WHERE word NOT IN "
+    "(SELECT DISTINCT lexeme FROM offer_search, unnest(document))",
+)
+
 POSTGRESQL_DROP = (
     "DROP INDEX IF EXISTS offers_browse_rated",
     "DROP TRIGGER IF EXISTS offer_search_sync ON offers",

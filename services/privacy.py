@@ -13,7 +13,7 @@ import secrets
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import (
@@ -30,6 +30,7 @@ from models import (
     SavedLocation,
     User,
 )
+from models.search_index import POSTGRESQL_PURGE, SQLITE_PURGE
 from services.moderation import cancel_future_bookings
 
 DELETED_NAME = "Deleted user"
@@ -188,10 +189,18 @@ async def erase(session: AsyncSession, user: User, *, now: datetime) -> int:
         )
     if provider is not None:
         await _anonymise_provider(session, provider, ghost.id)
+        await _purge_search_index(session)
     await session.execute(delete(User).where(User.id == user.id))
     session.expunge(user)
     await session.flush()
     return cancelled
+
+
+async def _purge_search_index(session: AsyncSession) -> None:
+    """Drop the erased texts' words from the search index's own storage too."""
+    dialect = session.get_bind().dialect.name
+    for statement in SQLITE_PURGE if dialect == "sqlite" else POSTGRESQL_PURGE:
+        await session.execute(text(statement))
 
 
 async def _anonymise_provider(session: AsyncSession, provider: Provider, ghost_id: int) -> None:
