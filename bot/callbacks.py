@@ -30,6 +30,7 @@ Stars = Annotated[int, Field(ge=0, le=5)]
 NO_VALUE = ""
 ROW = r"[1-9][0-9]{0,9}"
 SMALL = r"[0-9]{1,4}"
+PAGE = r"[0-9]{0,4}"  # a page number; empty for the first page
 DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 MONTH = r"[0-9]{4}-[0-9]{2}"
 INSTANT = r"[1-9][0-9]{0,11}"

@@ -184,7 +184,7 @@ async def _agenda(
     if not items:
         return ("cancelled", "no bookings left that day")
     _ = translator_for(provider_user)
-    text, markup = agenda_screen(items, [day], zone, _, title_key="notify.agenda")
+    text, markup = agenda_screen(items, [day], zone, _, title_key="notify.agenda", paged=False)
     return Message(provider_user.id, text, markup)
 
 

@@ -618,7 +618,7 @@ async def on_list(
 
 
 async def _agenda(
-    session: AsyncSession, user: User, _: Translator
+    session: AsyncSession, user: User, _: Translator, first: int = 0
 ) -> tuple[str, InlineKeyboardMarkup]:
     provider: Provider | None = await offers.provider_of(session, user)
     zone = ZoneInfo(provider.timezone if provider else "UTC")
@@ -628,7 +628,7 @@ async def _agenda(
     items = await bookings.provider_agenda(
         session, user, start=start, end=start + timedelta(days=7)
     )
-    return agenda_screen(items, days, zone, _)
+    return agenda_screen(items, days, zone, _, start=first)
 
 
 async def on_agenda(
@@ -641,10 +641,15 @@ async def on_agenda(
 
 
 async def on_agenda_button(
-    query: CallbackQuery, session: AsyncSession, user: User, _: Translator
+    query: CallbackQuery,
+    callback_data: BookingCallback,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
 ) -> None:
-    """My bookings → Agenda."""
-    await show(query, *await _agenda(session, user, _))
+    """My bookings → Agenda, or another page of it."""
+    first = whole_number(callback_data.value, 0, 9999) or 0
+    await show(query, *await _agenda(session, user, _, first))
 
 
 def build_router() -> Router:

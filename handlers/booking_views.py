@@ -25,6 +25,7 @@ from bot.callbacks import (
     ValueShapes,
 )
 from bot.i18n import Html, Translator
+from bot.pages import fit
 from handlers.moderation_views import report_button
 from handlers.offer_cards import format_place, format_price
 from handlers.review_views import customer_line, rbutton
@@ -312,33 +313,58 @@ def agenda_screen(
     _: Translator,
     *,
     title_key: str = "booking.agenda_title",
+    start: int = 0,
+    paged: bool = True,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The provider's days: each day's bookings, group sessions with seats taken."""
-    lines = [_(title_key)]
-    rows = []
+    """The provider's days: each day's bookings, group sessions with seats taken. As many
+    sessions as fit one message, from session number `start`; then "and N more", with a
+    Next button when `paged` (a notice has none: /agenda shows the rest)."""
+    sessions: list[tuple[date, datetime, list[Booking]]] = []
     for day in days:
-        todays = [b for b in items if b.starts_at.astimezone(zone).date() == day]
-        if not todays:
-            continue
-        lines.append(_("booking.agenda_day", day=format_date(day, "EEEE d MMMM", locale=_.locale)))
-        sessions: dict[tuple[int, datetime], list[Booking]] = {}
-        for booking in todays:
-            sessions.setdefault((booking.offer_id, booking.starts_at), []).append(booking)
-        for (_offer, start), group in sessions.items():
-            offer = group[0].offer
-            time = format_datetime(start.astimezone(zone), "HH:mm", locale=_.locale)
-            taken = sum(b.seats for b in group)
-            lines.append(
-                _(
-                    "booking.agenda_line",
-                    time=time,
-                    title=offer.title,
-                    taken=taken,
-                    capacity=offer.capacity,
-                )
-            )
-            for booking in group:
-                rows.append([bbutton(f"{time} · {offer.title}"[:60], "open", 0, str(booking.id))])
-    if len(lines) == 1:
+        grouped: dict[tuple[int, datetime], list[Booking]] = {}
+        for booking in items:
+            if booking.starts_at.astimezone(zone).date() == day:
+                grouped.setdefault((booking.offer_id, booking.starts_at), []).append(booking)
+        sessions.extend((day, when, group) for (_offer, when), group in grouped.items())
+    chunks = [_agenda_chunk(day, when, group, zone, _) for day, when, group in sessions]
+    page = fit([(len(text) + len(head), len(buttons)) for head, text, buttons in chunks], start)
+    lines = [_(title_key)]
+    rows: list[list[InlineKeyboardButton]] = []
+    previous_day: date | None = None
+    for index in range(page.start, page.end):
+        head, text, buttons = chunks[index]
+        if sessions[index][0] != previous_day:
+            lines.append(head)
+            previous_day = sessions[index][0]
+        lines.append(text)
+        rows.extend([button] for button in buttons)
+    if not sessions:
         lines.append(_("booking.agenda_empty"))
-    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows[:40])
+    if page.has_next:
+        lines.append(_("booking.agenda_more", count=page.total - page.end))
+    navigation = []
+    if paged and page.has_previous:
+        navigation.append(bbutton(_.text("booking.agenda_first"), "agenda", 0, "0"))
+    if paged and page.has_next:
+        navigation.append(bbutton(_.text("search.next"), "agenda", 0, str(page.end)))
+    if navigation:
+        rows.append(navigation)
+    return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def _agenda_chunk(
+    day: date, start: datetime, group: list[Booking], zone: ZoneInfo, _: Translator
+) -> tuple[str, str, list[InlineKeyboardButton]]:
+    """One session of the agenda: its day's heading, its line, a button per booking."""
+    offer = group[0].offer
+    time = format_datetime(start.astimezone(zone), "HH:mm", locale=_.locale)
+    head = _("booking.agenda_day", day=format_date(day, "EEEE d MMMM", locale=_.locale))
+    line = _(
+        "booking.agenda_line",
+        time=time,
+        title=offer.title,
+        taken=sum(b.seats for b in group),
+        capacity=offer.capacity,
+    )
+    buttons = [bbutton(f"{time} · {offer.title}"[:60], "open", 0, str(b.id)) for b in group]
+    return head, line, buttons

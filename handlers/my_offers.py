@@ -18,7 +18,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from pydantic import model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import NO_VALUE, SETTING, WORD, OptionalRowId, ValueShapes
+from bot.callbacks import NO_VALUE, PAGE, SETTING, WORD, OptionalRowId, ValueShapes
 from bot.filters import PrivateChat
 from bot.i18n import Translator
 from bot.replies import show
@@ -27,6 +27,7 @@ from handlers.offer_draft import GUIDED_ORDER, DraftStates, render_question
 from models import Offer, User
 from services import offers
 from services.deeplinks import OfferLink, start_link
+from services.input_values import whole_number
 from services.offer_parser import OfferDraft
 from services.offers import OfferHasFutureBookings, OfferHiddenByModeration, OfferNotFound
 
@@ -49,7 +50,6 @@ MY_OFFER_SHAPES = ValueShapes(
     {
         **dict.fromkeys(
             (
-                "list",
                 "open",
                 "pause",
                 "resume",
@@ -68,6 +68,7 @@ MY_OFFER_SHAPES = ValueShapes(
             ),
             NO_VALUE,
         ),
+        "list": PAGE,
         "field": WORD,
         "rule": WORD,
         "setrule": SETTING,
@@ -99,15 +100,33 @@ def offer_card(offer: Offer, _: Translator) -> str:
     return render_card(offers.offer_data(offer), _)
 
 
-def render_list(items: list[Offer], _: Translator) -> tuple[str, InlineKeyboardMarkup]:
-    """The provider's offers with their status, one button each."""
+LIST_PAGE = 20  # offers a page of My offers shows
+
+
+def render_list(
+    items: list[Offer], _: Translator, page: int = 0
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The provider's offers with their status, one button each, LIST_PAGE a page."""
     if not items:
         return _("offers.none"), InlineKeyboardMarkup(inline_keyboard=[])
+    pages = (len(items) + LIST_PAGE - 1) // LIST_PAGE
+    page = min(page, pages - 1)
+    shown = items[page * LIST_PAGE : (page + 1) * LIST_PAGE]
     rows = [
         [offer_button(f"{STATUS_ICONS.get(o.status, '')} {o.title}"[:64], "open", o.id)]
-        for o in items
+        for o in shown
     ]
-    return _("offers.title_count", count=len(items)), InlineKeyboardMarkup(inline_keyboard=rows)
+    navigation = []
+    if page > 0:
+        navigation.append(offer_button(_.text("search.previous"), "list", 0, str(page - 1)))
+    if page < pages - 1:
+        navigation.append(offer_button(_.text("search.next"), "list", 0, str(page + 1)))
+    if navigation:
+        rows.append(navigation)
+    title = _("offers.title_count", count=len(items))
+    if pages > 1:
+        title += "\n" + _("offers.page", page=page + 1, pages=pages)
+    return title, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def render_manage(offer: Offer, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
@@ -141,9 +160,16 @@ async def on_list_command(
     await message.answer(text, reply_markup=markup)
 
 
-async def on_list(query: CallbackQuery, session: AsyncSession, user: User, _: Translator) -> None:
-    """Back to the list."""
-    text, markup = render_list(await offers.my_offers(session, user), _)
+async def on_list(
+    query: CallbackQuery,
+    callback_data: MyOfferCallback,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
+) -> None:
+    """Back to the list, or another page of it."""
+    page = whole_number(callback_data.value, 0, 9999) or 0
+    text, markup = render_list(await offers.my_offers(session, user), _, page)
     await show(query, text, markup)
 
 
