@@ -25,13 +25,19 @@ class HasText(Filter):
         return message.text is not None
 
 
+def shared_point(message: Message) -> GeoPoint | None:
+    """The message's shared location, if it has one with coordinates in range."""
+    location = message.location
+    if location is None:
+        return None
+    point = GeoPoint(location.latitude, location.longitude)
+    return point if point.is_valid() else None
+
+
 class SharedPoint(Filter):
     """Passes messages that carry a shared location with coordinates in range, handing the
     handler `point` (a GeoPoint); a location with coordinates out of range does not pass."""
 
     async def __call__(self, message: Message) -> bool | dict[str, Any]:
-        location = message.location
-        if location is None:
-            return False
-        point = GeoPoint(location.latitude, location.longitude)
-        return {"point": point} if point.is_valid() else False
+        point = shared_point(message)
+        return {"point": point} if point is not None else False

@@ -27,7 +27,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.filters import PrivateChat
+from bot.filters import PrivateChat, shared_point
 from bot.i18n import Translator
 from bot.replies import show
 from handlers.menu import MenuCallback
@@ -39,6 +39,7 @@ from services.input_values import whole_number
 from services.offer_parser import CATEGORIES, OfferDraft, parse_offer
 from services.offers import CAPACITY_LIMITS, DURATION_LIMITS, InvalidOffer, OfferData, OfferNotFound
 from services.providers import default_place
+from services.timezones import find_timezones, is_timezone, timezone_at
 
 GUIDED_ORDER = ("title", "category", "duration", "price", "hours", "capacity", "place")
 DURATION_PRESETS = (30, 45, 60, 90, 120)
@@ -75,9 +76,12 @@ def load_draft(data: dict[str, Any]) -> OfferDraft:
 def _next_field(data: dict[str, Any], draft: OfferDraft) -> str | None:
     if data.get("mode") == "guided":
         answered = data.get("history") or []
-        return next((name for name in GUIDED_ORDER if name not in answered), None)
-    missing = draft.missing()
-    return missing[0] if missing else None
+        name = next((name for name in GUIDED_ORDER if name not in answered), None)
+    else:
+        missing = draft.missing()
+        name = missing[0] if missing else None
+    # A first offer of someone who never chose a zone: its hours must not silently be UTC.
+    return "timezone" if name is None and draft.timezone is None else name
 
 
 # The draft attributes each question fills in.
@@ -89,7 +93,10 @@ FIELD_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "hours": ("weekly",),
     "capacity": ("capacity",),
     "place": ("place_kind", "area"),
+    "timezone": ("timezone",),
 }
+# The fields the preview's "Edit field" offers: the questions, and the hours' time zone.
+PREVIEW_FIELDS = (*GUIDED_ORDER, "timezone")
 
 
 def _clear(draft: OfferDraft, name: str) -> None:
@@ -101,11 +108,13 @@ def _clear(draft: OfferDraft, name: str) -> None:
 
 
 class BadAnswer(Exception):
-    """The answer cannot be used; `key` is the message explaining why."""
+    """The answer cannot be used; `key` is the message explaining why, and `options` the
+    values to offer as buttons instead (several time zones match a typed city, say)."""
 
-    def __init__(self, key: str) -> None:
+    def __init__(self, key: str, options: tuple[str, ...] = ()) -> None:
         super().__init__(key)
         self.key = key
+        self.options = options
 
 
 def read_answer(name: str, text: str, draft: OfferDraft) -> None:
@@ -151,6 +160,13 @@ def read_answer(name: str, text: str, draft: OfferDraft) -> None:
         if not 2 <= len(text) <= 200:
             raise BadAnswer("offer.error.place")
         draft.place_kind, draft.area = "area", text
+    elif name == "timezone":
+        zones = find_timezones(text)
+        if not zones:
+            raise BadAnswer("settings.timezone_not_found")
+        if len(zones) > 1:
+            raise BadAnswer("settings.choose_timezone", tuple(zones))
+        draft.timezone = zones[0]
     else:  # category: buttons only
         raise BadAnswer("offer.error.use_buttons")
 
@@ -163,6 +179,8 @@ def read_choice(name: str, value: str, draft: OfferDraft) -> None:
         draft.duration_min = int(value)
     elif name == "capacity" and whole_number(value, 1, 10**4) in CAPACITY_PRESETS:
         draft.capacity = int(value)
+    elif name == "timezone" and is_timezone(value):
+        draft.timezone = value
     elif name == "place" and value in ("customer", "online"):
         draft.place_kind, draft.area = value, None
     elif name == "place" and value == "area":
@@ -210,8 +228,10 @@ def render_question(
 
 
 def render_preview(draft: OfferDraft, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
-    """The preview card with Publish / Edit field / Discard."""
+    """The preview card, with the zone its hours are in, and Publish / Edit field / Discard."""
     text = _("offer.preview_title") + "\n\n" + render_card(draft, _)
+    if draft.timezone:
+        text += "\n" + _("offer.preview_timezone", timezone=draft.timezone)
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
             [_button(_.text("offer.publish"), "publish")],
@@ -226,7 +246,7 @@ def render_preview(draft: OfferDraft, _: Translator) -> tuple[str, InlineKeyboar
 
 def render_field_menu(_: Translator) -> InlineKeyboardMarkup:
     """Which field to change."""
-    buttons = [_button(_.text(f"offer.field.{name}"), "edit", name) for name in GUIDED_ORDER]
+    buttons = [_button(_.text(f"offer.field.{name}"), "edit", name) for name in PREVIEW_FIELDS]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     rows.append([_button(_.text("common.back"), "preview")])
     return InlineKeyboardMarkup(inline_keyboard=rows)
@@ -240,6 +260,7 @@ async def _advance(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Store the draft and return the next screen: a question, or the preview."""
     data = await state.get_data()
+    draft.timezone = draft.timezone or data.get("zone")
     data["draft"] = asdict(draft)
     name = None if data.get("editing") else _next_field(data, draft)
     data["editing"] = False
@@ -261,17 +282,25 @@ def _answered(data: dict[str, Any], name: str) -> None:
     data["history"] = history
 
 
-async def on_offer_start(message: Message, state: FSMContext, _: Translator) -> None:
+async def on_offer_start(
+    message: Message, state: FSMContext, session: AsyncSession, user: User, _: Translator
+) -> None:
     """/offer: ask for the one-message description (or step by step)."""
-    await state.set_state(DraftStates.describe)
-    await state.set_data({"mode": "free"})
+    await _begin(state, session, user)
     await message.answer(_("offer.describe"), reply_markup=_describe_keyboard(_))
 
 
-async def on_offer_menu(query: CallbackQuery, state: FSMContext, _: Translator) -> None:
-    """Main menu → Offer a service."""
+async def _begin(state: FSMContext, session: AsyncSession, user: User) -> None:
+    """A new draft, knowing the zone its hours will be in (None: it will be asked)."""
     await state.set_state(DraftStates.describe)
-    await state.set_data({"mode": "free"})
+    await state.set_data({"mode": "free", "zone": await offers.hours_timezone(session, user)})
+
+
+async def on_offer_menu(
+    query: CallbackQuery, state: FSMContext, session: AsyncSession, user: User, _: Translator
+) -> None:
+    """Main menu → Offer a service."""
+    await _begin(state, session, user)
     await show(query, _("offer.describe"), _describe_keyboard(_))
 
 
@@ -308,7 +337,7 @@ async def on_description(
 
 async def on_guided(query: CallbackQuery, state: FSMContext, _: Translator) -> None:
     """Step by step: every field in order."""
-    await state.set_data({"mode": "guided", "history": []})
+    await state.update_data(mode="guided", history=[])
     screen, markup = await _advance(state, OfferDraft(), _)
     await show(query, screen, markup)
 
@@ -321,13 +350,22 @@ async def on_typed_answer(
     name = str(data.get("asking"))
     draft = load_draft(data)
     try:
-        if message.location is not None and name == "place":
+        point = shared_point(message)
+        if point is not None and name == "place":
             draft.place_kind, draft.area = "location", None
-            data["location"] = [message.location.latitude, message.location.longitude]
+            data["location"] = [point.latitude, point.longitude]
+        elif point is not None and name == "timezone":
+            zone = timezone_at(point.latitude, point.longitude)
+            if zone is None:
+                raise BadAnswer("settings.timezone_not_found")
+            read_choice(name, zone, draft)
         else:
             read_answer(name, message.text or "", draft)
     except BadAnswer as error:
-        await message.answer(_(error.key))
+        buttons = [[_button(option, "choose", option)] for option in error.options]
+        await message.answer(
+            _(error.key), reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons)
+        )
         return
     screen, markup = await _after_answer(state, data, name, draft, session, user, _)
     await message.answer(screen, reply_markup=markup)
@@ -429,7 +467,7 @@ async def on_edit_field(
     _: Translator,
 ) -> None:
     """Ask one field again, then come back to the preview."""
-    if callback_data.value not in GUIDED_ORDER:
+    if callback_data.value not in PREVIEW_FIELDS:
         callback_answer.text = _.text("common.expired_button")
         return
     data = await state.get_data()
@@ -488,7 +526,7 @@ async def on_publish(
             session,
             user,
             draft_to_data(draft, data.get("location")),
-            default_timezone=settings.default_timezone,
+            default_timezone=draft.timezone or settings.default_timezone,
         )
     except InvalidOffer as error:
         callback_answer.text = _.text(f"offer.invalid.{error.key}")

@@ -50,6 +50,7 @@ class OfferDraft:
     capacity: int | None = None
     place_kind: str | None = None  # area, customer (at the customer's), online
     area: str | None = None
+    timezone: str | None = None  # the IANA zone the weekly hours are in
     problems: list[str] = field(default_factory=list)
 
     def missing(self) -> list[str]:

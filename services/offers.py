@@ -149,6 +149,13 @@ async def provider_of(session: AsyncSession, user: User) -> Provider | None:
     return provider
 
 
+async def hours_timezone(session: AsyncSession, user: User) -> str | None:
+    """The zone a new offer's hours would be in: the provider's, else the user's own; None
+    when the user never chose one (then it must be asked, not silently taken as UTC)."""
+    provider = await provider_of(session, user)
+    return provider.timezone if provider is not None else user.timezone
+
+
 async def ensure_provider(session: AsyncSession, user: User, default_timezone: str) -> Provider:
     """The user's provider profile, created from their user data on first use."""
     provider = await provider_of(session, user)

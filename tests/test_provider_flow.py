@@ -11,6 +11,7 @@ from bot.db import create_sessionmaker
 from bot.emulator import Emulator, SimUser
 from models import Offer, OfferPhoto
 from services import offers as offers_service
+from tests.helpers import stored_user, with_timezone
 
 
 async def offer_count(engine: AsyncEngine) -> int:
@@ -62,7 +63,7 @@ async def test_an_offer_from_one_message_in_each_language(
     place_button: str | None,
     expected: list[str],
 ) -> None:
-    provider = tg.user("Prov", language=language)
+    provider = await with_timezone(tg.user("Prov", language=language))
     await provider.send("/offer")
     reply = await provider.send(message)
     if place_button:
@@ -82,7 +83,7 @@ async def test_an_offer_from_one_message_in_each_language(
 async def test_what_the_message_lacks_is_asked_one_question_at_a_time(
     tg: Emulator, engine: AsyncEngine
 ) -> None:
-    anna = tg.user("Anna")
+    anna = await with_timezone(tg.user("Anna"))
     await anna.send("/offer")
     reply = await anna.send("Piano lessons 45 min")
     assert reply is not None
@@ -112,7 +113,7 @@ async def test_what_the_message_lacks_is_asked_one_question_at_a_time(
 
 
 async def test_step_by_step_with_back_and_cancel(tg: Emulator, engine: AsyncEngine) -> None:
-    bob = tg.user("Bob")
+    bob = await with_timezone(tg.user("Bob"))
     await bob.send("/offer")
     reply = await bob.press("Step by step")
     assert reply is not None
@@ -160,7 +161,7 @@ async def test_step_by_step_with_back_and_cancel(tg: Emulator, engine: AsyncEngi
 
 
 async def test_cancel_command_leaves_the_dialogue(tg: Emulator, engine: AsyncEngine) -> None:
-    bob = tg.user("Bob")
+    bob = await with_timezone(tg.user("Bob"))
     await bob.send("/offer")
     await bob.send("Bike repair 1h")
     await bob.send("/cancel")
@@ -169,7 +170,7 @@ async def test_cancel_command_leaves_the_dialogue(tg: Emulator, engine: AsyncEng
 
 
 async def test_edit_a_field_in_the_preview(tg: Emulator) -> None:
-    anna = tg.user("Anna")
+    anna = await with_timezone(tg.user("Anna"))
     await anna.send("/offer")
     await anna.send("Yoga class 1h 10 EUR Wednesdays 18-20 online")
     await anna.press("Edit field")
@@ -187,7 +188,7 @@ async def published(tg: Emulator, user: SimUser) -> None:
 
 
 async def test_manage_an_offer_pause_resume_share_delete(tg: Emulator, engine: AsyncEngine) -> None:
-    anna = tg.user("Anna")
+    anna = await with_timezone(tg.user("Anna"))
     await published(tg, anna)
     reply = await anna.send("/my_offers")
     assert reply is not None
@@ -199,7 +200,7 @@ async def test_manage_an_offer_pause_resume_share_delete(tg: Emulator, engine: A
     assert card is not None
     assert "paused" in (card.text or "")
     # Customers following the link are told politely.
-    carl = tg.user("Carl")
+    carl = await with_timezone(tg.user("Carl"))
     async with create_sessionmaker(engine)() as session:
         offer_id = await session.scalar(select(Offer.id))
     reply = await carl.send(f"/start offer_{offer_id}")
@@ -222,7 +223,7 @@ async def test_manage_an_offer_pause_resume_share_delete(tg: Emulator, engine: A
 
 
 async def test_edit_a_published_offer(tg: Emulator, engine: AsyncEngine) -> None:
-    anna = tg.user("Anna")
+    anna = await with_timezone(tg.user("Anna"))
     await published(tg, anna)
     await anna.send("/my_offers")
     await anna.press("Dog walking")
@@ -237,11 +238,11 @@ async def test_edit_a_published_offer(tg: Emulator, engine: AsyncEngine) -> None
 async def test_forged_callbacks_for_someone_elses_offer_change_nothing(
     tg: Emulator, engine: AsyncEngine
 ) -> None:
-    anna = tg.user("Anna")
+    anna = await with_timezone(tg.user("Anna"))
     await published(tg, anna)
     async with create_sessionmaker(engine)() as session:
         offer_id = await session.scalar(select(Offer.id))
-    mallory = tg.user("Mallory")
+    mallory = await with_timezone(tg.user("Mallory"))
     menu = await mallory.send("/start")
     assert menu is not None
     answers = []
@@ -257,7 +258,7 @@ async def test_forged_callbacks_for_someone_elses_offer_change_nothing(
 
 
 async def test_booking_rules_and_special_dates(tg: Emulator, engine: AsyncEngine) -> None:
-    anna = tg.user("Anna")
+    anna = await with_timezone(tg.user("Anna"))
     await published(tg, anna)
     await anna.send("/my_offers")
     await anna.press("Dog walking")
@@ -308,7 +309,7 @@ async def test_booking_rules_and_special_dates(tg: Emulator, engine: AsyncEngine
 
 
 async def test_up_to_five_photos(tg: Emulator, engine: AsyncEngine) -> None:
-    anna = tg.user("Anna")
+    anna = await with_timezone(tg.user("Anna"))
     await published(tg, anna)
     await anna.send("/my_offers")
     await anna.press("Dog walking")
@@ -377,7 +378,7 @@ async def test_step_by_step_in_russian_and_spanish(
     answers: list[str],
     expected: list[str],
 ) -> None:
-    person = tg.user("Prov", language=language)
+    person = await with_timezone(tg.user("Prov", language=language))
     await person.send("/offer")
     await person.press(labels["steps"])
     await person.send(answers[0])  # title
@@ -402,7 +403,7 @@ async def test_delete_is_refused_while_bookings_are_to_come(
         return 2
 
     monkeypatch.setattr(offers_service, "count_future_bookings", two_bookings)
-    anna = tg.user("Anna")
+    anna = await with_timezone(tg.user("Anna"))
     await published(tg, anna)
     await anna.send("/my_offers")
     await anna.press("Dog walking")
@@ -412,3 +413,42 @@ async def test_delete_is_refused_while_bookings_are_to_come(
     assert "upcoming bookings" in (anna.last_answer["text"] or "")
     async with create_sessionmaker(engine)() as session:
         assert await session.scalar(select(Offer.status)) == "published"
+
+
+async def test_a_first_offer_asks_the_time_zone_before_the_preview(
+    tg: Emulator, engine: AsyncEngine
+) -> None:
+    nina = tg.user("Nina")  # never chose a zone: her hours must not silently be UTC
+    await nina.send("/offer")
+    reply = await nina.send("Piano lessons 1h 30 EUR Mon-Fri 15-19 online")
+    assert reply is not None
+    assert "Which time zone are your hours in?" in (reply.text or "")
+    reply = await nina.send("Madrid")
+    assert reply is not None
+    assert "Hours in Europe/Madrid time" in (reply.text or "")
+    await nina.press("Publish")
+    async with create_sessionmaker(engine)() as session:
+        provider = await offers_service.provider_of(session, await stored_user(engine, nina.id))
+    assert provider is not None
+    assert provider.timezone == "Europe/Madrid"
+
+
+async def test_a_city_with_several_zones_is_offered_as_buttons(tg: Emulator) -> None:
+    ivan = tg.user("Ivan")
+    await ivan.send("/offer")
+    await ivan.send("Piano lessons 1h 30 EUR Mon-Fri 15-19 online")
+    reply = await ivan.send("Cordoba")
+    assert reply is not None
+    assert "America/Argentina/Cordoba" in reply.buttons
+    reply = await ivan.press("America/Argentina/Cordoba")
+    assert reply is not None
+    assert "Hours in America/Argentina/Cordoba time" in (reply.text or "")
+    assert "Publish" in " ".join(reply.buttons)
+
+
+async def test_a_provider_with_a_zone_is_not_asked_again(tg: Emulator) -> None:
+    olga = await with_timezone(tg.user("Olga"), "Berlin")
+    await olga.send("/offer")
+    reply = await olga.send("Piano lessons 1h 30 EUR Mon-Fri 15-19 online")
+    assert reply is not None
+    assert "Hours in Europe/Berlin time" in (reply.text or "")
