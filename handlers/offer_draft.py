@@ -37,7 +37,7 @@ from services import offers
 from services.deeplinks import OfferLink, start_link
 from services.input_values import whole_number
 from services.offer_parser import CATEGORIES, OfferDraft, parse_offer
-from services.offers import CAPACITY_LIMITS, DURATION_LIMITS, InvalidOffer, OfferData, OfferNotFound
+from services.offers import InvalidOffer, OfferData, OfferNotFound
 from services.providers import default_place
 from services.timezones import find_timezones, is_timezone, timezone_at
 
@@ -121,8 +121,7 @@ def read_answer(name: str, text: str, draft: OfferDraft) -> None:
     """Put a typed answer to question `name` into `draft`, or raise BadAnswer."""
     text = text.strip()
     if name == "title":
-        if not 2 <= len(text) <= 120:
-            raise BadAnswer("offer.error.title")
+        _refuse(offers.title_problem(text))
         draft.title = text
     elif name == "duration":
         minutes = whole_number(text, 0, 10**6)
@@ -130,12 +129,9 @@ def read_answer(name: str, text: str, draft: OfferDraft) -> None:
             minutes = parse_offer(text).duration_min
         if minutes is None:
             raise BadAnswer("offer.error.duration_format")
-        if not DURATION_LIMITS[0] <= minutes <= DURATION_LIMITS[1]:
-            raise BadAnswer("offer.error.duration")
+        _refuse(offers.duration_problem(minutes))
         draft.duration_min = minutes
     elif name == "price":
-        if re.search(r"(?:^|\s)-\s*\d", text):
-            raise BadAnswer("offer.error.price_negative")
         if re.fullmatch(r"\d+(?:[.,]\d{1,2})?", text):
             raise BadAnswer("offer.error.currency")  # a bare number: which money?
         parsed = parse_offer(text)
@@ -143,6 +139,7 @@ def read_answer(name: str, text: str, draft: OfferDraft) -> None:
             raise BadAnswer("offer.error.price")
         if parsed.currency is None:
             raise BadAnswer("offer.error.currency")
+        _refuse(offers.price_problem(parsed.price_minor, parsed.currency))
         draft.price_minor, draft.currency = parsed.price_minor, parsed.currency
     elif name == "hours":
         parsed = parse_offer(text)
@@ -152,13 +149,11 @@ def read_answer(name: str, text: str, draft: OfferDraft) -> None:
             raise BadAnswer("offer.error.hours")
         draft.weekly = parsed.weekly
     elif name == "capacity":
-        capacity = whole_number(text, *CAPACITY_LIMITS)
-        if capacity is None:
-            raise BadAnswer("offer.error.capacity")
+        capacity = whole_number(text, 0, 10**6)
+        _refuse("capacity.range" if capacity is None else offers.capacity_problem(capacity))
         draft.capacity = capacity
     elif name == "place":
-        if not 2 <= len(text) <= 200:
-            raise BadAnswer("offer.error.place")
+        _refuse(offers.area_problem(text))
         draft.place_kind, draft.area = "area", text
     elif name == "timezone":
         zones = find_timezones(text)
@@ -169,6 +164,12 @@ def read_answer(name: str, text: str, draft: OfferDraft) -> None:
         draft.timezone = zones[0]
     else:  # category: buttons only
         raise BadAnswer("offer.error.use_buttons")
+
+
+def _refuse(problem: str | None) -> None:
+    """BadAnswer with the offer rules' own reason, when there is one."""
+    if problem is not None:
+        raise BadAnswer(f"offer.invalid.{problem}")
 
 
 def read_choice(name: str, value: str, draft: OfferDraft) -> None:
@@ -328,7 +329,9 @@ async def on_description(
             draft.place_kind, draft.area = kind, area
             if latitude is not None:
                 await state.update_data(location=[latitude, longitude])
+    refused = offers.screen_draft(draft)  # asked again below, with the reason
     notes = [_(f"offer.problem.{p}") for p in dict.fromkeys(draft.problems)]
+    notes += [_(f"offer.invalid.{key}") for key in refused]
     screen, markup = await _advance(state, draft, _)
     if notes:
         await message.answer("\n".join(notes))

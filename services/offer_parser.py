@@ -125,13 +125,17 @@ _CURRENCY_WORDS: dict[str, str] = {
     "peso": "",
 }
 _SYMBOLS = "€$£₽₴₸₹₺₾"
-_NUMBER = r"\d{1,3}(?:[ \u00a0]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+# Thousands grouped by a space, comma or dot ("1 500", "99,999,999", "10.000"): three
+# digits after a separator are a group, since no price has three decimals.
+_NUMBER = r"\d{1,3}(?:[ \u00a0,.]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
+_GROUPED = re.compile(r"(?P<whole>\d{1,3}(?:[ \u00a0,.]\d{3})+)(?:[.,](?P<cents>\d{1,2}))?")
 _WORDS = "|".join(
     sorted((re.escape(w) for w in _CURRENCY_WORDS if w[0] not in _SYMBOLS), key=len, reverse=True)
 )
 _ISO_CODES = "|".join(sorted(list_currencies()))
+# An amount glued to a word is not a price: in "1h30 $25" the 30 belongs to the duration.
 _PRICE_AFTER = re.compile(
-    rf"(?P<amount>{_NUMBER})\s*(?P<currency>[{_SYMBOLS}]|(?:{_WORDS}|{_ISO_CODES})(?![\w]))"
+    rf"(?<![\w.,])(?P<amount>{_NUMBER})\s*(?P<currency>[{_SYMBOLS}]|(?:{_WORDS}|{_ISO_CODES})(?![\w]))"
     r"(?:\s*(?:/|per|за|por)\s*\w+)?",
     re.IGNORECASE,
 )
@@ -140,6 +144,9 @@ _PRICE_BEFORE = re.compile(
     r"(?:\s*(?:/|per|за|por)\s*\w+)?",
     re.IGNORECASE,
 )
+# A minus sign glued to the price ("1h -5 EUR", "-€5"); not a range ("10-15 EUR") nor a
+# dash between parts of the message ("1.5h - 30 GBP").
+_MINUS_BEFORE = re.compile(rf"(?:^|\s)[-−](?:[{_SYMBOLS}]\s*)?$")
 _FREE = re.compile(r"\b(?:free|for free|бесплатно|gratis|gratuit[oa]s?)\b", re.IGNORECASE)
 
 
@@ -158,6 +165,10 @@ def to_minor(amount: Decimal, currency: str) -> int:
 
 
 def _amount(text: str) -> Decimal | None:
+    grouped = _GROUPED.fullmatch(text)
+    if grouped is not None:
+        whole = re.sub(r"\D", "", grouped.group("whole"))
+        return Decimal(f"{whole}.{grouped.group('cents') or 0}")
     compact = text.replace(" ", "").replace("\u00a0", "").replace(",", ".")
     try:
         return Decimal(compact)
@@ -355,6 +366,8 @@ def _read_price(text: str, draft: OfferDraft, taken: list[Span], free: Free) -> 
             amount = _amount(match.group("amount"))
             if amount is None:
                 continue
+            if _MINUS_BEFORE.search(text[: match.start()]):
+                amount = -amount  # read as written; the offer rules refuse it, and say why
             taken.append(match.span())
             draft.currency = _currency_code(match.group("currency"))
             draft.price_minor = to_minor(amount, draft.currency or "EUR")

@@ -30,11 +30,12 @@ from models import (
 )
 from services.availability import DateException, Rules, WeeklyRange
 from services.errors import DomainError
-from services.offer_parser import CATEGORIES, NO_CURRENCY
+from services.offer_parser import CATEGORIES, NO_CURRENCY, OfferDraft
 from services.timezones import require_timezone
 
 MAX_PHOTOS = 5
 TITLE_LIMITS = (2, 120)
+AREA_LIMITS = (2, 200)
 DESCRIPTION_LIMIT = 1000
 DURATION_LIMITS = (5, 720)
 CAPACITY_LIMITS = (1, 100)
@@ -92,29 +93,82 @@ class OfferData:
     photos: list[str] = field(default_factory=list)
 
 
+def title_problem(title: str) -> str | None:
+    """Why a title would be refused, or None."""
+    ok = TITLE_LIMITS[0] <= len(title.strip()) <= TITLE_LIMITS[1]
+    return None if ok else "title.length"
+
+
+def duration_problem(minutes: int) -> str | None:
+    """Why a duration would be refused, or None."""
+    return None if DURATION_LIMITS[0] <= minutes <= DURATION_LIMITS[1] else "duration.range"
+
+
+def price_problem(price_minor: int, currency: str) -> str | None:
+    """Why a price would be refused, or None."""
+    if price_minor < 0:
+        return "price.negative"
+    if price_minor > PRICE_LIMIT_MINOR:
+        return "price.too_high"
+    if currency != NO_CURRENCY and currency not in list_currencies():
+        return "price.currency"
+    return None
+
+
+def capacity_problem(capacity: int) -> str | None:
+    """Why a group size would be refused, or None."""
+    return None if CAPACITY_LIMITS[0] <= capacity <= CAPACITY_LIMITS[1] else "capacity.range"
+
+
+def area_problem(area: str) -> str | None:
+    """Why a typed area would be refused, or None."""
+    return None if AREA_LIMITS[0] <= len(area.strip()) <= AREA_LIMITS[1] else "place.length"
+
+
+def screen_draft(draft: OfferDraft) -> list[str]:
+    """Take out of `draft` every value that publishing would refuse, so that the dialogue
+    asks for it again; returns why, as InvalidOffer keys (the preview never shows what
+    Publish would refuse)."""
+    checks: list[tuple[str | None, tuple[str, ...]]] = [
+        (title_problem(draft.title) if draft.title is not None else None, ("title",)),
+        (
+            duration_problem(draft.duration_min) if draft.duration_min is not None else None,
+            ("duration_min",),
+        ),
+        (
+            price_problem(draft.price_minor, draft.currency or NO_CURRENCY)
+            if draft.price_minor is not None
+            else None,
+            ("price_minor", "currency"),
+        ),
+        (capacity_problem(draft.capacity) if draft.capacity is not None else None, ("capacity",)),
+        (area_problem(draft.area) if draft.area else None, ("area", "place_kind")),
+    ]
+    problems = []
+    for problem, attributes in checks:
+        if problem is not None:
+            problems.append(problem)
+            for attribute in attributes:
+                setattr(draft, attribute, None)
+    return problems
+
+
 def validate(data: OfferData) -> None:
     """Raise InvalidOffer for the first rule `data` breaks; return if it is fine."""
-    title = data.title.strip()
-    if not TITLE_LIMITS[0] <= len(title) <= TITLE_LIMITS[1]:
-        raise InvalidOffer("title.length")
-    if data.description is not None and len(data.description) > DESCRIPTION_LIMIT:
-        raise InvalidOffer("description.length")
-    if data.category not in CATEGORIES:
-        raise InvalidOffer("category.unknown")
-    if not DURATION_LIMITS[0] <= data.duration_min <= DURATION_LIMITS[1]:
-        raise InvalidOffer("duration.range")
-    if data.price_minor < 0:
-        raise InvalidOffer("price.negative")
-    if data.price_minor > PRICE_LIMIT_MINOR:
-        raise InvalidOffer("price.too_high")
-    if data.currency != NO_CURRENCY and data.currency not in list_currencies():
-        raise InvalidOffer("price.currency")
-    if not CAPACITY_LIMITS[0] <= data.capacity <= CAPACITY_LIMITS[1]:
-        raise InvalidOffer("capacity.range")
-    if data.place_kind not in PLACE_KINDS:
-        raise InvalidOffer("place.unknown")
-    if data.area is not None and len(data.area) > 200:
-        raise InvalidOffer("place.length")
+    for problem in (
+        title_problem(data.title),
+        "description.length"
+        if data.description is not None and len(data.description) > DESCRIPTION_LIMIT
+        else None,
+        None if data.category in CATEGORIES else "category.unknown",
+        duration_problem(data.duration_min),
+        price_problem(data.price_minor, data.currency),
+        capacity_problem(data.capacity),
+        None if data.place_kind in PLACE_KINDS else "place.unknown",
+        area_problem(data.area) if data.area is not None else None,
+    ):
+        if problem is not None:
+            raise InvalidOffer(problem)
     if data.radius_km is not None and not 1 <= data.radius_km <= TRAVEL_LIMIT_KM:
         raise InvalidOffer("radius.range")
     if not 0 <= data.buffer_min <= 480:

@@ -452,3 +452,31 @@ async def test_a_provider_with_a_zone_is_not_asked_again(tg: Emulator) -> None:
     reply = await olga.send("Piano lessons 1h 30 EUR Mon-Fri 15-19 online")
     assert reply is not None
     assert "Hours in Europe/Berlin time" in (reply.text or "")
+
+
+async def test_a_negative_price_in_one_message_is_asked_again_with_the_reason(
+    tg: Emulator, engine: AsyncEngine
+) -> None:
+    gil = await with_timezone(tg.user("Gil"))
+    await gil.send("/offer")
+    reply = await gil.send("Guitar lessons 1h -5 EUR Mon-Fri 10-18 online")
+    texts = [m.text or "" for m in gil.turn]
+    assert any("The price can't be negative." in text for text in texts)
+    assert reply is not None
+    assert "How much does it cost?" in (reply.text or "")
+    assert not any("€5.00" in text for text in texts)
+    reply = await gil.send("25 EUR")
+    assert reply is not None
+    assert "€25.00" in (reply.text or "")
+    await gil.press("Publish")
+    async with create_sessionmaker(engine)() as session:
+        assert await session.scalar(select(Offer.price_minor)) == 2500
+
+
+async def test_a_huge_price_typed_as_the_answer_is_refused_with_the_reason(tg: Emulator) -> None:
+    gil = await with_timezone(tg.user("Gil"))
+    await gil.send("/offer")
+    await gil.send("Guitar lessons 1h Mon-Fri 10-18 online")
+    reply = await gil.send("€99,999,999,999")
+    assert reply is not None
+    assert "That price looks like a typo." in (reply.text or "")
