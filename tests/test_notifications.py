@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -246,8 +247,11 @@ async def test_429_is_waited_out_and_5xx_retried(
 async def test_reminders_are_absolute_across_a_dst_change(
     tg: Emulator, running_bot: RunningBot, engine: AsyncEngine
 ) -> None:
-    # New York falls back on 7 November 2027; a 10:00 appointment the next day.
-    start = datetime(2027, 11, 8, 15, 0, tzinfo=UTC)
+    # New York falls back at 02:00 on 7 November 2027; a 10:00 (EST) appointment that day.
+    # Its 24 h reminder falls before the change, at 11:00 EDT the day before: "the same
+    # wall-clock time a day earlier" would be 10:00 EDT, an hour too early.
+    start = datetime(2027, 11, 7, 15, 0, tzinfo=UTC)
+    assert (start - timedelta(hours=24)).astimezone(ZoneInfo("America/New_York")).hour == 11
     await setup_booking(
         tg, engine, start=start, data=offer(max_advance_days=365), provider_zone="America/New_York"
     )
