@@ -27,7 +27,8 @@ from bot.emulator.harness import make_settings
 from bot.migrate import upgrade
 from bot.notifier import deliver_due
 from bot.sender import Outcome, Sender
-from models import Notification, utcnow
+from handlers.notices import decide
+from models import Notification, NotificationKind, utcnow
 from services import outbox
 from services.users import TelegramProfile, touch_user
 
@@ -63,7 +64,7 @@ async def run(messages: int, rate: float) -> None:
                     session,
                     key=f"r{n}",
                     recipient_id=user.id,
-                    kind="message",
+                    kind=NotificationKind.MESSAGE,
                     due_at=due,
                     payload={"text": f"reminder {n}"},
                 )
@@ -73,7 +74,9 @@ async def run(messages: int, rate: float) -> None:
         sender.done = []
         start = time.monotonic()
         while True:  # the scheduler's job, run back to back
-            outcome = await deliver_due(sessions, sender, now=due + timedelta(seconds=1))
+            outcome = await deliver_due(
+                sessions, sender, decide=decide, now=due + timedelta(seconds=1)
+            )
             if not outcome:
                 break
         elapsed = sender.done[-1] - start

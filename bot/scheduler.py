@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.notifier import deliver_due
 from bot.sender import Sender
+from handlers.notices import decide
 from models import utcnow
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ class Scheduler:
         """Deliver what is due now (and what fell due while nobody was running)."""
         try:
             outcome = await deliver_due(
-                self._sessions, self._sender, now=utcnow(), lease=self._lease
+                self._sessions, self._sender, decide=decide, now=utcnow(), lease=self._lease
             )
         except Exception:
             log.exception("delivering notifications failed; retrying at the next run")

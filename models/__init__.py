@@ -10,7 +10,7 @@ from models.moderation import (
     ModerationAction,
     Report,
 )
-from models.notification import NOTIFICATION_STATUSES, Notification
+from models.notification import NOTIFICATION_STATUSES, Notification, NotificationKind
 from models.offer import (
     OFFER_STATUSES,
     PLACE_KINDS,
@@ -38,6 +38,7 @@ __all__ = [
     "CustomerRating",
     "ModerationAction",
     "Notification",
+    "NotificationKind",
     "Offer",
     "OfferException",
     "OfferHours",

@@ -3,12 +3,28 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
+
+
+class NotificationKind(StrEnum):
+    """What a notification is about; each kind has one entry in `handlers/notices.py`."""
+
+    REMINDER = "reminder"  # before a confirmed booking, at the hours the recipient chose
+    FOLLOW_UP = "follow_up"  # after the end: did it take place?
+    REQUEST_EXPIRY = "request_expiry"  # an unanswered request expires; the customer is told
+    REVIEW_REQUEST = "review_request"  # a completed booking: how was it?
+    NEW_REVIEW = "new_review"  # to the provider
+    AGENDA = "agenda"  # the provider's day, in the morning
+    REPORT = "report"  # to an admin
+    NOTICE = "notice"  # a booking changed by someone else (moderation, erasure)
+    MESSAGE = "message"  # a ready text
+
 
 # pending → sending (claimed, with a lease) → sent; or expired (too late to be useful),
 # cancelled (the booking changed), failed (the recipient blocked the bot, or retries ran out).

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Booking, Notification, Provider, User, utcnow
+from models import Booking, Notification, NotificationKind, Provider, User, utcnow
 from services.input_values import whole_number
 
 REMINDER_CHOICES = (1, 3, 24)  # hours before; each user picks any of them (or none)
@@ -46,7 +46,7 @@ async def queue(
     *,
     key: str,
     recipient_id: int,
-    kind: str,
+    kind: NotificationKind,
     due_at: datetime,
     booking_id: int | None = None,
     payload: dict[str, Any] | None = None,
@@ -75,7 +75,7 @@ async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: dat
             session,
             key=f"b{booking.id}:expiry",
             recipient_id=booking.customer_id,
-            kind="request_expiry",
+            kind=NotificationKind.REQUEST_EXPIRY,
             due_at=booking.answer_by,
             booking_id=booking.id,
         )
@@ -87,7 +87,7 @@ async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: dat
             session,
             key=f"b{booking.id}:review",
             recipient_id=booking.customer_id,
-            kind="review_request",
+            kind=NotificationKind.REVIEW_REQUEST,
             due_at=now,
             booking_id=booking.id,
         )
@@ -106,7 +106,7 @@ async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: dat
                 session,
                 key=f"agenda:u{provider.user_id}:{day.isoformat()}",
                 recipient_id=provider.user_id,
-                kind="agenda",
+                kind=NotificationKind.AGENDA,
                 due_at=morning,
                 payload={"day": day.isoformat()},
             )
@@ -122,7 +122,7 @@ async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: dat
                     session,
                     key=f"b{booking.id}:reminder{hours}:u{recipient_id}",
                     recipient_id=recipient_id,
-                    kind="reminder",
+                    kind=NotificationKind.REMINDER,
                     due_at=due,
                     booking_id=booking.id,
                     payload={"hours": hours},
@@ -134,7 +134,7 @@ async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: dat
             session,
             key=f"b{booking.id}:followup:u{recipient_id}",
             recipient_id=recipient_id,
-            kind="follow_up",
+            kind=NotificationKind.FOLLOW_UP,
             due_at=booking.ends_at + FOLLOW_UP_AFTER,
             booking_id=booking.id,
         )

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Booking, CustomerRating, Provider, Review, User
+from models import Booking, CustomerRating, NotificationKind, Provider, Review, User
 from services import outbox, reputation
 from services.bookings import BookingNotFound, party_booking, role_of
 from services.errors import DomainError
@@ -112,7 +112,7 @@ async def review_booking(
                 session,
                 key=f"r{review.id}:new",
                 recipient_id=provider.user_id,
-                kind="new_review",
+                kind=NotificationKind.NEW_REVIEW,
                 due_at=now,
                 booking_id=booking.id,
             )

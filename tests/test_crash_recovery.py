@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db import create_sessionmaker
 from bot.emulator import Emulator
 from bot.notifier import BATCH
-from models import Notification, utcnow
+from models import Notification, NotificationKind, utcnow
 from services import outbox
 from services.users import TelegramProfile, touch_user
 
@@ -63,7 +63,7 @@ async def test_kill_9_while_sending_loses_nothing(
                 session,
                 key=f"notice{n}",
                 recipient_id=user.id,
-                kind="message",
+                kind=NotificationKind.MESSAGE,
                 due_at=utcnow() - timedelta(minutes=1),
                 payload={"text": f"notice {n}"},
             )

@@ -18,7 +18,8 @@ from bot.emulator.harness import RunningBot
 from bot.notifier import deliver_due
 from bot.scheduler import Scheduler
 from bot.sender import Sender
-from models import Booking, Notification, User
+from handlers.notices import decide
+from models import Booking, Notification, NotificationKind, User
 from services import bookings, offers, outbox
 from services.offers import OfferData
 from services.users import TelegramProfile, touch_user
@@ -83,7 +84,7 @@ def deliverer(running_bot: RunningBot, sleep: FakeSleep | None = None):  # type:
     sender = Sender(running_bot.app.bot, per_second=1000, sleep=sleep or FakeSleep())
 
     async def deliver(now: datetime) -> dict[str, int]:
-        return dict(await deliver_due(running_bot.app.sessionmaker, sender, now=now))
+        return dict(await deliver_due(running_bot.app.sessionmaker, sender, decide=decide, now=now))
 
     return deliver
 
@@ -290,7 +291,11 @@ async def test_two_instances_share_due_rows_without_duplicates(pg_url: str) -> N
         user = await touch_user(session, TelegramProfile(id=1, first_name="Anna"))
         for n in range(2000):
             await outbox.queue(
-                session, key=f"k{n}", recipient_id=user.id, kind="reminder", due_at=T0
+                session,
+                key=f"k{n}",
+                recipient_id=user.id,
+                kind=NotificationKind.REMINDER,
+                due_at=T0,
             )
         await session.commit()
 

@@ -15,6 +15,7 @@ from bot.emulator import Emulator, SimUser
 from bot.emulator.harness import RunningBot, make_settings, start_bot
 from bot.notifier import deliver_due
 from bot.sender import Sender
+from handlers.notices import decide
 from models import User, utcnow
 from services import bookings, offers
 from services.offers import OfferData
@@ -69,7 +70,7 @@ class World:
         """Run the scheduler's job once at `now` (default: the real now)."""
         sender = Sender(self.bot.app.bot, per_second=1000, sleep=quiet)
         sessions = self.bot.app.sessionmaker
-        return dict(await deliver_due(sessions, sender, now=now or utcnow()))
+        return dict(await deliver_due(sessions, sender, decide=decide, now=now or utcnow()))
 
     async def offer(self, who: SimUser, title: str = "Haircut") -> int:
         """An offer published by `who` through the service."""

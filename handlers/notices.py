@@ -1,0 +1,210 @@
+"""Notifications as the chat handlers' peers: one entry per kind, each deciding whether the
+notification is still relevant and rendering it in the recipient's language and zone.
+
+`bot/notifier.py` claims, sends and records; it is handed `decide` by `bot/scheduler.py`,
+as `bot/dispatcher.py` hands the dispatcher its routers. A new kind is one function here
+and one line in NOTICES.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import translator_for
+from bot.notifier import Decision, Notice
+from handlers.booking import card_for
+from handlers.booking_views import agenda_screen
+from handlers.moderation_views import report_card
+from handlers.review_views import new_review_screen, review_request_screen
+from models import Booking, Notification, NotificationKind, Report, User
+from services import bookings, moderation, offers, reviews
+from services.bookings import NotNow
+
+log = logging.getLogger(__name__)
+
+FOLLOW_UP_USEFUL_FOR = timedelta(hours=24)
+AGENDA_USEFUL_FOR = timedelta(hours=6)  # a morning agenda is no use in the evening
+
+# One kind's decision: the recipient (who can be written to) and the moment of sending.
+Entry = Callable[[AsyncSession, Notification, User, datetime], Awaitable[Decision]]
+
+
+async def decide(session: AsyncSession, notification: Notification, now: datetime) -> Decision:
+    """The message to send now, or how the notification ends without one."""
+    recipient = await session.get(User, notification.recipient_id)
+    if recipient is None or recipient.blocked_bot:
+        return ("failed", "blocked")
+    entry = NOTICES.get(notification.kind)
+    if entry is None:
+        return ("failed", f"unknown kind {notification.kind}")
+    return await entry(session, notification, recipient, now)
+
+
+async def _report(
+    session: AsyncSession, notification: Notification, admin: User, now: datetime
+) -> Decision:
+    """A report for an admin, while it is still open."""
+    filed = await session.get(Report, int((notification.payload or {}).get("report", 0)))
+    if filed is None or filed.status != "open":
+        return ("cancelled", "handled")
+    text, markup = report_card(await moderation.details(session, filed), translator_for(admin))
+    return Notice(admin.id, text, markup)
+
+
+async def _message(
+    session: AsyncSession, notification: Notification, recipient: User, now: datetime
+) -> Decision:
+    """A ready text (an announcement, a notice)."""
+    return Notice(recipient.id, str((notification.payload or {}).get("text", "")), None)
+
+
+async def _agenda(
+    session: AsyncSession, notification: Notification, provider_user: User, now: datetime
+) -> Decision:
+    """The provider's bookings of the day, sent in the morning; nothing on an empty day."""
+    if now > notification.due_at + AGENDA_USEFUL_FOR:
+        log.info("agenda %s is %s late: dropped", notification.key, now - notification.due_at)
+        return ("expired", "too late")
+    provider = await offers.provider_of(session, provider_user)
+    if provider is None:
+        return ("cancelled", "no provider")
+    zone = ZoneInfo(provider.timezone)
+    day = date.fromisoformat(str((notification.payload or {}).get("day")))
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    items = await bookings.provider_agenda(
+        session, provider_user, start=start, end=start + timedelta(days=1)
+    )
+    if not items:
+        return ("cancelled", "no bookings left that day")
+    _ = translator_for(provider_user)
+    text, markup = agenda_screen(items, [day], zone, _, title_key="notify.agenda", paged=False)
+    return Notice(provider_user.id, text, markup)
+
+
+async def _request_expiry(
+    session: AsyncSession, booking: Booking, notification: Notification, to: User, now: datetime
+) -> Decision:
+    """An unanswered request expires now, and the customer is told."""
+    try:
+        booking = await bookings.change(session, None, booking.id, "expire", now=now)
+    except NotNow:
+        if booking.status != "expired":  # expired by an earlier, crashed try: still tell
+            return ("cancelled", "answered")
+    return await _with_card(session, booking, to, "notify.request_expired", now)
+
+
+async def _review_request(
+    session: AsyncSession, booking: Booking, notification: Notification, to: User, now: datetime
+) -> Decision:
+    """How was it? Only for a completed booking not reviewed yet."""
+    if booking.status != "completed" or await reviews.review_of(session, booking.id):
+        return ("cancelled", "reviewed" if booking.status == "completed" else booking.status)
+    text, markup = review_request_screen(booking, translator_for(to))
+    return Notice(to.id, text, markup)
+
+
+async def _new_review(
+    session: AsyncSession, booking: Booking, notification: Notification, to: User, now: datetime
+) -> Decision:
+    """The provider hears of a new review, unless moderators hid it meanwhile."""
+    review = await reviews.review_of(session, booking.id)
+    if review is None or review.hidden:
+        return ("cancelled", "no review")
+    text, markup = new_review_screen(review, booking.offer.title, translator_for(to))
+    return Notice(to.id, text, markup)
+
+
+async def _booking_notice(
+    session: AsyncSession, booking: Booking, notification: Notification, to: User, now: datetime
+) -> Decision:
+    """A booking changed by someone else (moderation, an erasure)."""
+    key = str((notification.payload or {}).get("key", "notify.booking_cancelled"))
+    return await _with_card(session, booking, to, key, now)
+
+
+async def _reminder(
+    session: AsyncSession, booking: Booking, notification: Notification, to: User, now: datetime
+) -> Decision:
+    """Before a confirmed booking; never once it has started."""
+    if now >= booking.starts_at:
+        log.info("reminder %s: the appointment has started; dropped", notification.key)
+        return ("expired", "started")
+    if booking.status != "confirmed":
+        return ("cancelled", booking.status)
+    hours = int((notification.payload or {}).get("hours", 0))
+    return await _with_card(session, booking, to, "notify.reminder", now, hours=hours)
+
+
+async def _follow_up(
+    session: AsyncSession, booking: Booking, notification: Notification, to: User, now: datetime
+) -> Decision:
+    """After the end: did it take place? Useless a day later."""
+    if now > notification.due_at + FOLLOW_UP_USEFUL_FOR:
+        log.info("follow-up %s is %s late: dropped", notification.key, now - notification.due_at)
+        return ("expired", "too late")
+    if booking.status not in ("confirmed", "completed"):
+        return ("cancelled", booking.status)
+    role = bookings.role_of(booking, to)
+    return await _with_card(session, booking, to, f"notify.follow_up.{role}", now)
+
+
+BookingEntry = Callable[[AsyncSession, Booking, Notification, User, datetime], Awaitable[Decision]]
+
+
+def _about_a_booking(entry: BookingEntry) -> Entry:
+    """An entry for a kind about a booking the recipient is a party to (else cancelled)."""
+
+    async def decide_for_booking(
+        session: AsyncSession, notification: Notification, recipient: User, now: datetime
+    ) -> Decision:
+        booking = await _booking(session, notification, recipient)
+        if booking is None:
+            return ("cancelled", "no booking")
+        return await entry(session, booking, notification, recipient, now)
+
+    return decide_for_booking
+
+
+async def _booking(
+    session: AsyncSession, notification: Notification, recipient: User
+) -> Booking | None:
+    if notification.booking_id is None:
+        return None
+    try:
+        return await bookings.party_booking(session, recipient, notification.booking_id)
+    except bookings.BookingNotFound:
+        return None
+
+
+async def _with_card(
+    session: AsyncSession,
+    booking: Booking,
+    recipient: User,
+    key: str,
+    now: datetime,
+    **params: object,
+) -> Notice:
+    """The notice's line above the booking's card, as the recipient sees it."""
+    _ = translator_for(recipient)
+    zone = ZoneInfo(recipient.timezone or booking.provider.timezone)
+    card, markup = await card_for(session, booking, recipient, zone, _, now)
+    return Notice(recipient.id, _(key, **params) + "\n\n" + card, markup)
+
+
+NOTICES: dict[str, Entry] = {
+    NotificationKind.AGENDA: _agenda,
+    NotificationKind.REPORT: _report,
+    NotificationKind.MESSAGE: _message,
+    NotificationKind.REQUEST_EXPIRY: _about_a_booking(_request_expiry),
+    NotificationKind.REVIEW_REQUEST: _about_a_booking(_review_request),
+    NotificationKind.NEW_REVIEW: _about_a_booking(_new_review),
+    NotificationKind.NOTICE: _about_a_booking(_booking_notice),
+    NotificationKind.REMINDER: _about_a_booking(_reminder),
+    NotificationKind.FOLLOW_UP: _about_a_booking(_follow_up),
+}
+"""Every notification kind and how it is decided: a test checks that none is missing."""

@@ -1,0 +1,59 @@
+"""The import rule: services/ and models/ know nothing of Telegram or of the handlers, and
+only the wiring (bot/dispatcher.py, bot/scheduler.py, bot/app.py) imports handlers/."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from handlers.notices import NOTICES
+from models import NotificationKind
+
+ROOT = Path(__file__).resolve().parent.parent
+WIRING = {"bot/dispatcher.py", "bot/scheduler.py", "bot/app.py"}
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module `path` imports (absolute names), lazily imported ones included."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def sources(*packages: str) -> list[Path]:
+    return sorted(p for package in packages for p in (ROOT / package).rglob("*.py"))
+
+
+def top(module: str) -> str:
+    return module.split(".")[0]
+
+
+@pytest.mark.parametrize("path", sources("services", "models"), ids=lambda p: str(p.name))
+def test_rules_and_models_import_neither_telegram_nor_handlers(path: Path) -> None:
+    wrong = {m for m in imported_modules(path) if top(m) in ("aiogram", "handlers", "bot")}
+    assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
+
+
+def test_only_the_wiring_imports_handlers() -> None:
+    importers = {
+        str(path.relative_to(ROOT))
+        for path in sources("bot", "services", "models")
+        if any(top(m) == "handlers" for m in imported_modules(path))
+    }
+    assert importers <= WIRING, sorted(importers - WIRING)
+
+
+def test_the_rule_would_see_a_lazy_import(tmp_path: Path) -> None:
+    sneaky = tmp_path / "sneaky.py"
+    sneaky.write_text("def f():\n    from handlers.booking import card_for\n    return card_for\n")
+    assert "handlers.booking" in imported_modules(sneaky)
+
+
+def test_every_notification_kind_has_a_notice() -> None:
+    assert set(NOTICES) == set(NotificationKind)
