@@ -20,6 +20,7 @@ from bot.middlewares import (
     UserMiddleware,
 )
 from handlers import build_router
+from handlers.errors import DomainErrorReplies
 
 
 def create_storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
@@ -58,5 +59,8 @@ def build_dispatcher(
     )
     dispatcher.message.outer_middleware(CommandLeavesDialogue())
     dispatcher.callback_query.middleware(CallbackAnswers())
+    # Inside the callback answers, so that a refusal's reason is the answer's text.
+    dispatcher.callback_query.middleware(DomainErrorReplies())
+    dispatcher.message.middleware(DomainErrorReplies())
     dispatcher.include_router(build_router())
     return dispatcher

@@ -22,7 +22,6 @@ from handlers.moderation_views import ModerationCallback, report_card, stats_tex
 from models import User, utcnow
 from services import moderation
 from services.input_values import row_id
-from services.moderation import ModerationError
 
 
 class IsAdmin(Filter):
@@ -67,13 +66,9 @@ async def on_report_action(
     if report_id is None:
         callback_answer.text = _.text("common.expired_button")
         return
-    try:
-        filed = await moderation.handle_report(
-            session, user.id, report_id, callback_data.action, now=utcnow()
-        )
-    except ModerationError as error:
-        callback_answer.text = _.text(error.key)
-        return
+    filed = await moderation.handle_report(
+        session, user.id, report_id, callback_data.action, now=utcnow()
+    )
     callback_answer.text = _.text(f"moderation.done.{callback_data.action}")
     await show(query, *report_card(await moderation.details(session, filed), _))
 
@@ -99,21 +94,18 @@ async def on_user_command(
         return
     now = utcnow()
     why = reason or name
-    try:
-        target = await moderation.find_user(session, ref)
-        if name == "ban":
-            cancelled = await moderation.ban(session, user.id, target.id, why, now=now)
-            await message.answer(_("admin.banned", name=target.full_name, cancelled=cancelled))
-        elif name == "unban":
-            await moderation.unban(session, user.id, target.id, why, now=now)
-            await message.answer(_("admin.unbanned", name=target.full_name))
-        else:
-            verified = name == "verify"
-            await moderation.set_verified(session, user.id, target.id, verified, why, now=now)
-            key = "admin.verified" if verified else "admin.unverified"
-            await message.answer(_(key, name=target.full_name))
-    except ModerationError as error:
-        await message.answer(_(error.key))
+    target = await moderation.find_user(session, ref)
+    if name == "ban":
+        cancelled = await moderation.ban(session, user.id, target.id, why, now=now)
+        await message.answer(_("admin.banned", name=target.full_name, cancelled=cancelled))
+    elif name == "unban":
+        await moderation.unban(session, user.id, target.id, why, now=now)
+        await message.answer(_("admin.unbanned", name=target.full_name))
+    else:
+        verified = name == "verify"
+        await moderation.set_verified(session, user.id, target.id, verified, why, now=now)
+        key = "admin.verified" if verified else "admin.unverified"
+        await message.answer(_(key, name=target.full_name))
 
 
 async def on_stats(message: Message, session: AsyncSession, _: Translator) -> None:

@@ -29,7 +29,6 @@ from services import offers
 from services.deeplinks import OfferLink, start_link
 from services.input_values import whole_number
 from services.offer_parser import OfferDraft
-from services.offers import OfferHasFutureBookings, OfferHiddenByModeration, OfferNotFound
 
 STATUS_ICONS = {"published": "🟢", "paused": "⏸", "hidden": "🚫"}
 # The fields of a stored offer that the creation dialogue also edits.
@@ -184,32 +183,17 @@ async def on_action(
 ) -> None:
     """Open, pause, resume, share, delete (asks first), or edit one of the user's offers."""
     action, offer_id = callback_data.action, callback_data.offer_id
-    try:
-        if action in ("pause", "resume"):
-            offer = await offers.set_paused(session, user, offer_id, paused=action == "pause")
-            callback_answer.text = _.text(
-                "offers.paused" if action == "pause" else "offers.resumed"
-            )
-        elif action == "delete_confirmed":
-            await offers.delete_offer(session, user, offer_id)
-            callback_answer.text = _.text("offers.deleted")
-            text, markup = render_list(await offers.my_offers(session, user), _)
-            await show(query, text, markup)
-            return
-        else:
-            offer = await offers.owned_offer(session, user, offer_id)
-    except OfferNotFound:
-        callback_answer.text = _.text("offers.not_found")
-        callback_answer.show_alert = True
+    if action in ("pause", "resume"):
+        offer = await offers.set_paused(session, user, offer_id, paused=action == "pause")
+        callback_answer.text = _.text("offers.paused" if action == "pause" else "offers.resumed")
+    elif action == "delete_confirmed":
+        await offers.delete_offer(session, user, offer_id)
+        callback_answer.text = _.text("offers.deleted")
+        text, markup = render_list(await offers.my_offers(session, user), _)
+        await show(query, text, markup)
         return
-    except OfferHasFutureBookings:
-        callback_answer.text = _.text("offers.has_bookings")
-        callback_answer.show_alert = True
-        return
-    except OfferHiddenByModeration:
-        callback_answer.text = _.text("offers.hidden_by_moderation")
-        callback_answer.show_alert = True
-        return
+    else:
+        offer = await offers.owned_offer(session, user, offer_id)
     if action == "delete":
         await show(
             query,

@@ -524,17 +524,12 @@ async def on_publish(
         screen, markup = await _advance(state, draft, _)
         await show(query, screen, markup)
         return
-    try:
-        offer = await offers.create_offer(
-            session,
-            user,
-            draft_to_data(draft, data.get("location")),
-            default_timezone=draft.timezone or settings.default_timezone,
-        )
-    except InvalidOffer as error:
-        callback_answer.text = _.text(f"offer.invalid.{error.key}")
-        callback_answer.show_alert = True
-        return
+    offer = await offers.create_offer(
+        session,
+        user,
+        draft_to_data(draft, data.get("location")),
+        default_timezone=draft.timezone or settings.default_timezone,
+    )
     await state.clear()
     me = await query.bot.me() if query.bot else None
     link = start_link(me.username or "", OfferLink(offer.id)) if me else ""

@@ -16,7 +16,7 @@ from bot.replies import show
 from handlers.my_offers import MyOfferCallback, offer_button, render_manage
 from models import User
 from services import offers
-from services.offers import MAX_PHOTOS, OfferNotFound, TooManyPhotos
+from services.offers import MAX_PHOTOS, TooManyPhotos
 
 PHOTO_ACTIONS = frozenset({"photos", "clearphotos", "photosdone"})
 
@@ -48,15 +48,10 @@ async def on_photo_action(
     _: Translator,
 ) -> None:
     """Start adding photos, remove them all, or finish."""
-    try:
-        offer = await offers.owned_offer(session, user, callback_data.offer_id)
-        if callback_data.action == "clearphotos":
-            offer = await offers.clear_photos(session, user, offer.id)
-            callback_answer.text = _.text("photos.cleared")
-    except OfferNotFound:
-        callback_answer.text = _.text("offers.not_found")
-        callback_answer.show_alert = True
-        return
+    offer = await offers.owned_offer(session, user, callback_data.offer_id)
+    if callback_data.action == "clearphotos":
+        offer = await offers.clear_photos(session, user, offer.id)
+        callback_answer.text = _.text("photos.cleared")
     if callback_data.action == "photos":
         await state.set_state(PhotoStates.waiting)
         await state.set_data({"offer_id": offer.id})
@@ -75,20 +70,16 @@ async def on_photo(
     message: Message, state: FSMContext, session: AsyncSession, user: User, _: Translator
 ) -> None:
     """A photo for the offer (the largest size is kept)."""
-    offer_id = int((await state.get_data())["offer_id"])
+    offer_id = int((await state.get_data()).get("offer_id", 0))  # 0: none, so not found
     if not message.photo:
         await message.answer(_("photos.only_photos"), reply_markup=_done_keyboard(offer_id, _))
         return
     try:
         count = await offers.add_photo(session, user, offer_id, message.photo[-1].file_id)
-    except TooManyPhotos:
+    except TooManyPhotos:  # the dialogue goes on: offer Done
         await message.answer(
             _("photos.full", limit=MAX_PHOTOS), reply_markup=_done_keyboard(offer_id, _)
         )
-        return
-    except OfferNotFound:
-        await state.clear()
-        await message.answer(_("offers.not_found"))
         return
     await message.answer(
         _("photos.added", count=count, limit=MAX_PHOTOS), reply_markup=_done_keyboard(offer_id, _)

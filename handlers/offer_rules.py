@@ -23,7 +23,6 @@ from models import Offer, User
 from services import offers
 from services.input_values import whole_number
 from services.offer_parser import parse_offer
-from services.offers import InvalidOffer, OfferNotFound
 
 PRESETS: dict[str, tuple[int, ...]] = {
     "buffer_min": (0, 10, 15, 30, 60),
@@ -132,32 +131,27 @@ async def on_rules(
 ) -> None:
     """Every button of the rules screens."""
     action, offer_id, value = callback_data.action, callback_data.offer_id, callback_data.value
-    try:
-        offer = await offers.owned_offer(session, user, offer_id)
-        if action == "rule" and value in PRESETS:
-            await show(query, _(f"rules.ask.{value}"), _presets(offer, value, _))
+    offer = await offers.owned_offer(session, user, offer_id)
+    if action == "rule" and value in PRESETS:
+        await show(query, _(f"rules.ask.{value}"), _presets(offer, value, _))
+        return
+    if action == "setrule":
+        name, _sep, number = value.partition("=")
+        chosen = whole_number(number, 0, 10**6)
+        if name not in PRESETS or chosen not in PRESETS[name]:
+            callback_answer.text = _.text("common.expired_button")
             return
-        if action == "setrule":
-            name, _sep, number = value.partition("=")
-            chosen = whole_number(number, 0, 10**6)
-            if name not in PRESETS or chosen not in PRESETS[name]:
-                callback_answer.text = _.text("common.expired_button")
-                return
-            offer = await offers.update_offer(session, user, offer_id, **{name: chosen})
-        elif action == "approval":
-            offer = await offers.update_offer(
-                session, user, offer_id, requires_approval=not offer.requires_approval
-            )
-        elif action == "cleardates":
-            offer = await offers.clear_exceptions(session, user, offer_id)
-        elif action in ("dayoff", "extra"):
-            await state.set_state(RuleStates.exception)
-            await state.set_data({"offer_id": offer.id, "kind": action})
-            await show(query, _(f"rules.ask.{action}"))
-            return
-    except OfferNotFound:
-        callback_answer.text = _.text("offers.not_found")
-        callback_answer.show_alert = True
+        offer = await offers.update_offer(session, user, offer_id, **{name: chosen})
+    elif action == "approval":
+        offer = await offers.update_offer(
+            session, user, offer_id, requires_approval=not offer.requires_approval
+        )
+    elif action == "cleardates":
+        offer = await offers.clear_exceptions(session, user, offer_id)
+    elif action in ("dayoff", "extra"):
+        await state.set_state(RuleStates.exception)
+        await state.set_data({"offer_id": offer.id, "kind": action})
+        await show(query, _(f"rules.ask.{action}"))
         return
     text, markup = render_rules(offer, _today(offer), _)
     await show(query, text, markup)
@@ -182,23 +176,15 @@ async def on_exception_text(
             await message.answer(_("rules.error.hours"))
             return
         start, end = hours[0][1], hours[0][2]
-    try:
-        offer = await offers.add_exception(
-            session,
-            user,
-            int(data["offer_id"]),
-            day=day,
-            closed=data.get("kind") == "dayoff",
-            start_min=start,
-            end_min=end,
-        )
-    except OfferNotFound:
-        await state.clear()
-        await message.answer(_("offers.not_found"))
-        return
-    except InvalidOffer as error:
-        await message.answer(_(f"offer.invalid.{error.key}"))
-        return
+    offer = await offers.add_exception(
+        session,
+        user,
+        int(data["offer_id"]),
+        day=day,
+        closed=data.get("kind") == "dayoff",
+        start_min=start,
+        end_min=end,
+    )
     await state.clear()
     screen, markup = render_rules(offer, _today(offer), _)
     await message.answer(screen, reply_markup=markup)

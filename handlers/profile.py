@@ -27,9 +27,7 @@ from handlers.offer_cards import format_place
 from handlers.review_views import provider_record
 from models import Provider, User
 from services import providers
-from services.errors import UnknownTimezone
 from services.geo import GeoPoint
-from services.providers import InvalidProfile, NotOwnContact
 from services.timezones import find_timezones
 
 TEXT_FIELDS = ("name", "bio", "area")
@@ -136,13 +134,9 @@ async def on_text(
 ) -> None:
     """The new value: saved if valid, else explained and asked again."""
     field = str((await state.get_data()).get("field"))
-    try:
-        await providers.update_profile(
-            session, user, settings.default_timezone, field=field, value=message.text or ""
-        )
-    except InvalidProfile as error:
-        await message.answer(_(error.key))
-        return
+    await providers.update_profile(
+        session, user, settings.default_timezone, field=field, value=message.text or ""
+    )
     await state.clear()
     await _show_profile(message, session, user, settings, _)
 
@@ -170,13 +164,9 @@ async def on_where_picked(
     _: Translator,
 ) -> None:
     """At the customer's place, or online."""
-    try:
-        provider = await providers.set_workplace(
-            session, user, settings.default_timezone, kind=callback_data.value
-        )
-    except InvalidProfile as error:
-        callback_answer.text = _.text(error.key)
-        return
+    provider = await providers.set_workplace(
+        session, user, settings.default_timezone, kind=callback_data.value
+    )
     text, markup = render_profile(provider, user, _)
     await show(query, text, markup)
 
@@ -290,13 +280,9 @@ async def on_timezone_picked(
     _: Translator,
 ) -> None:
     """One of several candidate zones."""
-    try:
-        provider = await providers.set_timezone(
-            session, user, settings.default_timezone, callback_data.value
-        )
-    except UnknownTimezone:
-        callback_answer.text = _.text("common.expired_button")
-        return
+    provider = await providers.set_timezone(
+        session, user, settings.default_timezone, callback_data.value
+    )
     await state.clear()
     text, markup = render_profile(provider, user, _)
     await show(query, text, markup)
@@ -322,20 +308,13 @@ async def on_contact(
     if contact is None:
         await _not_what_was_asked(message, state, "profile.ask.phone", _)
         return
-    try:
-        await providers.set_phone(
-            session,
-            user,
-            settings.default_timezone,
-            phone=contact.phone_number,
-            contact_user_id=contact.user_id,
-        )
-    except NotOwnContact:
-        await message.answer(_("profile.error.not_own_contact"))
-        return
-    except InvalidProfile as error:
-        await message.answer(_(error.key))
-        return
+    await providers.set_phone(
+        session,
+        user,
+        settings.default_timezone,
+        phone=contact.phone_number,
+        contact_user_id=contact.user_id,
+    )
     await state.clear()
     await message.answer(_("profile.phone_saved"), reply_markup=ReplyKeyboardRemove())
     await _show_profile(message, session, user, settings, _)

@@ -28,7 +28,6 @@ from handlers.review_views import (
 from models import User, utcnow
 from services import reviews
 from services.input_values import row_id
-from services.reviews import ReviewError
 
 
 class ReviewStates(StatesGroup):
@@ -99,11 +98,7 @@ async def on_stars(
         callback_answer.text = _.text("common.expired_button")
         return
     side = "customer" if callback_data.action == "star" else "provider"
-    try:
-        await _save(session, user, side, booking_id, callback_data.stars, None, keep_comment=True)
-    except ReviewError as error:
-        callback_answer.text = _.text(error.key)
-        return
+    await _save(session, user, side, booking_id, callback_data.stars, None, keep_comment=True)
     await state.set_state(ReviewStates.comment)
     await state.set_data(
         {"review": {"side": side, "booking": booking_id, "stars": callback_data.stars}}
@@ -128,12 +123,7 @@ async def on_comment(
             (message.text or "").strip(),
             keep_comment=False,
         )
-    except ReviewError as error:
-        await message.answer(_(error.key))
-        if not isinstance(error, reviews.BadReview):
-            await state.clear()
-        return
-    except (KeyError, ValueError):
+    except (KeyError, ValueError):  # no review pending (an old or forged state)
         await state.clear()
         await message.answer(_("common.expired_button"))
         return
@@ -178,15 +168,9 @@ async def on_reply(
 ) -> None:
     """The provider's reply, published under the review."""
     review_id = (await state.get_data()).get("reply")
-    try:
-        review = await reviews.reply_to_review(
-            session, user, int(review_id or 0), (message.text or "").strip()
-        )
-    except ReviewError as error:
-        await message.answer(_(error.key))
-        if not isinstance(error, reviews.BadReview):
-            await state.clear()
-        return
+    review = await reviews.reply_to_review(
+        session, user, int(review_id or 0), (message.text or "").strip()
+    )
     await state.clear()
     await message.answer(_("review.reply_saved") + "\n\n" + review_html(review, _))
 

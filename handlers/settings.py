@@ -29,7 +29,6 @@ from bot.replies import show
 from handlers.menu import MenuCallback, main_menu
 from models import User
 from services import users
-from services.errors import UnknownLanguage, UnknownTimezone
 from services.geo import GeoPoint
 from services.input_values import whole_number
 from services.outbox import REMINDER_CHOICES, reminder_hours, set_reminder_hours
@@ -176,11 +175,7 @@ async def on_language_chosen(
     _: Translator,
 ) -> None:
     """Save the language and show settings in it at once."""
-    try:
-        await users.set_language(session, user, callback_data.value)
-    except UnknownLanguage:
-        callback_answer.text = _.text("common.expired_button")
-        return
+    await users.set_language(session, user, callback_data.value)
     new = translator(callback_data.value)
     callback_answer.text = new.text("settings.language_saved")
     text, markup = render_settings(user, tz, new)
@@ -206,11 +201,7 @@ async def on_timezone_picked(
     _: Translator,
 ) -> None:
     """One of several candidate zones was chosen."""
-    try:
-        await users.set_timezone(session, user, callback_data.value)
-    except UnknownTimezone:
-        callback_answer.text = _.text("common.expired_button")
-        return
+    await users.set_timezone(session, user, callback_data.value)
     await state.clear()
     tz = ZoneInfo(callback_data.value)
     callback_answer.text = _.text("settings.timezone_saved_short")
