@@ -31,7 +31,6 @@ from handlers.booking_views import (
     bbutton,
     booking_card,
     calendar_screen,
-    contact_html,
     list_screen,
     note_keyboard,
     seats_screen,
@@ -41,8 +40,9 @@ from handlers.booking_views import (
 )
 from handlers.menu import MenuCallback
 from handlers.offer_cards import format_place
-from models import ACTIVE_STATUSES, Booking, Offer, Provider, User, utcnow
-from services import bookings, offers, reputation
+from models import Booking, Offer, Provider, User, utcnow
+from services import bookings, offers
+from services.booking_view import booking_view
 from services.bookings import BookingError, BookingNotFound, SlotTaken
 from services.calendar_file import booking_ics
 from services.input_values import iso_day, row_id, unix_instant, whole_number, year_month
@@ -352,23 +352,7 @@ async def card_for(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """`booking` as `user` sees it in `zone`: the card, with the other side's contact once
     it is confirmed, and this side's actions."""
-    role = bookings.role_of(booking, user)
-    other = await _other_contact(session, booking, role, _)
-    record = None
-    if role == "provider" and booking.status in ACTIVE_STATUSES:
-        record = await reputation.customer_record(session, booking.customer_id)
-    return booking_card(booking, role, zone, _, other_contact=other, now=now, record=record)
-
-
-async def _other_contact(session: AsyncSession, booking: Booking, role: str, _: Translator) -> Any:
-    """The other side's contact, only once the booking is confirmed."""
-    if booking.status not in ("confirmed", "completed"):
-        return None
-    if role == "customer":
-        provider_user = await session.get(User, booking.provider.user_id)
-        return contact_html(provider_user, booking.provider.phone, _) if provider_user else None
-    customer = await session.get(User, booking.customer_id)
-    return contact_html(customer, None, _) if customer else None
+    return booking_card(await booking_view(session, booking, user, now), zone, _)
 
 
 async def notify_other_side(

@@ -29,10 +29,9 @@ from bot.pages import fit
 from handlers.moderation_views import report_button
 from handlers.offer_cards import format_place, format_price
 from handlers.review_views import customer_line, rbutton
-from models import ACTIVE_STATUSES, Booking, Offer, User
+from models import Booking, Offer
 from services.availability import Slot
-from services.reputation import CustomerRecord
-from services.reviews import open_for_rating
+from services.booking_view import BookingAction, BookingView, Contact
 
 BOOKING_SHAPES = ValueShapes(
     {
@@ -198,31 +197,24 @@ def summary_screen(
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def contact_html(person: User, phone: str | None, _: Translator) -> Html:
-    """A link that opens a chat with `person` on Telegram, and the phone if shared."""
+def contact_html(contact: Contact) -> Html:
+    """A link that opens a chat with the other side on Telegram, and the phone if shared."""
     from html import escape
 
-    if person.username:
-        link = f'<a href="https://t.me/{escape(person.username)}">@{escape(person.username)}</a>'
+    if contact.username:
+        link = f'<a href="https://t.me/{escape(contact.username)}">@{escape(contact.username)}</a>'
     else:
-        link = f'<a href="tg://user?id={person.id}">{escape(person.full_name)}</a>'
-    if phone:
-        link += f", {escape(phone)}"
+        link = f'<a href="tg://user?id={contact.user_id}">{escape(contact.name)}</a>'
+    if contact.phone:
+        link += f", {escape(contact.phone)}"
     return Html(link)
 
 
 def booking_card(
-    booking: Booking,
-    role: str,
-    reader: ZoneInfo,
-    _: Translator,
-    *,
-    other_contact: Html | None,
-    now: datetime,
-    record: CustomerRecord | None = None,
+    view: BookingView, reader: ZoneInfo, _: Translator
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """A booking as one side sees it, with what that side can do now; `record` is the
-    customer's track record, shown to the provider."""
+    """A booking as one side sees it, with the buttons of what the view allows."""
+    booking, role = view.booking, view.role
     offer = booking.offer
     provider_zone = ZoneInfo(booking.provider.timezone)
     lines = [
@@ -239,44 +231,45 @@ def booking_card(
         lines.append(_("booking.card_note", note=booking.note))
     if booking.reason:
         lines.append(_("booking.card_reason", reason=booking.reason))
-    if other_contact is not None and booking.status in ("confirmed", "completed"):
-        lines.append(_(f"booking.contact.{role}", contact=other_contact))
-    elif booking.status == "requested":
+    if view.other_contact is not None:
+        lines.append(_(f"booking.contact.{role}", contact=contact_html(view.other_contact)))
+    elif view.contact_pending:
         lines.append(_("booking.contact_after_confirmation"))
-    if record is not None and role == "provider":
-        lines.append(customer_line(record, _))
-    rows: list[list[InlineKeyboardButton]] = []
-    value = str(booking.id)
-    if booking.status == "requested" and role == "provider":
-        rows.append(
-            [
-                bbutton(_.text("booking.accept"), "accept", 0, value),
-                bbutton(_.text("booking.decline"), "decline", 0, value),
-            ]
-        )
-    if booking.status == "confirmed":
-        rows.append([bbutton(_.text("booking.ics"), "ics", 0, value)])
-        if role == "provider" and now >= booking.starts_at:
-            rows.append(
-                [
-                    bbutton(_.text("booking.completed"), "complete", 0, value),
-                    bbutton(_.text("booking.no_show"), "no_show", 0, value),
-                ]
-            )
-    if open_for_rating(booking, role, now):
-        if role == "customer":
-            rows.append([rbutton(_.text("review.button"), "ask", booking.id)])
-        else:
-            rows.append([rbutton(_.text("review.rate_customer"), "ask_c", booking.id)])
-    if booking.status in ACTIVE_STATUSES and now < booking.starts_at:
-        rows.append(
-            [
-                bbutton(_.text("booking.reschedule"), "resched", booking.offer_id, value),
-                bbutton(_.text("booking.cancel"), "cancel", 0, value),
-            ]
-        )
-    rows.append([report_button(_, "booking", booking.id)])
-    return "\n\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
+    if view.customer_record is not None:
+        lines.append(customer_line(view.customer_record, _))
+    return "\n\n".join(lines), InlineKeyboardMarkup(inline_keyboard=_action_rows(view, _))
+
+
+def _action_rows(view: BookingView, _: Translator) -> list[list[InlineKeyboardButton]]:
+    """One button per allowed action, paired as the card shows them."""
+    booking, value, allowed = view.booking, str(view.booking.id), set(view.actions)
+    buttons = {
+        BookingAction.ACCEPT: lambda: bbutton(_.text("booking.accept"), "accept", 0, value),
+        BookingAction.DECLINE: lambda: bbutton(_.text("booking.decline"), "decline", 0, value),
+        BookingAction.CALENDAR: lambda: bbutton(_.text("booking.ics"), "ics", 0, value),
+        BookingAction.COMPLETE: lambda: bbutton(_.text("booking.completed"), "complete", 0, value),
+        BookingAction.NO_SHOW: lambda: bbutton(_.text("booking.no_show"), "no_show", 0, value),
+        BookingAction.RATE: lambda: (
+            rbutton(_.text("review.button"), "ask", booking.id)
+            if view.role == "customer"
+            else rbutton(_.text("review.rate_customer"), "ask_c", booking.id)
+        ),
+        BookingAction.RESCHEDULE: lambda: bbutton(
+            _.text("booking.reschedule"), "resched", booking.offer_id, value
+        ),
+        BookingAction.CANCEL: lambda: bbutton(_.text("booking.cancel"), "cancel", 0, value),
+        BookingAction.REPORT: lambda: report_button(_, "booking", booking.id),
+    }
+    layout = (
+        (BookingAction.ACCEPT, BookingAction.DECLINE),
+        (BookingAction.CALENDAR,),
+        (BookingAction.COMPLETE, BookingAction.NO_SHOW),
+        (BookingAction.RATE,),
+        (BookingAction.RESCHEDULE, BookingAction.CANCEL),
+        (BookingAction.REPORT,),
+    )
+    rows = [[buttons[action]() for action in row if action in allowed] for row in layout]
+    return [row for row in rows if row]
 
 
 def list_screen(

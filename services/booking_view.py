@@ -1,0 +1,110 @@
+"""What one party may see and do with a booking: the read model its card renders.
+
+The card never restates a rule: which actions show comes from the state machine
+(`bookings.CHANGES`) and the review window, and the other side's contact is filled in
+only when the contact rule allows it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import ACTIVE_STATUSES, Booking, User
+from services.bookings import CHANGES, role_of
+from services.reputation import CustomerRecord, customer_record
+from services.reviews import open_for_rating
+
+# Each side learns the other's contact only once the booking is confirmed.
+CONTACT_STATUSES = ("confirmed", "completed")
+
+
+class BookingAction(StrEnum):
+    """What a party can do with a booking from its card."""
+
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    CALENDAR = "ics"
+    COMPLETE = "complete"
+    NO_SHOW = "no_show"
+    RATE = "rate"
+    RESCHEDULE = "resched"
+    CANCEL = "cancel"
+    REPORT = "report"
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach the other side: their Telegram account, and a phone if shared."""
+
+    user_id: int
+    name: str
+    username: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class BookingView:
+    """A booking as `role` sees it at one moment."""
+
+    booking: Booking
+    role: str  # "customer" or "provider"
+    actions: tuple[BookingAction, ...]
+    other_contact: Contact | None  # None until the contact rule allows it
+    contact_pending: bool  # the contact will come once the booking is confirmed
+    customer_record: CustomerRecord | None  # for the provider, while the booking is open
+
+
+def allowed_actions(booking: Booking, role: str, now: datetime) -> tuple[BookingAction, ...]:
+    """The actions `role` may take on `booking` at `now`, in the card's order."""
+    status, started = booking.status, now >= booking.starts_at
+    actions: list[BookingAction] = []
+    if _may("accept", status, role, started):
+        actions += [BookingAction.ACCEPT, BookingAction.DECLINE]
+    if status == "confirmed":
+        actions.append(BookingAction.CALENDAR)
+    if _may("complete", status, role, started):
+        actions += [BookingAction.COMPLETE, BookingAction.NO_SHOW]
+    if open_for_rating(booking, role, now):
+        actions.append(BookingAction.RATE)
+    if status in ACTIVE_STATUSES and not started:
+        actions += [BookingAction.RESCHEDULE, BookingAction.CANCEL]
+    actions.append(BookingAction.REPORT)
+    return tuple(actions)
+
+
+def _may(change: str, status: str, role: str, started: bool) -> bool:
+    """Whether the state machine lets `role` make `change` now."""
+    rule = CHANGES[change]
+    return status in rule.sources and role == rule.by and (started or not rule.after_start)
+
+
+async def booking_view(
+    session: AsyncSession, booking: Booking, viewer: User, now: datetime
+) -> BookingView:
+    """`booking` as `viewer` (one of its parties) may see and act on it at `now`."""
+    role = role_of(booking, viewer)
+    contact = None
+    if booking.status in CONTACT_STATUSES:
+        if role == "customer":
+            other = await session.get(User, booking.provider.user_id)
+            phone = booking.provider.phone
+        else:
+            other = await session.get(User, booking.customer_id)
+            phone = None
+        if other is not None:
+            contact = Contact(other.id, other.full_name, other.username, phone)
+    record = None
+    if role == "provider" and booking.status in ACTIVE_STATUSES:
+        record = await customer_record(session, booking.customer_id)
+    return BookingView(
+        booking=booking,
+        role=role,
+        actions=allowed_actions(booking, role, now),
+        other_contact=contact,
+        contact_pending=booking.status == "requested",
+        customer_record=record,
+    )

@@ -1,0 +1,41 @@
+"""The booking card's read model: actions from the state machine, the contact rule."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from services.booking_view import BookingAction, allowed_actions
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+def booking(status: str, starts_in_hours: float) -> Any:
+    start = NOW + timedelta(hours=starts_in_hours)
+    return SimpleNamespace(status=status, starts_at=start, updated_at=start)
+
+
+@pytest.mark.parametrize(
+    ("status", "starts_in", "role", "expected"),
+    [
+        ("requested", 5, "provider", {"accept", "decline", "resched", "cancel", "report"}),
+        ("requested", 5, "customer", {"resched", "cancel", "report"}),
+        ("confirmed", 5, "customer", {"ics", "resched", "cancel", "report"}),
+        ("confirmed", -1, "provider", {"ics", "complete", "no_show", "report"}),
+        ("confirmed", -1, "customer", {"ics", "report"}),
+        ("completed", -3, "customer", {"rate", "report"}),
+        ("completed", -3, "provider", {"rate", "report"}),
+        ("no_show", -3, "provider", {"rate", "report"}),
+        ("declined", 5, "customer", {"report"}),
+        ("cancelled_by_customer", 5, "provider", {"report"}),
+    ],
+)
+def test_the_card_offers_what_the_state_machine_allows(
+    status: str, starts_in: float, role: str, expected: set[str]
+) -> None:
+    actions = allowed_actions(booking(status, starts_in), role, NOW)
+    assert {str(action) for action in actions} == expected
+    assert actions[-1] is BookingAction.REPORT
