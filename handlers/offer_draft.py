@@ -32,6 +32,7 @@ from bot.i18n import Translator
 from bot.replies import show
 from handlers.menu import MenuCallback
 from handlers.offer_cards import render_card
+from handlers.timezone_picker import read_zone
 from models import User
 from services import offers
 from services.deeplinks import OfferLink, start_link
@@ -39,7 +40,7 @@ from services.input_values import whole_number
 from services.offer_parser import CATEGORIES, OfferDraft, parse_offer
 from services.offers import InvalidOffer, OfferData, OfferNotFound
 from services.providers import default_place
-from services.timezones import find_timezones, is_timezone, timezone_at
+from services.timezones import is_timezone
 
 GUIDED_ORDER = ("title", "category", "duration", "price", "hours", "capacity", "place")
 DURATION_PRESETS = (30, 45, 60, 90, 120)
@@ -108,13 +109,11 @@ def _clear(draft: OfferDraft, name: str) -> None:
 
 
 class BadAnswer(Exception):
-    """The answer cannot be used; `key` is the message explaining why, and `options` the
-    values to offer as buttons instead (several time zones match a typed city, say)."""
+    """The answer cannot be used; `key` is the message explaining why."""
 
-    def __init__(self, key: str, options: tuple[str, ...] = ()) -> None:
+    def __init__(self, key: str) -> None:
         super().__init__(key)
         self.key = key
-        self.options = options
 
 
 def read_answer(name: str, text: str, draft: OfferDraft) -> None:
@@ -155,13 +154,6 @@ def read_answer(name: str, text: str, draft: OfferDraft) -> None:
     elif name == "place":
         _refuse(offers.area_problem(text))
         draft.place_kind, draft.area = "area", text
-    elif name == "timezone":
-        zones = find_timezones(text)
-        if not zones:
-            raise BadAnswer("settings.timezone_not_found")
-        if len(zones) > 1:
-            raise BadAnswer("settings.choose_timezone", tuple(zones))
-        draft.timezone = zones[0]
     else:  # category: buttons only
         raise BadAnswer("offer.error.use_buttons")
 
@@ -352,24 +344,21 @@ async def on_typed_answer(
     data = await state.get_data()
     name = str(data.get("asking"))
     draft = load_draft(data)
-    try:
-        point = shared_point(message)
-        if point is not None and name == "place":
-            draft.place_kind, draft.area = "location", None
-            data["location"] = [point.latitude, point.longitude]
-        elif point is not None and name == "timezone":
-            zone = timezone_at(point.latitude, point.longitude)
-            if zone is None:
-                raise BadAnswer("settings.timezone_not_found")
-            read_choice(name, zone, draft)
-        else:
+    point = shared_point(message)
+    if name == "timezone":
+        zone = await read_zone(message, lambda zone: _button(zone, "choose", zone), _, point)
+        if zone is None:
+            return
+        draft.timezone = zone
+    elif point is not None and name == "place":
+        draft.place_kind, draft.area = "location", None
+        data["location"] = [point.latitude, point.longitude]
+    else:
+        try:
             read_answer(name, message.text or "", draft)
-    except BadAnswer as error:
-        buttons = [[_button(option, "choose", option)] for option in error.options]
-        await message.answer(
-            _(error.key), reply_markup=InlineKeyboardMarkup(inline_keyboard=buttons)
-        )
-        return
+        except BadAnswer as error:
+            await message.answer(_(error.key))
+            return
     screen, markup = await _after_answer(state, data, name, draft, session, user, _)
     await message.answer(screen, reply_markup=markup)
 

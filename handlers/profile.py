@@ -25,10 +25,10 @@ from bot.i18n import Translator
 from bot.replies import show
 from handlers.offer_cards import format_place
 from handlers.review_views import provider_record
+from handlers.timezone_picker import read_zone
 from models import Provider, User
 from services import providers
 from services.geo import GeoPoint
-from services.timezones import find_timezones
 
 TEXT_FIELDS = ("name", "bio", "area")
 
@@ -254,17 +254,10 @@ async def on_timezone_text(
     _: Translator,
 ) -> None:
     """A city, zone or offset; several matches are offered as buttons."""
-    zones = find_timezones(message.text or "")
-    if not zones:
-        await message.answer(_("settings.timezone_not_found"))
+    zone = await read_zone(message, lambda zone: _button(zone, "settz", zone), _)
+    if zone is None:
         return
-    if len(zones) > 1:
-        rows = [[_button(zone, "settz", zone)] for zone in zones]
-        await message.answer(
-            _("settings.choose_timezone"), reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
-        )
-        return
-    await providers.set_timezone(session, user, settings.default_timezone, zones[0])
+    await providers.set_timezone(session, user, settings.default_timezone, zone)
     await state.clear()
     await _show_profile(message, session, user, settings, _)
 

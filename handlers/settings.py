@@ -12,6 +12,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
     CallbackQuery,
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     Message,
@@ -27,12 +28,12 @@ from bot.filters import HasText, PrivateChat, SharedPoint
 from bot.i18n import LANGUAGE_NAMES, Translator, translator
 from bot.replies import show
 from handlers.menu import MenuCallback, main_menu
+from handlers.timezone_picker import read_zone
 from models import User
 from services import users
 from services.geo import GeoPoint
 from services.input_values import whole_number
 from services.outbox import REMINDER_CHOICES, reminder_hours, set_reminder_hours
-from services.timezones import find_timezones, timezone_at
 
 
 class SettingsCallback(CallbackData, prefix="set"):
@@ -237,9 +238,8 @@ async def on_timezone_location(
     _: Translator,
 ) -> None:
     """A shared location sets the zone of that place."""
-    zone = timezone_at(point.latitude, point.longitude)
+    zone = await read_zone(message, _zone_button, _, point)
     if zone is None:
-        await message.answer(_("settings.timezone_not_found"))
         return
     await _save_timezone(message, state, session, user, zone, _)
 
@@ -253,18 +253,15 @@ async def on_timezone_text(
         await state.clear()
         await message.answer(_("common.cancelled"), reply_markup=ReplyKeyboardRemove())
         return
-    zones = find_timezones(message.text)
-    if not zones:
-        await message.answer(_("settings.timezone_not_found"))
-        return
-    if len(zones) == 1:
-        await _save_timezone(message, state, session, user, zones[0], _)
-        return
-    builder = InlineKeyboardBuilder()
-    for zone in zones:
-        builder.button(text=zone, callback_data=SettingsCallback(action="settz", value=zone))
-    builder.adjust(1)
-    await message.answer(_("settings.choose_timezone"), reply_markup=builder.as_markup())
+    zone = await read_zone(message, _zone_button, _)
+    if zone is not None:
+        await _save_timezone(message, state, session, user, zone, _)
+
+
+def _zone_button(zone: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=zone, callback_data=SettingsCallback(action="settz", value=zone).pack()
+    )
 
 
 async def on_timezone_other(message: Message, _: Translator) -> None:
