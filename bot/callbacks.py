@@ -11,9 +11,11 @@ import re
 from collections.abc import Mapping
 from typing import Annotated
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from services.input_values import ROW_ID_MAX
+from services.outbox import REMINDER_CHOICES
+from services.timezones import is_timezone
 
 RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]
 """The id of one of gigbot's rows."""
@@ -23,6 +25,15 @@ OptionalRowId = Annotated[int, Field(ge=0, le=ROW_ID_MAX)]
 
 Stars = Annotated[int, Field(ge=0, le=5)]
 """Review stars, 0 where the button sets none."""
+
+def _reminder_choice(hours: int) -> int:
+    if hours not in REMINDER_CHOICES:
+        raise ValueError("not a reminder time one can choose")
+    return hours
+
+
+ReminderHours = Annotated[int, AfterValidator(_reminder_choice)]
+"""One of the reminder times a user can choose (services.outbox.REMINDER_CHOICES)."""
 
 
 # What a button's `value` may look like, per action. The shape is checked when the data
@@ -50,3 +61,13 @@ class ValueShapes:
         pattern = self._patterns.get(action)
         if pattern is None or pattern.fullmatch(value) is None:
             raise ValueError("no button of ours carries this")
+
+
+def _known_zone(name: str) -> str:
+    if not is_timezone(name):
+        raise ValueError("not an IANA time zone")
+    return name
+
+
+Zone = Annotated[str, Field(min_length=1, max_length=40), AfterValidator(_known_zone)]
+"""An IANA time zone name that exists (at most 40 characters, so it fits a button)."""

@@ -23,7 +23,8 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import LOCALES
+from bot.callbacks import ReminderHours, Zone
+from bot.config import LOCALES, Locale
 from bot.filters import HasText, PrivateChat, SharedPoint
 from bot.i18n import LANGUAGE_NAMES, Translator, translator
 from bot.replies import show
@@ -32,15 +33,46 @@ from handlers.timezone_picker import read_zone
 from models import User
 from services import users
 from services.geo import GeoPoint
-from services.input_values import whole_number
 from services.outbox import REMINDER_CHOICES, reminder_hours, set_reminder_hours
 
 
-class SettingsCallback(CallbackData, prefix="set"):
-    """A press in the settings screens; `value` is a language code or an IANA zone."""
+# One typed callback per action; a value no button of ours carries fails unpacking.
+class ShowSettings(CallbackData, prefix="set"):
+    """Back to the settings screen."""
 
-    action: str
-    value: str = ""
+
+class LanguageMenu(CallbackData, prefix="set-lang"):
+    """Settings → Language."""
+
+
+class ChooseLanguage(CallbackData, prefix="set-lang-ok"):
+    """One of the languages gigbot speaks."""
+
+    locale: Locale
+
+
+class RemindersMenu(CallbackData, prefix="set-rem"):
+    """Settings → Reminders."""
+
+
+class ToggleReminder(CallbackData, prefix="set-rem-x"):
+    """One reminder time on or off."""
+
+    hours: ReminderHours
+
+
+class AskTimezone(CallbackData, prefix="set-tz"):
+    """Settings → Time zone."""
+
+
+class ChooseTimezone(CallbackData, prefix="set-tz-ok"):
+    """One of several zones a typed city matched."""
+
+    zone: Zone
+
+
+class BackToMenu(CallbackData, prefix="set-menu"):
+    """Settings → main menu."""
 
 
 class SettingsStates(StatesGroup):
@@ -66,14 +98,10 @@ def render_settings(user: User, tz: ZoneInfo, _: Translator) -> tuple[str, Inlin
         reminders=reminders,
     )
     builder = InlineKeyboardBuilder()
-    builder.button(text=_.text("settings.language"), callback_data=SettingsCallback(action="lang"))
-    builder.button(text=_.text("settings.timezone"), callback_data=SettingsCallback(action="tz"))
-    builder.button(
-        text=_.text("settings.reminders"), callback_data=SettingsCallback(action="remind")
-    )
-    builder.button(
-        text=_.text("common.back_to_menu"), callback_data=SettingsCallback(action="menu")
-    )
+    builder.button(text=_.text("settings.language"), callback_data=LanguageMenu())
+    builder.button(text=_.text("settings.timezone"), callback_data=AskTimezone())
+    builder.button(text=_.text("settings.reminders"), callback_data=RemindersMenu())
+    builder.button(text=_.text("common.back_to_menu"), callback_data=BackToMenu())
     builder.adjust(2, 1, 1)
     return text, builder.as_markup()
 
@@ -86,9 +114,9 @@ def render_reminders(user: User, _: Translator) -> tuple[str, InlineKeyboardMark
         mark = "✅" if hours in chosen else "▫️"
         builder.button(
             text=f"{mark} {_.text('settings.hours_before', hours=hours)}",
-            callback_data=SettingsCallback(action="toggle", value=str(hours)),
+            callback_data=ToggleReminder(hours=hours),
         )
-    builder.button(text=_.text("common.back"), callback_data=SettingsCallback(action="show"))
+    builder.button(text=_.text("common.back"), callback_data=ShowSettings())
     builder.adjust(1)
     return _("settings.reminders_title"), builder.as_markup()
 
@@ -100,18 +128,13 @@ async def on_reminders(query: CallbackQuery, user: User, _: Translator) -> None:
 
 async def on_reminder_toggled(
     query: CallbackQuery,
-    callback_data: SettingsCallback,
-    callback_answer: CallbackAnswer,
+    callback_data: ToggleReminder,
     session: AsyncSession,
     user: User,
     _: Translator,
 ) -> None:
     """Switch one reminder time on or off (for bookings made from now on)."""
-    hours = whole_number(callback_data.value, 1, 10**4)
-    if hours is None or hours not in REMINDER_CHOICES:
-        callback_answer.text = _.text("common.expired_button")
-        return
-    chosen = set(reminder_hours(user)) ^ {hours}
+    chosen = set(reminder_hours(user)) ^ {callback_data.hours}
     await set_reminder_hours(session, user, sorted(chosen))
     await show(query, *render_reminders(user, _))
 
@@ -122,9 +145,9 @@ def render_languages(_: Translator) -> InlineKeyboardMarkup:
     for locale in LOCALES:
         builder.button(
             text=LANGUAGE_NAMES[locale],
-            callback_data=SettingsCallback(action="setlang", value=locale),
+            callback_data=ChooseLanguage(locale=locale),
         )
-    builder.button(text=_.text("common.back"), callback_data=SettingsCallback(action="show"))
+    builder.button(text=_.text("common.back"), callback_data=ShowSettings())
     builder.adjust(3, 1)
     return builder.as_markup()
 
@@ -168,7 +191,7 @@ async def on_language_menu(query: CallbackQuery, _: Translator) -> None:
 
 async def on_language_chosen(
     query: CallbackQuery,
-    callback_data: SettingsCallback,
+    callback_data: ChooseLanguage,
     callback_answer: CallbackAnswer,
     session: AsyncSession,
     user: User,
@@ -176,8 +199,8 @@ async def on_language_chosen(
     _: Translator,
 ) -> None:
     """Save the language and show settings in it at once."""
-    await users.set_language(session, user, callback_data.value)
-    new = translator(callback_data.value)
+    await users.set_language(session, user, callback_data.locale)
+    new = translator(callback_data.locale)
     callback_answer.text = new.text("settings.language_saved")
     text, markup = render_settings(user, tz, new)
     await show(query, text, markup)
@@ -194,7 +217,7 @@ async def on_timezone_asked(query: CallbackQuery, state: FSMContext, _: Translat
 
 async def on_timezone_picked(
     query: CallbackQuery,
-    callback_data: SettingsCallback,
+    callback_data: ChooseTimezone,
     callback_answer: CallbackAnswer,
     state: FSMContext,
     session: AsyncSession,
@@ -202,9 +225,9 @@ async def on_timezone_picked(
     _: Translator,
 ) -> None:
     """One of several candidate zones was chosen."""
-    await users.set_timezone(session, user, callback_data.value)
+    await users.set_timezone(session, user, callback_data.zone)
     await state.clear()
-    tz = ZoneInfo(callback_data.value)
+    tz = ZoneInfo(callback_data.zone)
     callback_answer.text = _.text("settings.timezone_saved_short")
     text, markup = render_settings(user, tz, _)
     await show(query, text, markup)
@@ -259,9 +282,7 @@ async def on_timezone_text(
 
 
 def _zone_button(zone: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        text=zone, callback_data=SettingsCallback(action="settz", value=zone).pack()
-    )
+    return InlineKeyboardButton(text=zone, callback_data=ChooseTimezone(zone=zone).pack())
 
 
 async def on_timezone_other(message: Message, _: Translator) -> None:
@@ -276,18 +297,14 @@ def build_router() -> Router:
     router.callback_query.filter(PrivateChat())
     router.message.register(on_settings_command, Command("settings"))
     router.callback_query.register(on_settings_shown, MenuCallback.filter(F.action == "settings"))
-    router.callback_query.register(on_settings_shown, SettingsCallback.filter(F.action == "show"))
-    router.callback_query.register(on_reminders, SettingsCallback.filter(F.action == "remind"))
-    router.callback_query.register(
-        on_reminder_toggled, SettingsCallback.filter(F.action == "toggle")
-    )
-    router.callback_query.register(on_back_to_menu, SettingsCallback.filter(F.action == "menu"))
-    router.callback_query.register(on_language_menu, SettingsCallback.filter(F.action == "lang"))
-    router.callback_query.register(
-        on_language_chosen, SettingsCallback.filter(F.action == "setlang")
-    )
-    router.callback_query.register(on_timezone_asked, SettingsCallback.filter(F.action == "tz"))
-    router.callback_query.register(on_timezone_picked, SettingsCallback.filter(F.action == "settz"))
+    router.callback_query.register(on_settings_shown, ShowSettings.filter())
+    router.callback_query.register(on_reminders, RemindersMenu.filter())
+    router.callback_query.register(on_reminder_toggled, ToggleReminder.filter())
+    router.callback_query.register(on_back_to_menu, BackToMenu.filter())
+    router.callback_query.register(on_language_menu, LanguageMenu.filter())
+    router.callback_query.register(on_language_chosen, ChooseLanguage.filter())
+    router.callback_query.register(on_timezone_asked, AskTimezone.filter())
+    router.callback_query.register(on_timezone_picked, ChooseTimezone.filter())
     router.message.register(
         on_timezone_location, StateFilter(SettingsStates.timezone), SharedPoint()
     )

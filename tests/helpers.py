@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_sessionmaker
 from bot.emulator import SimUser
+from handlers.settings import AskTimezone
 from models import User
 
 
@@ -21,6 +22,6 @@ async def with_timezone(person: SimUser, city: str = "Berlin") -> SimUser:
     """`person` after choosing their time zone in /settings (a provider's hours need one)."""
     await person.send("/settings")
     assert person.last is not None
-    await person.press_callback(person.last, "set:tz:")
+    await person.press_callback(person.last, AskTimezone().pack())
     await person.send(city)
     return person

@@ -152,7 +152,7 @@ async def test_reminder_times_are_chosen_in_settings(tg: Emulator, engine: Async
     assert reply is not None
     assert "✅ 3 h before" in reply.buttons
     assert (await stored_user(engine, alice.id)).reminder_hours == "3,1"
-    reply = await alice.press_callback(reply, "set:toggle:5")  # not a choice
+    reply = await alice.press_callback(reply, "set-rem-x:5")  # not a choice
     assert alice.last_answer is not None
     assert "no longer active" in alice.last_answer["text"]
     assert (await stored_user(engine, alice.id)).reminder_hours == "3,1"
