@@ -26,6 +26,7 @@ OptionalRowId = Annotated[int, Field(ge=0, le=ROW_ID_MAX)]
 Stars = Annotated[int, Field(ge=0, le=5)]
 """Review stars, 0 where the button sets none."""
 
+
 def _reminder_choice(hours: int) -> int:
     if hours not in REMINDER_CHOICES:
         raise ValueError("not a reminder time one can choose")
