@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from typing import Literal
+
+from aiogram import Router
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -19,6 +21,7 @@ from aiogram.types import (
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.callbacks import Zone
 from bot.config import Settings
 from bot.filters import PrivateChat, SharedPoint
 from bot.i18n import Translator
@@ -30,8 +33,6 @@ from models import Provider, User
 from services import providers
 from services.geo import GeoPoint
 
-TEXT_FIELDS = ("name", "bio", "area")
-
 
 class ProfileStates(StatesGroup):
     """The profile dialogue waits for a value, a time zone or a contact here."""
@@ -42,17 +43,51 @@ class ProfileStates(StatesGroup):
     location = State()
 
 
-class ProfileCallback(CallbackData, prefix="pf"):
-    """A press on the profile screen."""
-
-    action: str
-    value: str = ""
+# One typed callback per action; a value no button of ours carries fails unpacking.
+class ShowProfile(CallbackData, prefix="pf"):
+    """Back to the profile card."""
 
 
-def _button(text: str, action: str, value: str = "") -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        text=text, callback_data=ProfileCallback(action=action, value=value).pack()
-    )
+class EditText(CallbackData, prefix="pf-edit"):
+    """Type a new name, bio or area."""
+
+    field: Literal["name", "bio", "area"]
+
+
+class WhereMenu(CallbackData, prefix="pf-where"):
+    """Where I work: the choices."""
+
+
+class AskLocation(CallbackData, prefix="pf-locate"):
+    """Share a location as the workplace."""
+
+
+class SetWorkplace(CallbackData, prefix="pf-where-ok"):
+    """At the customer's place, or online."""
+
+    kind: Literal["customer", "online"]
+
+
+class AskTimezone(CallbackData, prefix="pf-tz"):
+    """The zone the offers' hours are in."""
+
+
+class ChooseTimezone(CallbackData, prefix="pf-tz-ok"):
+    """One of several zones a typed city matched."""
+
+    zone: Zone
+
+
+class AskPhone(CallbackData, prefix="pf-phone"):
+    """Share one's phone with Telegram's contact button."""
+
+
+class RemovePhone(CallbackData, prefix="pf-phone-rm"):
+    """Forget the phone."""
+
+
+def _button(text: str, callback_data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=callback_data.pack())
 
 
 def render_profile(
@@ -73,17 +108,17 @@ def render_profile(
     text += "\n\n" + provider_record(provider, _)
     rows = [
         [
-            _button(_.text("profile.edit.name"), "edit", "name"),
-            _button(_.text("profile.edit.bio"), "edit", "bio"),
+            _button(_.text("profile.edit.name"), EditText(field="name")),
+            _button(_.text("profile.edit.bio"), EditText(field="bio")),
         ],
         [
-            _button(_.text("profile.edit.area"), "where"),
-            _button(_.text("profile.edit.timezone"), "timezone"),
+            _button(_.text("profile.edit.area"), WhereMenu()),
+            _button(_.text("profile.edit.timezone"), AskTimezone()),
         ],
-        [_button(_.text("profile.share_phone"), "phone")],
+        [_button(_.text("profile.share_phone"), AskPhone())],
     ]
     if provider.phone:
-        rows[-1].append(_button(_.text("profile.remove_phone"), "remove_phone"))
+        rows[-1].append(_button(_.text("profile.remove_phone"), RemovePhone()))
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -110,18 +145,14 @@ async def _show_profile(
 
 async def on_edit(
     query: CallbackQuery,
-    callback_data: ProfileCallback,
-    callback_answer: CallbackAnswer,
+    callback_data: EditText,
     state: FSMContext,
     _: Translator,
 ) -> None:
     """Ask for a new name, bio or area."""
-    if callback_data.value not in TEXT_FIELDS:
-        callback_answer.text = _.text("common.expired_button")
-        return
     await state.set_state(ProfileStates.text)
-    await state.set_data({"field": callback_data.value})
-    await show(query, _(f"profile.ask.{callback_data.value}"))
+    await state.set_data({"field": callback_data.field})
+    await show(query, _(f"profile.ask.{callback_data.field}"))
 
 
 async def on_text(
@@ -145,19 +176,18 @@ async def on_where(query: CallbackQuery, state: FSMContext, _: Translator) -> No
     """Where I work: type an area, share a location, at the customer's place, or online."""
     await state.clear()
     rows = [
-        [_button(_.text("profile.where.area"), "edit", "area")],
-        [_button(_.text("profile.where.location"), "locate")],
-        [_button(_.text("place.choose.customer"), "setwhere", "customer")],
-        [_button(_.text("place.choose.online"), "setwhere", "online")],
-        [_button(_.text("common.back"), "show")],
+        [_button(_.text("profile.where.area"), EditText(field="area"))],
+        [_button(_.text("profile.where.location"), AskLocation())],
+        [_button(_.text("place.choose.customer"), SetWorkplace(kind="customer"))],
+        [_button(_.text("place.choose.online"), SetWorkplace(kind="online"))],
+        [_button(_.text("common.back"), ShowProfile())],
     ]
     await show(query, _("profile.ask.where"), InlineKeyboardMarkup(inline_keyboard=rows))
 
 
 async def on_where_picked(
     query: CallbackQuery,
-    callback_data: ProfileCallback,
-    callback_answer: CallbackAnswer,
+    callback_data: SetWorkplace,
     session: AsyncSession,
     user: User,
     settings: Settings,
@@ -165,7 +195,7 @@ async def on_where_picked(
 ) -> None:
     """At the customer's place, or online."""
     provider = await providers.set_workplace(
-        session, user, settings.default_timezone, kind=callback_data.value
+        session, user, settings.default_timezone, kind=callback_data.kind
     )
     text, markup = render_profile(provider, user, _)
     await show(query, text, markup)
@@ -254,7 +284,7 @@ async def on_timezone_text(
     _: Translator,
 ) -> None:
     """A city, zone or offset; several matches are offered as buttons."""
-    zone = await read_zone(message, lambda zone: _button(zone, "settz", zone), _)
+    zone = await read_zone(message, lambda zone: _button(zone, ChooseTimezone(zone=zone)), _)
     if zone is None:
         return
     await providers.set_timezone(session, user, settings.default_timezone, zone)
@@ -264,7 +294,7 @@ async def on_timezone_text(
 
 async def on_timezone_picked(
     query: CallbackQuery,
-    callback_data: ProfileCallback,
+    callback_data: ChooseTimezone,
     callback_answer: CallbackAnswer,
     state: FSMContext,
     session: AsyncSession,
@@ -274,7 +304,7 @@ async def on_timezone_picked(
 ) -> None:
     """One of several candidate zones."""
     provider = await providers.set_timezone(
-        session, user, settings.default_timezone, callback_data.value
+        session, user, settings.default_timezone, callback_data.zone
     )
     await state.clear()
     text, markup = render_profile(provider, user, _)
@@ -328,19 +358,15 @@ def build_router() -> Router:
     router.message.filter(PrivateChat())
     router.callback_query.filter(PrivateChat())
     router.message.register(on_profile, Command("profile"))
-    router.callback_query.register(on_edit, ProfileCallback.filter(F.action == "edit"))
-    router.callback_query.register(on_where, ProfileCallback.filter(F.action == "where"))
-    router.callback_query.register(on_where_picked, ProfileCallback.filter(F.action == "setwhere"))
-    router.callback_query.register(on_show, ProfileCallback.filter(F.action == "show"))
-    router.callback_query.register(on_locate_asked, ProfileCallback.filter(F.action == "locate"))
-    router.callback_query.register(
-        on_timezone_asked, ProfileCallback.filter(F.action == "timezone")
-    )
-    router.callback_query.register(on_timezone_picked, ProfileCallback.filter(F.action == "settz"))
-    router.callback_query.register(on_phone_asked, ProfileCallback.filter(F.action == "phone"))
-    router.callback_query.register(
-        on_remove_phone, ProfileCallback.filter(F.action == "remove_phone")
-    )
+    router.callback_query.register(on_edit, EditText.filter())
+    router.callback_query.register(on_where, WhereMenu.filter())
+    router.callback_query.register(on_where_picked, SetWorkplace.filter())
+    router.callback_query.register(on_show, ShowProfile.filter())
+    router.callback_query.register(on_locate_asked, AskLocation.filter())
+    router.callback_query.register(on_timezone_asked, AskTimezone.filter())
+    router.callback_query.register(on_timezone_picked, ChooseTimezone.filter())
+    router.callback_query.register(on_phone_asked, AskPhone.filter())
+    router.callback_query.register(on_remove_phone, RemovePhone.filter())
     router.message.register(on_text, StateFilter(ProfileStates.text))
     router.message.register(on_timezone_text, StateFilter(ProfileStates.timezone))
     router.message.register(on_contact, StateFilter(ProfileStates.phone))

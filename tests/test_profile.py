@@ -111,7 +111,7 @@ async def test_forged_workplace_kind_changes_nothing(tg: Emulator, engine: Async
     anna = tg.user("Anna")
     card = await anna.send("/profile")
     assert card is not None
-    await anna.press_callback(card, "pf:setwhere:moon")
+    await anna.press_callback(card, "pf-where-ok:moon")
     assert anna.last_answer is not None
     assert "no longer active" in anna.last_answer["text"]
     assert (await stored_provider(engine, anna.id)).place_kind == "area"
