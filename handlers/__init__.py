@@ -9,7 +9,6 @@ from handlers import (
     fallback,
     inline,
     membership,
-    menu,
     my_offers,
     offer_draft,
     offer_photos,
@@ -44,7 +43,6 @@ def build_router() -> Router:
         admin.build_router(),
         privacy.build_router(),
         inline.build_router(),
-        menu.build_router(),
         fallback.build_router(),
     )
     return root

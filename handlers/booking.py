@@ -38,7 +38,7 @@ from handlers.booking_views import (
     times_screen,
     when_both,
 )
-from handlers.menu import MenuCallback
+from handlers.menu import BookingsEntry
 from handlers.offer_cards import format_place
 from models import Booking, Offer, Provider, User, utcnow
 from services import bookings, offers
@@ -643,7 +643,7 @@ def build_router() -> Router:
     router.callback_query.filter(PrivateChat())
     router.message.register(on_my_bookings, Command("bookings"))
     router.message.register(on_agenda, Command("agenda"))
-    router.callback_query.register(on_bookings_menu, MenuCallback.filter(F.action == "bookings"))
+    router.callback_query.register(on_bookings_menu, BookingsEntry.filter())
     router.callback_query.register(on_list, BookingCallback.filter(F.action == "list"))
     router.callback_query.register(on_agenda_button, BookingCallback.filter(F.action == "agenda"))
     choosing = ("noop", "stop", "month", "day", "time", "seats", "note_skip", "confirm")

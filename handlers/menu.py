@@ -1,30 +1,39 @@
-"""The main menu: the screen /start shows; each entry is handled by its feature's router."""
+"""The main menu: the screen /start shows; each entry is handled by its feature's router
+(a stale or forged entry falls through to the fallback's old-button answer)."""
 
 from __future__ import annotations
 
 from functools import cache
 
-from aiogram import Router
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.config import Locale
-from bot.filters import PrivateChat
 from bot.i18n import Translator, translator
 
 
-class MenuCallback(CallbackData, prefix="menu"):
-    """A press on a main-menu entry."""
+# One typed callback per entry; each feature's router takes its own.
+class FindEntry(CallbackData, prefix="menu-find"):
+    """Main menu → Find a service."""
 
-    action: str
+
+class BookingsEntry(CallbackData, prefix="menu-bookings"):
+    """Main menu → My bookings."""
 
 
-MENU_ENTRIES = (
-    ("find", "menu.find"),
-    ("bookings", "menu.bookings"),
-    ("offer", "menu.offer"),
-    ("settings", "menu.settings"),
+class OfferEntry(CallbackData, prefix="menu-offer"):
+    """Main menu → Offer a service."""
+
+
+class SettingsEntry(CallbackData, prefix="menu-settings"):
+    """Main menu → Settings."""
+
+
+MENU_ENTRIES: tuple[tuple[CallbackData, str], ...] = (
+    (FindEntry(), "menu.find"),
+    (BookingsEntry(), "menu.bookings"),
+    (OfferEntry(), "menu.offer"),
+    (SettingsEntry(), "menu.settings"),
 )
 
 
@@ -39,25 +48,7 @@ def _main_menu(locale: Locale) -> InlineKeyboardMarkup:
     # builder deep-copies its buttons (about 2 ms a menu on our machines).
     _ = translator(locale)
     buttons = [
-        InlineKeyboardButton(text=_.text(key), callback_data=MenuCallback(action=action).pack())
-        for action, key in MENU_ENTRIES
+        InlineKeyboardButton(text=_.text(key), callback_data=entry.pack())
+        for entry, key in MENU_ENTRIES
     ]
     return InlineKeyboardMarkup(inline_keyboard=[buttons[:2], buttons[2:]])
-
-
-async def on_menu_entry(
-    query: CallbackQuery,
-    callback_data: MenuCallback,
-    callback_answer: CallbackAnswer,
-    _: Translator,
-) -> None:
-    """An entry no feature router took (stale or forged): say the button is not active."""
-    callback_answer.text = _.text("common.expired_button")
-
-
-def build_router() -> Router:
-    """Main-menu entries that no feature router took."""
-    router = Router(name="menu")
-    router.callback_query.filter(PrivateChat())
-    router.callback_query.register(on_menu_entry, MenuCallback.filter())
-    return router

@@ -30,7 +30,7 @@ from bot.config import Settings
 from bot.filters import PrivateChat, shared_point
 from bot.i18n import Translator
 from bot.replies import show
-from handlers.menu import MenuCallback
+from handlers.menu import OfferEntry
 from handlers.offer_cards import render_card
 from handlers.timezone_picker import read_zone
 from models import User
@@ -560,7 +560,7 @@ def build_router() -> Router:
     router.message.filter(PrivateChat())
     router.callback_query.filter(PrivateChat())
     router.message.register(on_offer_start, Command("offer"))
-    router.callback_query.register(on_offer_menu, MenuCallback.filter(F.action == "offer"))
+    router.callback_query.register(on_offer_menu, OfferEntry.filter())
     in_dialogue = StateFilter(DraftStates.describe, DraftStates.answering, DraftStates.preview)
     router.callback_query.register(
         on_cancel, in_dialogue, DraftCallback.filter(F.action == "cancel")

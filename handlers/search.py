@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.filters import HasText, PrivateChat, SharedPoint
 from bot.i18n import Translator
 from bot.replies import show
-from handlers.menu import MenuCallback
+from handlers.menu import FindEntry
 from handlers.search_views import (
     PAGE_SIZE,
     RADII_KM,
@@ -415,7 +415,7 @@ def build_router() -> Router:
     router.message.filter(PrivateChat())
     router.callback_query.filter(PrivateChat())
     router.message.register(on_find, Command("find"))
-    router.callback_query.register(on_find_menu, MenuCallback.filter(F.action == "find"))
+    router.callback_query.register(on_find_menu, FindEntry.filter())
     searching = StateFilter(SearchStates.browsing)
     router.message.register(on_location, StateFilter(SearchStates.browsing, None), SharedPoint())
     router.message.register(on_words, searching, HasText())

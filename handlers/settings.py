@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
@@ -28,7 +28,7 @@ from bot.config import LOCALES, Locale
 from bot.filters import HasText, PrivateChat, SharedPoint
 from bot.i18n import LANGUAGE_NAMES, Translator, translator
 from bot.replies import show
-from handlers.menu import MenuCallback, main_menu
+from handlers.menu import SettingsEntry, main_menu
 from handlers.timezone_picker import read_zone
 from models import User
 from services import users
@@ -296,7 +296,7 @@ def build_router() -> Router:
     router.message.filter(PrivateChat())
     router.callback_query.filter(PrivateChat())
     router.message.register(on_settings_command, Command("settings"))
-    router.callback_query.register(on_settings_shown, MenuCallback.filter(F.action == "settings"))
+    router.callback_query.register(on_settings_shown, SettingsEntry.filter())
     router.callback_query.register(on_settings_shown, ShowSettings.filter())
     router.callback_query.register(on_reminders, RemindersMenu.filter())
     router.callback_query.register(on_reminder_toggled, ToggleReminder.filter())

@@ -43,6 +43,6 @@ async def test_a_flooding_user_pressing_buttons_still_gets_answers(
     menu = await mallory.send("/start")
     assert menu is not None
     for _ in range(4):
-        await mallory.press_callback(menu, "menu:find")  # press() fails if unanswered
+        await mallory.press_callback(menu, "menu-find")  # press() fails if unanswered
     assert mallory.last_answer is not None
     assert "too fast" in (mallory.last_answer["text"] or "")
