@@ -28,7 +28,7 @@ from bot.i18n import Html, Translator
 from bot.pages import fit
 from handlers.moderation_views import report_button
 from handlers.offer_cards import format_place, format_price
-from handlers.review_views import customer_line, rbutton
+from handlers.review_views import AskStars, customer_line, review_button
 from models import Booking, Offer
 from services.availability import Slot
 from services.booking_view import BookingAction, BookingView, Contact
@@ -249,10 +249,11 @@ def _action_rows(view: BookingView, _: Translator) -> list[list[InlineKeyboardBu
         BookingAction.CALENDAR: lambda: bbutton(_.text("booking.ics"), "ics", 0, value),
         BookingAction.COMPLETE: lambda: bbutton(_.text("booking.completed"), "complete", 0, value),
         BookingAction.NO_SHOW: lambda: bbutton(_.text("booking.no_show"), "no_show", 0, value),
-        BookingAction.RATE: lambda: (
-            rbutton(_.text("review.button"), "ask", booking.id)
-            if view.role == "customer"
-            else rbutton(_.text("review.rate_customer"), "ask_c", booking.id)
+        BookingAction.RATE: lambda: review_button(
+            _.text("review.button" if view.role == "customer" else "review.rate_customer"),
+            AskStars(
+                side="customer" if view.role == "customer" else "provider", booking_id=booking.id
+            ),
         ),
         BookingAction.RESCHEDULE: lambda: bbutton(
             _.text("booking.reschedule"), "resched", booking.offer_id, value

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Self
+from typing import Annotated, Literal
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
-from pydantic import model_validator
+from pydantic import Field
 
-from bot.callbacks import NO_VALUE, ROW, Stars, ValueShapes
+from bot.callbacks import RowId
 from bot.i18n import Translator
 from models import Booking, Provider, Review
 from services.reputation import CustomerRecord, completion_rate
@@ -20,29 +20,40 @@ from services.reviews import COMMENT_LIMIT
 PAGE_TEXT_LIMIT = 200  # characters of a comment or reply on a provider's page
 
 
-REVIEW_SHAPES = ValueShapes(
-    {"ask": ROW, "ask_c": ROW, "star": ROW, "star_c": ROW, "reply": ROW, "done": NO_VALUE}
-)
+Side = Literal[
+    "customer", "provider"
+]  # who rates: the customer the booking, the provider the customer
 
 
-class ReviewCallback(CallbackData, prefix="r"):
-    """A press in the review dialogue; `value` is a booking or review id (untrusted)."""
+# One typed callback per action; a value no button of ours carries fails unpacking.
+class AskStars(CallbackData, prefix="r-ask"):
+    """Review (customer) or Rate the customer (provider), from a booking card."""
 
-    action: str
-    value: str = ""
-    stars: Stars = 0
-
-    @model_validator(mode="after")
-    def known_value(self) -> Self:
-        """Refuses actions and values that no button of ours carries."""
-        REVIEW_SHAPES.check(self.action, self.value)
-        return self
+    side: Side
+    booking_id: RowId
 
 
-def rbutton(text: str, action: str, value: int | str = "", stars: int = 0) -> InlineKeyboardButton:
-    """A review button."""
-    data = ReviewCallback(action=action, value=str(value), stars=stars).pack()
-    return InlineKeyboardButton(text=text, callback_data=data)
+class GiveStars(CallbackData, prefix="r-star"):
+    """One to five stars for a booking (or its customer)."""
+
+    side: Side
+    booking_id: RowId
+    stars: Annotated[int, Field(ge=1, le=5)]
+
+
+class ReplyToReview(CallbackData, prefix="r-reply"):
+    """The provider's one public reply to a review."""
+
+    review_id: RowId
+
+
+class DoneReviewing(CallbackData, prefix="r-done"):
+    """No comment after the stars."""
+
+
+def review_button(text: str, callback_data: CallbackData) -> InlineKeyboardButton:
+    """A button of the review screens."""
+    return InlineKeyboardButton(text=text, callback_data=callback_data.pack())
 
 
 def stars_text(stars: int) -> str:
@@ -50,9 +61,12 @@ def stars_text(stars: int) -> str:
     return "★" * stars + "☆" * (5 - stars)
 
 
-def stars_keyboard(action: str, booking_id: int) -> InlineKeyboardMarkup:
+def stars_keyboard(side: Side, booking_id: int) -> InlineKeyboardMarkup:
     """Five buttons, one to five stars, for the review of a booking (or its customer)."""
-    row = [rbutton("★" * n, action, booking_id, n) for n in range(1, 6)]
+    row = [
+        review_button("★" * n, GiveStars(side=side, booking_id=booking_id, stars=n))
+        for n in range(1, 6)
+    ]
     return InlineKeyboardMarkup(inline_keyboard=[row[:3], row[3:]])
 
 
@@ -63,12 +77,14 @@ def review_request_screen(booking: Booking, _: Translator) -> tuple[str, InlineK
         title=booking.offer.title,
         name=booking.provider.display_name,
     )
-    return text, stars_keyboard("star", booking.id)
+    return text, stars_keyboard("customer", booking.id)
 
 
 def comment_keyboard(_: Translator) -> InlineKeyboardMarkup:
     """ "Done" under the invitation to add a comment."""
-    return InlineKeyboardMarkup(inline_keyboard=[[rbutton(_.text("review.done"), "done")]])
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[review_button(_.text("review.done"), DoneReviewing())]]
+    )
 
 
 def shorten(text: str, limit: int) -> str:
@@ -98,7 +114,11 @@ def new_review_screen(
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The provider's notice of a new review, with Reply while there is none."""
     text = _("review.new", title=title) + "\n" + review_html(review, _)
-    rows = [] if review.reply else [[rbutton(_.text("review.reply"), "reply", review.id)]]
+    rows = (
+        []
+        if review.reply
+        else [[review_button(_.text("review.reply"), ReplyToReview(review_id=review.id))]]
+    )
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -19,7 +19,10 @@ from bot.filters import HasText, PrivateChat
 from bot.i18n import Translator
 from bot.replies import show
 from handlers.review_views import (
-    ReviewCallback,
+    AskStars,
+    DoneReviewing,
+    GiveStars,
+    ReplyToReview,
     comment_keyboard,
     review_html,
     stars_keyboard,
@@ -27,7 +30,6 @@ from handlers.review_views import (
 )
 from models import User, utcnow
 from services import reviews
-from services.input_values import row_id
 
 
 class ReviewStates(StatesGroup):
@@ -69,35 +71,24 @@ async def _save(
 
 async def on_ask(
     query: CallbackQuery,
-    callback_data: ReviewCallback,
-    callback_answer: CallbackAnswer,
+    callback_data: AskStars,
     _: Translator,
 ) -> None:
     """Review (customer) or Rate the customer (provider) from a booking card: the stars."""
-    booking_id = row_id(callback_data.value)
-    if booking_id is None:
-        callback_answer.text = _.text("common.expired_button")
-        return
-    customer_side = callback_data.action == "ask"
-    key = "review.ask_stars" if customer_side else "review.ask_customer_stars"
-    await show(query, _(key), stars_keyboard("star" if customer_side else "star_c", booking_id))
+    key = "review.ask_stars" if callback_data.side == "customer" else "review.ask_customer_stars"
+    await show(query, _(key), stars_keyboard(callback_data.side, callback_data.booking_id))
 
 
 async def on_stars(
     query: CallbackQuery,
-    callback_data: ReviewCallback,
-    callback_answer: CallbackAnswer,
+    callback_data: GiveStars,
     state: FSMContext,
     session: AsyncSession,
     user: User,
     _: Translator,
 ) -> None:
     """Stars chosen: stored at once (a comment may follow), then the comment is invited."""
-    booking_id = row_id(callback_data.value)
-    if booking_id is None or not 1 <= callback_data.stars <= 5:
-        callback_answer.text = _.text("common.expired_button")
-        return
-    side = "customer" if callback_data.action == "star" else "provider"
+    side, booking_id = callback_data.side, callback_data.booking_id
     await _save(session, user, side, booking_id, callback_data.stars, None, keep_comment=True)
     await state.set_state(ReviewStates.comment)
     await state.set_data(
@@ -148,18 +139,15 @@ async def on_done(
 
 async def on_reply_start(
     query: CallbackQuery,
-    callback_data: ReviewCallback,
-    callback_answer: CallbackAnswer,
+    callback_data: ReplyToReview,
     state: FSMContext,
     _: Translator,
 ) -> None:
     """Reply to a review: ask for the text (whose review it is is checked on saving)."""
-    review_id = row_id(callback_data.value)
-    if review_id is None or query.bot is None:
-        callback_answer.text = _.text("common.expired_button")
+    if query.bot is None:
         return
     await state.set_state(ReviewStates.reply)
-    await state.set_data({"reply": review_id})
+    await state.set_data({"reply": callback_data.review_id})
     await query.bot.send_message(query.from_user.id, _("review.ask_reply"))
 
 
@@ -180,12 +168,10 @@ def build_router() -> Router:
     router = Router(name="reviews")
     router.message.filter(PrivateChat())
     router.callback_query.filter(PrivateChat())
-    router.callback_query.register(on_ask, ReviewCallback.filter(F.action.in_(("ask", "ask_c"))))
-    router.callback_query.register(
-        on_stars, ReviewCallback.filter(F.action.in_(("star", "star_c")))
-    )
-    router.callback_query.register(on_done, ReviewCallback.filter(F.action == "done"))
-    router.callback_query.register(on_reply_start, ReviewCallback.filter(F.action == "reply"))
+    router.callback_query.register(on_ask, AskStars.filter())
+    router.callback_query.register(on_stars, GiveStars.filter())
+    router.callback_query.register(on_done, DoneReviewing.filter())
+    router.callback_query.register(on_reply_start, ReplyToReview.filter())
     router.message.register(on_comment, StateFilter(ReviewStates.comment), HasText())
     router.message.register(on_reply, StateFilter(ReviewStates.reply), HasText())
     return router

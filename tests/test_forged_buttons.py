@@ -174,7 +174,13 @@ async def test_mutated_buttons_are_answered_and_change_nothing(
     reached = {prefix for prefix, _action in examples}
     unreached = set(registered_prefixes()) - reached
     assert len(reached) >= 8, sorted(reached)
-    for needed in (("b", "time"), ("b", "day"), ("b", "month"), ("r", "star"), ("mo", "setrule")):
+    for needed in (
+        ("b", "time"),
+        ("b", "day"),
+        ("b", "month"),
+        ("r-star", "customer"),
+        ("mo", "setrule"),
+    ):
         assert needed in examples, sorted(examples)
     app = world.bot.app
     anchor = world.carl.last

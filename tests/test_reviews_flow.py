@@ -55,7 +55,7 @@ async def test_the_customer_rates_and_the_provider_replies(world: World) -> None
     assert reply is not None
     assert "reply is published" in (reply.text or "")
     # A second reply is refused.
-    await world.anna.press_callback(reply, f"r:reply:{review.id}:0")  # type: ignore[attr-defined]
+    await world.anna.press_callback(reply, f"r-reply:{review.id}")  # type: ignore[attr-defined]
     second = await world.anna.send("again")
     assert second is not None
     assert "Only a completed booking" in (second.text or "")
@@ -129,12 +129,12 @@ async def test_nobody_else_can_review_or_rate(world: World) -> None:
     upcoming = await world.booking(offer_id, world.carl, hour(1))
     menu = world.tg.messages_in(world.dora.id)[-1]
     attempts = [
-        (world.dora, f"r:star:{done}:5"),  # a stranger
-        (world.anna, f"r:star:{done}:5"),  # the provider reviewing her own offer
-        (world.carl, f"r:star_c:{done}:1"),  # the customer rating himself
-        (world.carl, f"r:star:{upcoming}:5"),  # not completed yet
-        (world.carl, f"r:star:{done}:9"),  # out of range
-        (world.carl, "r:star:99999999999:5"),  # beyond any id
+        (world.dora, f"r-star:customer:{done}:5"),  # a stranger
+        (world.anna, f"r-star:customer:{done}:5"),  # the provider reviewing her own offer
+        (world.carl, f"r-star:provider:{done}:1"),  # the customer rating himself
+        (world.carl, f"r-star:customer:{upcoming}:5"),  # not completed yet
+        (world.carl, f"r-star:customer:{done}:9"),  # out of range
+        (world.carl, "r-star:customer:99999999999:5"),  # beyond any id
     ]
     for person, data in attempts:
         chat_message = world.tg.messages_in(person.id)[-1] if person is not world.dora else menu
