@@ -21,7 +21,6 @@ from bot.replies import show
 from handlers.moderation_views import ModerationCallback, report_card, stats_text
 from models import User, utcnow
 from services import moderation
-from services.input_values import row_id
 
 
 class IsAdmin(Filter):
@@ -62,12 +61,8 @@ async def on_report_action(
     _: Translator,
 ) -> None:
     """Dismiss / Hide / Ban user on a report card."""
-    report_id = row_id(callback_data.value)
-    if report_id is None:
-        callback_answer.text = _.text("common.expired_button")
-        return
     filed = await moderation.handle_report(
-        session, user.id, report_id, callback_data.action, now=utcnow()
+        session, user.id, callback_data.report_id, callback_data.action, now=utcnow()
     )
     callback_answer.text = _.text(f"moderation.done.{callback_data.action}")
     await show(query, *report_card(await moderation.details(session, filed), _))

@@ -3,72 +3,70 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Self
+from typing import Literal, get_args
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_date
-from pydantic import model_validator
 
-from bot.callbacks import ROW, ValueShapes
+from bot.callbacks import RowId
 from bot.i18n import Translator
 from handlers.review_views import stars_text
 from models import Review
 from services.moderation import ReportDetails, Stats
 
 # Preset reasons, stored as these codes and shown translated; "other" asks for text.
-REASONS = ("spam", "fraud", "offensive", "unsafe", "other")
+Reason = Literal["spam", "fraud", "offensive", "unsafe", "other"]
+REASONS: tuple[Reason, ...] = get_args(Reason)
+ReportKind = Literal["offer", "review", "provider", "booking"]
 
 
-REPORT_SHAPES = ValueShapes({"start": ROW, "target": ROW, "why": ROW})
+# One typed callback per action; a value no button of ours carries fails unpacking.
+class StartReport(CallbackData, prefix="rp"):
+    """🚩 Report on an offer, a provider's page or a booking's other side."""
+
+    kind: ReportKind
+    target_id: RowId
 
 
-class ReportCallback(CallbackData, prefix="rp"):
-    """A press in the report dialogue; `value` is an id (untrusted)."""
+class ChooseReportTarget(CallbackData, prefix="rp-t"):
+    """On a provider's page: the provider, or one of the reviews shown."""
 
-    # "start": from a Report button; "target": chosen on a provider's page; "why": reason
-    action: str
-    kind: str  # offer, review, provider, booking
-    value: str
-    reason: str = ""
-
-    @model_validator(mode="after")
-    def known_value(self) -> Self:
-        """Refuses actions and values that no button of ours carries."""
-        REPORT_SHAPES.check(self.action, self.value)
-        return self
+    kind: ReportKind
+    target_id: RowId
 
 
-MODERATION_SHAPES = ValueShapes({"dismiss": ROW, "hide": ROW, "ban": ROW})
+class ChooseReportReason(CallbackData, prefix="rp-why"):
+    """Why it is reported."""
+
+    kind: ReportKind
+    target_id: RowId
+    reason: Reason
 
 
 class ModerationCallback(CallbackData, prefix="md"):
-    """An admin's action on a report."""
+    """An admin's decision on a report."""
 
-    action: str  # dismiss, hide, ban
-    value: str  # the report id
-
-    @model_validator(mode="after")
-    def known_value(self) -> Self:
-        """Refuses actions and values that no button of ours carries."""
-        MODERATION_SHAPES.check(self.action, self.value)
-        return self
+    action: Literal["dismiss", "hide", "ban"]
+    report_id: RowId
 
 
-def report_button(_: Translator, kind: str, target_id: int) -> InlineKeyboardButton:
+def report_button(_: Translator, kind: ReportKind, target_id: int) -> InlineKeyboardButton:
     """ "🚩 Report" for an offer, a provider's page or a booking's other side."""
-    data = ReportCallback(action="start", kind=kind, value=str(target_id)).pack()
+    data = StartReport(kind=kind, target_id=target_id).pack()
     return InlineKeyboardButton(text=_.text("report.button"), callback_data=data)
 
 
-def reasons_screen(_: Translator, kind: str, target_id: int) -> tuple[str, InlineKeyboardMarkup]:
+def reasons_screen(
+    _: Translator, kind: ReportKind, target_id: int
+) -> tuple[str, InlineKeyboardMarkup]:
     """Why is it reported: one button per preset reason."""
     rows = [
         [
             InlineKeyboardButton(
                 text=_.text(f"report.reason.{code}"),
-                callback_data=ReportCallback(
-                    action="why", kind=kind, value=str(target_id), reason=code
+                callback_data=ChooseReportReason(
+                    kind=kind, target_id=target_id, reason=code
                 ).pack(),
             )
         ]
@@ -85,9 +83,7 @@ def provider_targets_screen(
         [
             InlineKeyboardButton(
                 text=_.text("report.the_provider"),
-                callback_data=ReportCallback(
-                    action="target", kind="provider", value=str(provider_id)
-                ).pack(),
+                callback_data=ChooseReportTarget(kind="provider", target_id=provider_id).pack(),
             )
         ]
     ]
@@ -100,9 +96,7 @@ def provider_targets_screen(
             [
                 InlineKeyboardButton(
                     text=_.text("report.a_review", review=label)[:64],
-                    callback_data=ReportCallback(
-                        action="target", kind="review", value=str(review.id)
-                    ).pack(),
+                    callback_data=ChooseReportTarget(kind="review", target_id=review.id).pack(),
                 )
             ]
         )
@@ -145,7 +139,7 @@ def report_card(found: ReportDetails, _: Translator) -> tuple[str, InlineKeyboar
     text += "\n" + describe_target(found, _)
     if filed.status != "open":
         return text, InlineKeyboardMarkup(inline_keyboard=[])
-    actions = ["dismiss"]
+    actions: list[Literal["dismiss", "hide", "ban"]] = ["dismiss"]
     if filed.target_kind in ("offer", "review") and found.target is not None:
         actions.append("hide")
     if found.target is not None:
@@ -153,7 +147,7 @@ def report_card(found: ReportDetails, _: Translator) -> tuple[str, InlineKeyboar
     row = [
         InlineKeyboardButton(
             text=_.text(f"moderation.{action}"),
-            callback_data=ModerationCallback(action=action, value=str(filed.id)).pack(),
+            callback_data=ModerationCallback(action=action, report_id=filed.id).pack(),
         )
         for action in actions
     ]

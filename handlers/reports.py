@@ -6,25 +6,22 @@ from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
-from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.filters import HasText, PrivateChat
 from bot.i18n import Translator
 from handlers.moderation_views import (
-    REASONS,
-    ReportCallback,
+    ChooseReportReason,
+    ChooseReportTarget,
+    StartReport,
     provider_targets_screen,
     reasons_screen,
 )
 from models import User, utcnow
 from services import moderation, reviews
-from services.input_values import row_id
 from services.moderation import ModerationError
-
-KINDS = ("offer", "review", "provider", "booking")
 
 
 class ReportStates(StatesGroup):
@@ -52,38 +49,55 @@ async def _file(
     return "report.thanks"
 
 
-async def on_report(
+async def on_report_start(
     query: CallbackQuery,
-    callback_data: ReportCallback,
-    callback_answer: CallbackAnswer,
+    callback_data: StartReport,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
+) -> None:
+    """🚩 Report: on a provider's page, what is reported; elsewhere, why."""
+    kind, target_id = callback_data.kind, callback_data.target_id
+    if kind == "provider":
+        recent = await reviews.recent_reviews(session, target_id)
+        await _send(query, *provider_targets_screen(_, target_id, recent))
+    else:
+        await _send(query, *reasons_screen(_, kind, target_id))
+
+
+async def on_report_target(
+    query: CallbackQuery, callback_data: ChooseReportTarget, _: Translator
+) -> None:
+    """The provider, or one of the reviews on their page: why?"""
+    await _send(query, *reasons_screen(_, callback_data.kind, callback_data.target_id))
+
+
+async def on_report_reason(
+    query: CallbackQuery,
+    callback_data: ChooseReportReason,
     state: FSMContext,
     session: AsyncSession,
     user: User,
     settings: Settings,
     _: Translator,
 ) -> None:
-    """Report button → (on a provider's page: what) → why → filed."""
-    target_id = row_id(callback_data.value)
-    kind = callback_data.kind
-    if target_id is None or kind not in KINDS or query.bot is None:
-        callback_answer.text = _.text("common.expired_button")
-        return
-    if callback_data.action == "start" and kind == "provider":
-        recent = await reviews.recent_reviews(session, target_id)
-        text, markup = provider_targets_screen(_, target_id, recent)
-        await query.bot.send_message(user.id, text, reply_markup=markup)
-    elif callback_data.action in ("start", "target"):
-        text, markup = reasons_screen(_, kind, target_id)
-        await query.bot.send_message(user.id, text, reply_markup=markup)
-    elif callback_data.reason == "other":
+    """A preset reason files the report; "other" asks for the reporter's words."""
+    kind, target_id = callback_data.kind, callback_data.target_id
+    if callback_data.reason == "other":
         await state.set_state(ReportStates.reason)
         await state.set_data({"report": {"kind": kind, "id": target_id}})
-        await query.bot.send_message(user.id, _("report.type_reason"))
-    elif callback_data.reason in REASONS:
-        key = await _file(session, user, settings, kind, target_id, callback_data.reason)
-        await query.bot.send_message(user.id, _(key))
-    else:
-        callback_answer.text = _.text("common.expired_button")
+        await _send(query, _("report.type_reason"))
+        return
+    key = await _file(session, user, settings, kind, target_id, callback_data.reason)
+    await _send(query, _(key))
+
+
+async def _send(
+    query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None
+) -> None:
+    """A new message in the reporter's chat (the screen pressed stays as it was)."""
+    if query.bot is not None:
+        await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
 
 
 async def on_typed_reason(
@@ -112,6 +126,8 @@ def build_router() -> Router:
     router = Router(name="reports")
     router.message.filter(PrivateChat())
     router.callback_query.filter(PrivateChat())
-    router.callback_query.register(on_report, ReportCallback.filter())
+    router.callback_query.register(on_report_start, StartReport.filter())
+    router.callback_query.register(on_report_target, ChooseReportTarget.filter())
+    router.callback_query.register(on_report_reason, ChooseReportReason.filter())
     router.message.register(on_typed_reason, StateFilter(ReportStates.reason), HasText())
     return router
