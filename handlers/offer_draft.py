@@ -31,9 +31,10 @@ from bot.filters import PrivateChat, shared_point
 from bot.i18n import Translator
 from bot.replies import show
 from handlers.menu import OfferEntry
+from handlers.my_offers_views import OffersList, OpenOffer, button, render_manage
 from handlers.offer_cards import render_card
 from handlers.timezone_picker import read_zone
-from models import User
+from models import Offer, User
 from services import offers
 from services.deeplinks import OfferLink, start_link
 from services.input_values import whole_number
@@ -386,6 +387,34 @@ async def on_choice(
     await show(query, screen, markup)
 
 
+# The fields of a stored offer that this dialogue also edits.
+DRAFT_FIELDS = (
+    "title",
+    "category",
+    "duration_min",
+    "price_minor",
+    "currency",
+    "weekly",
+    "capacity",
+    "place_kind",
+    "area",
+)
+
+
+async def ask_offer_field(
+    state: FSMContext, offer: Offer, name: str, _: Translator
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Edit one field of a stored offer with this dialogue's question; the answer is saved
+    to the offer (see `_after_answer`). The dialogue's state is this module's own."""
+    data = offers.offer_data(offer)
+    draft = OfferDraft(**{field: getattr(data, field) for field in DRAFT_FIELDS})
+    await state.set_state(DraftStates.answering)
+    await state.set_data(
+        {"draft": asdict(draft), "asking": name, "editing": True, "offer_id": offer.id}
+    )
+    return render_question(name, False, _)
+
+
 async def _after_answer(
     state: FSMContext,
     data: dict[str, Any],
@@ -401,8 +430,6 @@ async def _after_answer(
         _answered(data, name)
         await state.set_data(data)
         return await _advance(state, draft, _)
-    from handlers.my_offers import render_manage
-
     changes: dict[str, object] = {key: getattr(draft, key) for key in FIELD_ATTRIBUTES[name]}
     if name == "place":
         location = data.get("location") or [None, None]
@@ -526,19 +553,11 @@ async def on_publish(
 
 
 def _published_keyboard(offer_id: int, _: Translator) -> InlineKeyboardMarkup:
-    from handlers.my_offers import MyOfferCallback
-
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                InlineKeyboardButton(
-                    text=_.text("offer.view"),
-                    callback_data=MyOfferCallback(action="open", offer_id=offer_id).pack(),
-                ),
-                InlineKeyboardButton(
-                    text=_.text("offers.title"),
-                    callback_data=MyOfferCallback(action="list", offer_id=0).pack(),
-                ),
+                button(_.text("offer.view"), OpenOffer(offer_id=offer_id)),
+                button(_.text("offers.title"), OffersList()),
             ]
         ]
     )

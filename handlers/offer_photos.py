@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -13,12 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.filters import PrivateChat
 from bot.i18n import Translator
 from bot.replies import show
-from handlers.my_offers import MyOfferCallback, offer_button, render_manage
+from handlers.my_offers_views import ClearPhotos, OfferPhotos, PhotosDone, button, render_manage
 from models import User
 from services import offers
-from services.offers import MAX_PHOTOS, TooManyPhotos
-
-PHOTO_ACTIONS = frozenset({"photos", "clearphotos", "photosdone"})
+from services.input_values import row_id
+from services.offers import MAX_PHOTOS, OfferNotFound, TooManyPhotos
 
 
 class PhotoStates(StatesGroup):
@@ -31,46 +30,69 @@ def _done_keyboard(offer_id: int, _: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
             [
-                offer_button(_.text("photos.done"), "photosdone", offer_id),
-                offer_button(_.text("photos.clear"), "clearphotos", offer_id),
+                button(_.text("photos.done"), PhotosDone(offer_id=offer_id)),
+                button(_.text("photos.clear"), ClearPhotos(offer_id=offer_id)),
             ]
         ]
     )
 
 
-async def on_photo_action(
+async def on_photos(
     query: CallbackQuery,
-    callback_data: MyOfferCallback,
+    callback_data: OfferPhotos,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
+) -> None:
+    """Start adding photos."""
+    offer = await offers.owned_offer(session, user, callback_data.offer_id)
+    await state.set_state(PhotoStates.waiting)
+    await state.set_data({"offer_id": offer.id})
+    await show(
+        query,
+        _("photos.ask", count=len(offer.photos), limit=MAX_PHOTOS),
+        _done_keyboard(offer.id, _),
+    )
+
+
+async def on_clear(
+    query: CallbackQuery,
+    callback_data: ClearPhotos,
     callback_answer: CallbackAnswer,
     state: FSMContext,
     session: AsyncSession,
     user: User,
     _: Translator,
 ) -> None:
-    """Start adding photos, remove them all, or finish."""
-    offer = await offers.owned_offer(session, user, callback_data.offer_id)
-    if callback_data.action == "clearphotos":
-        offer = await offers.clear_photos(session, user, offer.id)
-        callback_answer.text = _.text("photos.cleared")
-    if callback_data.action == "photos":
-        await state.set_state(PhotoStates.waiting)
-        await state.set_data({"offer_id": offer.id})
-        await show(
-            query,
-            _("photos.ask", count=len(offer.photos), limit=MAX_PHOTOS),
-            _done_keyboard(offer.id, _),
-        )
-        return
+    """Remove every photo; back to the offer."""
+    offer = await offers.clear_photos(session, user, callback_data.offer_id)
+    callback_answer.text = _.text("photos.cleared")
     await state.clear()
-    text, markup = render_manage(offer, _)
-    await show(query, text, markup)
+    await show(query, *render_manage(offer, _))
+
+
+async def on_done(
+    query: CallbackQuery,
+    callback_data: PhotosDone,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
+) -> None:
+    """Done adding photos; back to the offer."""
+    offer = await offers.owned_offer(session, user, callback_data.offer_id)
+    await state.clear()
+    await show(query, *render_manage(offer, _))
 
 
 async def on_photo(
     message: Message, state: FSMContext, session: AsyncSession, user: User, _: Translator
 ) -> None:
     """A photo for the offer (the largest size is kept)."""
-    offer_id = int((await state.get_data()).get("offer_id", 0))  # 0: none, so not found
+    offer_id = row_id(str((await state.get_data()).get("offer_id", "")))
+    if offer_id is None:  # an old or forged state
+        raise OfferNotFound()
     if not message.photo:
         await message.answer(_("photos.only_photos"), reply_markup=_done_keyboard(offer_id, _))
         return
@@ -91,8 +113,8 @@ def build_router() -> Router:
     router = Router(name="offer_photos")
     router.message.filter(PrivateChat())
     router.callback_query.filter(PrivateChat())
-    router.callback_query.register(
-        on_photo_action, MyOfferCallback.filter(F.action.in_(PHOTO_ACTIONS))
-    )
+    router.callback_query.register(on_photos, OfferPhotos.filter())
+    router.callback_query.register(on_clear, ClearPhotos.filter())
+    router.callback_query.register(on_done, PhotosDone.filter())
     router.message.register(on_photo, StateFilter(PhotoStates.waiting))
     return router

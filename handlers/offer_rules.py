@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -17,20 +17,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.filters import PrivateChat
 from bot.i18n import Translator
 from bot.replies import show
-from handlers.my_offers import MyOfferCallback, offer_button
+from handlers.my_offers_views import (
+    AskDate,
+    AskRule,
+    ClearDates,
+    OfferRules,
+    OpenOffer,
+    RuleName,
+    SetRule,
+    ToggleApproval,
+    button,
+)
 from handlers.offer_cards import format_duration
 from models import Offer, User
 from services import offers
-from services.input_values import whole_number
 from services.offer_parser import parse_offer
 
-PRESETS: dict[str, tuple[int, ...]] = {
+PRESETS: dict[RuleName, tuple[int, ...]] = {
     "buffer_min": (0, 10, 15, 30, 60),
     "min_notice_min": (0, 60, 120, 720, 1440),
     "max_advance_days": (7, 14, 30, 60, 90),
     "free_cancel_hours": (0, 2, 12, 24, 48),
 }
-RULE_ACTIONS = frozenset({"rules", "rule", "setrule", "approval", "dayoff", "extra", "cleardates"})
 
 
 class RuleStates(StatesGroup):
@@ -74,29 +82,30 @@ def render_rules(offer: Offer, today: date, _: Translator) -> tuple[str, InlineK
         cancel=_cancel_window(offer.free_cancel_hours, _),
         dates="\n".join(lines) or _.text("rules.no_dates"),
     )
+    oid = offer.id
     rows = [
         [
-            offer_button(_.text("rules.buffer"), "rule", offer.id, "buffer_min"),
-            offer_button(_.text("rules.notice"), "rule", offer.id, "min_notice_min"),
+            button(_.text("rules.buffer"), AskRule(offer_id=oid, name="buffer_min")),
+            button(_.text("rules.notice"), AskRule(offer_id=oid, name="min_notice_min")),
         ],
         [
-            offer_button(_.text("rules.horizon"), "rule", offer.id, "max_advance_days"),
-            offer_button(_.text("rules.toggle_confirmation"), "approval", offer.id),
+            button(_.text("rules.horizon"), AskRule(offer_id=oid, name="max_advance_days")),
+            button(_.text("rules.toggle_confirmation"), ToggleApproval(offer_id=oid)),
         ],
-        [offer_button(_.text("rules.cancel"), "rule", offer.id, "free_cancel_hours")],
+        [button(_.text("rules.cancel"), AskRule(offer_id=oid, name="free_cancel_hours"))],
         [
-            offer_button(_.text("rules.add_day_off"), "dayoff", offer.id),
-            offer_button(_.text("rules.add_extra"), "extra", offer.id),
+            button(_.text("rules.add_day_off"), AskDate(offer_id=oid, kind="dayoff")),
+            button(_.text("rules.add_extra"), AskDate(offer_id=oid, kind="extra")),
         ],
         [
-            offer_button(_.text("rules.clear_dates"), "cleardates", offer.id),
-            offer_button(_.text("common.back"), "open", offer.id),
+            button(_.text("rules.clear_dates"), ClearDates(offer_id=oid)),
+            button(_.text("common.back"), OpenOffer(offer_id=oid)),
         ],
     ]
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def _presets(offer: Offer, name: str, _: Translator) -> InlineKeyboardMarkup:
+def _presets(offer: Offer, name: RuleName, _: Translator) -> InlineKeyboardMarkup:
     if name == "max_advance_days":
         labels = [_.text("rules.days", days=v) for v in PRESETS[name]]
     elif name == "free_cancel_hours":
@@ -104,14 +113,14 @@ def _presets(offer: Offer, name: str, _: Translator) -> InlineKeyboardMarkup:
     else:
         labels = [_minutes(v, _) for v in PRESETS[name]]
     buttons = [
-        offer_button(label, "setrule", offer.id, f"{name}={value}")
+        button(label, SetRule(offer_id=offer.id, name=name, value=value))
         for label, value in zip(labels, PRESETS[name], strict=True)
     ]
     return InlineKeyboardMarkup(
         inline_keyboard=[
             buttons[:3],
             buttons[3:],
-            [offer_button(_.text("common.back"), "rules", offer.id)],
+            [button(_.text("common.back"), OfferRules(offer_id=offer.id))],
         ]
     )
 
@@ -122,39 +131,82 @@ def _today(offer: Offer) -> date:
 
 async def on_rules(
     query: CallbackQuery,
-    callback_data: MyOfferCallback,
+    callback_data: OfferRules,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
+) -> None:
+    """The offer's rules and special dates."""
+    offer = await offers.owned_offer(session, user, callback_data.offer_id)
+    await show(query, *render_rules(offer, _today(offer), _))
+
+
+async def on_ask_rule(
+    query: CallbackQuery, callback_data: AskRule, session: AsyncSession, user: User, _: Translator
+) -> None:
+    """One rule's preset choices."""
+    offer = await offers.owned_offer(session, user, callback_data.offer_id)
+    name = callback_data.name
+    await show(query, _(f"rules.ask.{name}"), _presets(offer, name, _))
+
+
+async def on_set_rule(
+    query: CallbackQuery,
+    callback_data: SetRule,
     callback_answer: CallbackAnswer,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
+) -> None:
+    """A preset chosen (only the presets shown are accepted)."""
+    name, value = callback_data.name, callback_data.value
+    if value not in PRESETS[name]:
+        callback_answer.text = _.text("common.expired_button")
+        return
+    offer = await offers.update_offer(session, user, callback_data.offer_id, **{name: value})
+    await show(query, *render_rules(offer, _today(offer), _))
+
+
+async def on_toggle_approval(
+    query: CallbackQuery,
+    callback_data: ToggleApproval,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
+) -> None:
+    """Instant confirmation ↔ approval of each request."""
+    offer = await offers.owned_offer(session, user, callback_data.offer_id)
+    offer = await offers.update_offer(
+        session, user, offer.id, requires_approval=not offer.requires_approval
+    )
+    await show(query, *render_rules(offer, _today(offer), _))
+
+
+async def on_clear_dates(
+    query: CallbackQuery,
+    callback_data: ClearDates,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
+) -> None:
+    """Forget the special dates."""
+    offer = await offers.clear_exceptions(session, user, callback_data.offer_id)
+    await show(query, *render_rules(offer, _today(offer), _))
+
+
+async def on_ask_date(
+    query: CallbackQuery,
+    callback_data: AskDate,
     state: FSMContext,
     session: AsyncSession,
     user: User,
     _: Translator,
 ) -> None:
-    """Every button of the rules screens."""
-    action, offer_id, value = callback_data.action, callback_data.offer_id, callback_data.value
-    offer = await offers.owned_offer(session, user, offer_id)
-    if action == "rule" and value in PRESETS:
-        await show(query, _(f"rules.ask.{value}"), _presets(offer, value, _))
-        return
-    if action == "setrule":
-        name, _sep, number = value.partition("=")
-        chosen = whole_number(number, 0, 10**6)
-        if name not in PRESETS or chosen not in PRESETS[name]:
-            callback_answer.text = _.text("common.expired_button")
-            return
-        offer = await offers.update_offer(session, user, offer_id, **{name: chosen})
-    elif action == "approval":
-        offer = await offers.update_offer(
-            session, user, offer_id, requires_approval=not offer.requires_approval
-        )
-    elif action == "cleardates":
-        offer = await offers.clear_exceptions(session, user, offer_id)
-    elif action in ("dayoff", "extra"):
-        await state.set_state(RuleStates.exception)
-        await state.set_data({"offer_id": offer.id, "kind": action})
-        await show(query, _(f"rules.ask.{action}"))
-        return
-    text, markup = render_rules(offer, _today(offer), _)
-    await show(query, text, markup)
+    """A day off or extra hours: ask for the date (and hours)."""
+    offer = await offers.owned_offer(session, user, callback_data.offer_id)
+    await state.set_state(RuleStates.exception)
+    await state.set_data({"offer_id": offer.id, "kind": callback_data.kind})
+    await show(query, _(f"rules.ask.{callback_data.kind}"))
 
 
 async def on_exception_text(
@@ -195,6 +247,11 @@ def build_router() -> Router:
     router = Router(name="offer_rules")
     router.message.filter(PrivateChat())
     router.callback_query.filter(PrivateChat())
-    router.callback_query.register(on_rules, MyOfferCallback.filter(F.action.in_(RULE_ACTIONS)))
+    router.callback_query.register(on_rules, OfferRules.filter())
+    router.callback_query.register(on_ask_rule, AskRule.filter())
+    router.callback_query.register(on_set_rule, SetRule.filter())
+    router.callback_query.register(on_toggle_approval, ToggleApproval.filter())
+    router.callback_query.register(on_clear_dates, ClearDates.filter())
+    router.callback_query.register(on_ask_date, AskDate.filter())
     router.message.register(on_exception_text, StateFilter(RuleStates.exception))
     return router

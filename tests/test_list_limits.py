@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.emulator import EmuMessage, SimUser
 from bot.pages import BUTTON_LIMIT, MESSAGE_LIMIT
+from handlers.my_offers_views import OpenOffer
 from tests.trust_setup import World, hour
 
 LONG_TITLE = ("Deep tissue massage with hot stones " * 4)[:118]
@@ -37,8 +38,8 @@ async def every_page(person: SimUser, first: EmuMessage | None, prefix: str) -> 
 async def test_my_offers_pages_past_a_hundred_offers(world: World) -> None:
     ids = [await world.offer(world.anna, f"Lesson {n:03d}") for n in range(120)]
     first = await world.anna.send("/my_offers")
-    seen = await every_page(world.anna, first, "mo:open:")
-    assert seen == {f"mo:open:{offer_id}:" for offer_id in ids}
+    seen = await every_page(world.anna, first, "mo:")
+    assert seen == {OpenOffer(offer_id=offer_id).pack() for offer_id in ids}
 
 
 async def test_a_busy_week_with_long_titles_pages_the_agenda(world: World) -> None:

@@ -4,11 +4,24 @@ manage them; bad input and forged callbacks change nothing."""
 from __future__ import annotations
 
 import pytest
+from aiogram.filters.callback_data import CallbackData
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_sessionmaker
 from bot.emulator import Emulator, SimUser
+from handlers.my_offers_views import (
+    ClearPhotos,
+    DeleteOffer,
+    EditOffer,
+    EditOfferField,
+    OfferPhotos,
+    OfferRules,
+    OpenOffer,
+    PauseOffer,
+    ShareOffer,
+    ToggleApproval,
+)
 from models import Offer, OfferPhoto
 from services import offers as offers_service
 from tests.helpers import stored_user, with_timezone
@@ -246,11 +259,22 @@ async def test_forged_callbacks_for_someone_elses_offer_change_nothing(
     menu = await mallory.send("/start")
     assert menu is not None
     answers = []
-    for action in ("open", "pause", "delete_confirmed", "share", "edit", "field"):
-        value = "hours" if action == "field" else ""  # shaped as our buttons are
-        await mallory.press_callback(menu, f"mo:{action}:{offer_id}:{value}")
+    forged: list[CallbackData] = [
+        OpenOffer(offer_id=offer_id),
+        PauseOffer(offer_id=offer_id, paused=True),
+        DeleteOffer(offer_id=offer_id),
+        ShareOffer(offer_id=offer_id),
+        EditOffer(offer_id=offer_id),
+        EditOfferField(offer_id=offer_id, field="hours"),
+        OfferRules(offer_id=offer_id),
+        ToggleApproval(offer_id=offer_id),
+        OfferPhotos(offer_id=offer_id),
+        ClearPhotos(offer_id=offer_id),
+    ]
+    for data in forged:
+        await mallory.press_callback(menu, data.pack())
         answers.append(mallory.last_answer["text"] if mallory.last_answer else None)
-    await mallory.press_callback(menu, "mo:open:999999:")
+    await mallory.press_callback(menu, OpenOffer(offer_id=999999).pack())
     missing = mallory.last_answer["text"] if mallory.last_answer else None
     assert set(answers) == {missing} == {"This offer doesn't exist or isn't yours."}
     async with create_sessionmaker(engine)() as session:
