@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
-from typing import Any
+from typing import Annotated, Any, Literal, get_args
 
-from aiogram import F, Router
-from aiogram.filters import Command, StateFilter
+from aiogram import Router
+from aiogram.filters import Command, Filter, StateFilter
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -24,6 +24,7 @@ from aiogram.types import (
     Message,
 )
 from aiogram.utils.callback_answer import CallbackAnswer
+from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -44,6 +45,11 @@ from services.providers import default_place
 from services.timezones import is_timezone
 
 GUIDED_ORDER = ("title", "category", "duration", "price", "hours", "capacity", "place")
+# The fields the preview's "Edit field" offers: the questions, and the hours' time zone.
+PreviewField = Literal[
+    "title", "category", "duration", "price", "hours", "capacity", "place", "timezone"
+]
+PREVIEW_FIELDS: tuple[PreviewField, ...] = get_args(PreviewField)
 DURATION_PRESETS = (30, 45, 60, 90, 120)
 CAPACITY_PRESETS = (1, 2, 4, 6, 10)
 PLACES = ("area", "customer", "online")
@@ -57,11 +63,61 @@ class DraftStates(StatesGroup):
     preview = State()  # the preview card is shown
 
 
-class DraftCallback(CallbackData, prefix="od"):
-    """A press in the offer dialogue: a choice for the open question, or a preview action."""
+# One typed callback per action; a value no button of ours carries fails unpacking.
+class Choose(CallbackData, prefix="od"):
+    """A choice for the open question (checked against that question's choices)."""
 
-    action: str
-    value: str = ""
+    value: Annotated[str, Field(min_length=1, max_length=40)]
+
+
+class StepByStep(CallbackData, prefix="od-guided"):
+    """Every field asked in order, instead of one message."""
+
+
+class Back(CallbackData, prefix="od-back"):
+    """Forget the last answer and ask it again."""
+
+
+class Discard(CallbackData, prefix="od-x"):
+    """Cancel or Discard: nothing is kept."""
+
+
+class Publish(CallbackData, prefix="od-ok"):
+    """Publish the previewed offer."""
+
+
+class FieldMenu(CallbackData, prefix="od-fields"):
+    """Edit field: which one?"""
+
+
+class ShowPreview(CallbackData, prefix="od-preview"):
+    """Back to the preview."""
+
+
+class EditField(CallbackData, prefix="od-edit"):
+    """Ask one field again, then come back to the preview."""
+
+    field: PreviewField
+
+
+DRAFT_BUTTONS: tuple[type[CallbackData], ...] = (
+    Choose,
+    StepByStep,
+    Back,
+    Discard,
+    Publish,
+    FieldMenu,
+    ShowPreview,
+    EditField,
+)
+
+
+class DraftButton(Filter):
+    """Passes any button of this dialogue (for the answer to one pressed out of it)."""
+
+    async def __call__(self, query: CallbackQuery) -> bool:
+        prefix = (query.data or "").split(":")[0]
+        return prefix in {cls.__prefix__ for cls in DRAFT_BUTTONS}
 
 
 # --- the draft in FSM data -------------------------------------------------------------
@@ -97,8 +153,6 @@ FIELD_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "place": ("place_kind", "area"),
     "timezone": ("timezone",),
 }
-# The fields the preview's "Edit field" offers: the questions, and the hours' time zone.
-PREVIEW_FIELDS = (*GUIDED_ORDER, "timezone")
 
 
 def _clear(draft: OfferDraft, name: str) -> None:
@@ -186,10 +240,8 @@ def read_choice(name: str, value: str, draft: OfferDraft) -> None:
 # --- screens --------------------------------------------------------------------------
 
 
-def _button(text: str, action: str, value: str = "") -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        text=text, callback_data=DraftCallback(action=action, value=value).pack()
-    )
+def _button(text: str, callback_data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=callback_data.pack())
 
 
 def render_question(
@@ -198,26 +250,26 @@ def render_question(
     """A question about one field, with its choices and Back / Cancel."""
     rows: list[list[InlineKeyboardButton]] = []
     if name == "category":
-        buttons = [_button(_.text(f"category.{c}"), "choose", c) for c in CATEGORIES]
+        buttons = [_button(_.text(f"category.{c}"), Choose(value=c)) for c in CATEGORIES]
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
     elif name == "duration":
         rows = [
             [
-                _button(_.text("offer.minutes", minutes=m), "choose", str(m))
+                _button(_.text("offer.minutes", minutes=m), Choose(value=str(m)))
                 for m in DURATION_PRESETS
             ]
         ]
     elif name == "capacity":
         rows = [
             [
-                _button(_.text("offer.private") if n == 1 else str(n), "choose", str(n))
+                _button(_.text("offer.private") if n == 1 else str(n), Choose(value=str(n)))
                 for n in CAPACITY_PRESETS
             ]
         ]
     elif name == "place":
-        rows = [[_button(_.text(f"place.choose.{kind}"), "choose", kind)] for kind in PLACES]
-    controls = [_button(_.text("common.back"), "back")] if can_go_back else []
-    controls.append(_button(_.text("common.cancel"), "cancel"))
+        rows = [[_button(_.text(f"place.choose.{kind}"), Choose(value=kind))] for kind in PLACES]
+    controls = [_button(_.text("common.back"), Back())] if can_go_back else []
+    controls.append(_button(_.text("common.cancel"), Discard()))
     return _(f"offer.ask.{name}"), InlineKeyboardMarkup(inline_keyboard=[*rows, controls])
 
 
@@ -228,10 +280,10 @@ def render_preview(draft: OfferDraft, _: Translator) -> tuple[str, InlineKeyboar
         text += "\n" + _("offer.preview_timezone", timezone=draft.timezone)
     markup = InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_.text("offer.publish"), "publish")],
+            [_button(_.text("offer.publish"), Publish())],
             [
-                _button(_.text("offer.edit_field"), "fields"),
-                _button(_.text("offer.discard"), "cancel"),
+                _button(_.text("offer.edit_field"), FieldMenu()),
+                _button(_.text("offer.discard"), Discard()),
             ],
         ]
     )
@@ -240,9 +292,11 @@ def render_preview(draft: OfferDraft, _: Translator) -> tuple[str, InlineKeyboar
 
 def render_field_menu(_: Translator) -> InlineKeyboardMarkup:
     """Which field to change."""
-    buttons = [_button(_.text(f"offer.field.{name}"), "edit", name) for name in PREVIEW_FIELDS]
+    buttons = [
+        _button(_.text(f"offer.field.{name}"), EditField(field=name)) for name in PREVIEW_FIELDS
+    ]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([_button(_.text("common.back"), "preview")])
+    rows.append([_button(_.text("common.back"), ShowPreview())])
     return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -301,8 +355,8 @@ async def on_offer_menu(
 def _describe_keyboard(_: Translator) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [_button(_.text("offer.step_by_step"), "guided")],
-            [_button(_.text("common.cancel"), "cancel")],
+            [_button(_.text("offer.step_by_step"), StepByStep())],
+            [_button(_.text("common.cancel"), Discard())],
         ]
     )
 
@@ -347,7 +401,7 @@ async def on_typed_answer(
     draft = load_draft(data)
     point = shared_point(message)
     if name == "timezone":
-        zone = await read_zone(message, lambda zone: _button(zone, "choose", zone), _, point)
+        zone = await read_zone(message, lambda zone: _button(zone, Choose(value=zone)), _, point)
         if zone is None:
             return
         draft.timezone = zone
@@ -366,7 +420,7 @@ async def on_typed_answer(
 
 async def on_choice(
     query: CallbackQuery,
-    callback_data: DraftCallback,
+    callback_data: Choose,
     callback_answer: CallbackAnswer,
     state: FSMContext,
     session: AsyncSession,
@@ -480,20 +534,16 @@ async def on_preview(query: CallbackQuery, state: FSMContext, _: Translator) -> 
 
 async def on_edit_field(
     query: CallbackQuery,
-    callback_data: DraftCallback,
-    callback_answer: CallbackAnswer,
+    callback_data: EditField,
     state: FSMContext,
     _: Translator,
 ) -> None:
     """Ask one field again, then come back to the preview."""
-    if callback_data.value not in PREVIEW_FIELDS:
-        callback_answer.text = _.text("common.expired_button")
-        return
     data = await state.get_data()
-    data.update(asking=callback_data.value, editing=True)
+    data.update(asking=callback_data.field, editing=True)
     await state.set_data(data)
     await state.set_state(DraftStates.answering)
-    screen, markup = render_question(callback_data.value, False, _)
+    screen, markup = render_question(callback_data.field, False, _)
     await show(query, screen, markup)
 
 
@@ -570,7 +620,7 @@ async def on_state_lost(
     callback_answer.text = _.text("common.expired_button")
 
 
-__all__ = ["DraftCallback", "DraftStates", "OfferNotFound", "build_router"]
+__all__ = ["DraftStates", "OfferNotFound", "build_router"]
 
 
 def build_router() -> Router:
@@ -581,29 +631,19 @@ def build_router() -> Router:
     router.message.register(on_offer_start, Command("offer"))
     router.callback_query.register(on_offer_menu, OfferEntry.filter())
     in_dialogue = StateFilter(DraftStates.describe, DraftStates.answering, DraftStates.preview)
+    router.callback_query.register(on_cancel, in_dialogue, Discard.filter())
     router.callback_query.register(
-        on_cancel, in_dialogue, DraftCallback.filter(F.action == "cancel")
-    )
-    router.callback_query.register(
-        on_guided, StateFilter(DraftStates.describe), DraftCallback.filter(F.action == "guided")
+        on_guided, StateFilter(DraftStates.describe), StepByStep.filter()
     )
     router.message.register(on_description, StateFilter(DraftStates.describe))
     answering = StateFilter(DraftStates.answering)
     router.message.register(on_typed_answer, answering)
-    router.callback_query.register(on_choice, answering, DraftCallback.filter(F.action == "choose"))
-    router.callback_query.register(on_back, answering, DraftCallback.filter(F.action == "back"))
+    router.callback_query.register(on_choice, answering, Choose.filter())
+    router.callback_query.register(on_back, answering, Back.filter())
     previewing = StateFilter(DraftStates.preview)
-    router.callback_query.register(
-        on_publish, previewing, DraftCallback.filter(F.action == "publish")
-    )
-    router.callback_query.register(
-        on_fields, previewing, DraftCallback.filter(F.action == "fields")
-    )
-    router.callback_query.register(
-        on_preview, previewing, DraftCallback.filter(F.action == "preview")
-    )
-    router.callback_query.register(
-        on_edit_field, previewing, DraftCallback.filter(F.action == "edit")
-    )
-    router.callback_query.register(on_state_lost, DraftCallback.filter())
+    router.callback_query.register(on_publish, previewing, Publish.filter())
+    router.callback_query.register(on_fields, previewing, FieldMenu.filter())
+    router.callback_query.register(on_preview, previewing, ShowPreview.filter())
+    router.callback_query.register(on_edit_field, previewing, EditField.filter())
+    router.callback_query.register(on_state_lost, DraftButton())
     return router
