@@ -23,9 +23,6 @@ RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]
 OptionalRowId = Annotated[int, Field(ge=0, le=ROW_ID_MAX)]
 """A row id, or 0 where the button concerns no row."""
 
-Stars = Annotated[int, Field(ge=0, le=5)]
-"""Review stars, 0 where the button sets none."""
-
 
 def _reminder_choice(hours: int) -> int:
     if hours not in REMINDER_CHOICES:
@@ -42,12 +39,10 @@ ReminderHours = Annotated[int, AfterValidator(_reminder_choice)]
 NO_VALUE = ""
 ROW = r"[1-9][0-9]{0,9}"
 SMALL = r"[0-9]{1,4}"
-PAGE = r"[0-9]{0,4}"  # a page number; empty for the first page
 DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 MONTH = r"[0-9]{4}-[0-9]{2}"
 INSTANT = r"[1-9][0-9]{0,11}"
 WORD = r"[a-z_]{1,32}"
-SETTING = r"[a-z_]{1,32}=[0-9]{1,6}"
 
 
 class ValueShapes:
