@@ -13,6 +13,7 @@ import hashlib
 import itertools
 import json
 import logging
+import re
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -97,7 +98,7 @@ def _coerce(name: str, value: Any) -> Any:
         except ValueError:
             raise ApiError(400, f"Bad Request: can't parse {name} JSON object") from None
     if name in INT_FIELDS:
-        if value.lstrip("-").isdigit():
+        if re.fullmatch(r"-?[0-9]{1,20}", value):  # ASCII digits: int() refuses '²'
             return int(value)
         return value  # "@channelusername" and the like
     if name in FLOAT_FIELDS:
