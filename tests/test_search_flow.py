@@ -56,7 +56,7 @@ async def test_words_then_details_then_book(tg: Emulator, engine: AsyncEngine) -
         offer("Guitar lessons", description="Acoustic & electric <b>guitar</b>"),
         offer("Piano lessons"),
     )
-    carl = await with_timezone(tg.user("Carl"))
+    carl = tg.user("Carl")
     await carl.send("/start")
     reply = await carl.press("Find a service")
     assert reply is not None
@@ -81,7 +81,7 @@ async def test_category_pages_filters_and_sorting(tg: Emulator, engine: AsyncEng
     prices = [3000, 1000, 5000, 2000, 4000, 6000, 1500]
     await publish(engine, 900, *(offer(f"Lesson {n}", price_minor=p) for n, p in enumerate(prices)))
     await publish(engine, 901, offer("Dog walking", category="pets"))
-    carl = await with_timezone(tg.user("Carl"))
+    carl = tg.user("Carl")
     await carl.send("/find")
     reply = await carl.press("Lessons & tutoring")
     assert reply is not None
@@ -121,7 +121,7 @@ async def test_near_me_sorted_by_distance_and_remembered(tg: Emulator, engine: A
         offer("Near yoga", place_kind="location", latitude=52.5250, longitude=13.4050),
         offer("Online yoga", place_kind="online"),
     )
-    carl = await with_timezone(tg.user("Carl"))
+    carl = tg.user("Carl")
     await carl.send("/find")
     reply = await carl.press("📍 Near me")
     assert reply is not None
@@ -153,7 +153,7 @@ async def test_near_me_sorted_by_distance_and_remembered(tg: Emulator, engine: A
 
 async def test_nothing_found_explains_and_suggests(tg: Emulator, engine: AsyncEngine) -> None:
     await publish(engine, 900, offer("Guitar lessons"))
-    carl = await with_timezone(tg.user("Carl"))
+    carl = tg.user("Carl")
     await carl.send("/find")
     reply = await carl.send("guitr")
     assert reply is not None
@@ -182,7 +182,7 @@ async def test_available_on_a_chosen_day(tg: Emulator, engine: AsyncEngine) -> N
         offer("Early guitar", weekly=[(in_two.weekday(), 600, 720)]),
         offer("Late guitar", weekly=[(in_three.weekday(), 600, 720)]),
     )
-    carl = await with_timezone(tg.user("Carl"))
+    carl = tg.user("Carl")
     await carl.send("/find")
     await carl.send("guitar")
     await carl.press("⚙️ Filters")
@@ -197,7 +197,7 @@ async def test_inline_mode_lists_offers_with_links_and_pages(
     tg: Emulator, engine: AsyncEngine
 ) -> None:
     ids = await publish(engine, 900, *(offer(f"Guitar class {n}") for n in range(25)))
-    carl = await with_timezone(tg.user("Carl"))
+    carl = tg.user("Carl")
     answer = await carl.inline("guitar", chat_type="group")
     assert len(answer["results"]) == 20
     assert answer["next_offset"] == "20"
@@ -220,7 +220,7 @@ async def test_inline_mode_lists_offers_with_links_and_pages(
 
 async def test_deep_links_to_offers_and_providers(tg: Emulator, engine: AsyncEngine) -> None:
     guitar, piano = await publish(engine, 900, offer("Guitar lessons"), offer("Piano lessons"))
-    carl = await with_timezone(tg.user("Carl"))
+    carl = tg.user("Carl")
     reply = await carl.send(f"/start offer_{guitar}")
     assert reply is not None
     assert "Guitar lessons" in (reply.text or "")
@@ -253,7 +253,7 @@ async def test_offer_photos_are_shown_with_the_detail(tg: Emulator, engine: Asyn
     await anna.press("Photos")
     await anna.send_photo(b"\xff\xd8one")
     await anna.send_photo(b"\xff\xd8two")
-    carl = await with_timezone(tg.user("Carl"))
+    carl = tg.user("Carl")
     await carl.send("/find")
     await carl.send("guitar")
     await carl.press("1")
@@ -265,7 +265,7 @@ async def test_offer_photos_are_shown_with_the_detail(tg: Emulator, engine: Asyn
 
 async def test_hostile_and_forged_input_changes_nothing(tg: Emulator, engine: AsyncEngine) -> None:
     await publish(engine, 900, offer("Guitar lessons"))
-    carl = await with_timezone(tg.user("Carl"))
+    carl = tg.user("Carl")
     await carl.send("/find")
     for text in ('"', "NEAR(a b)", "'; DROP TABLE offers; --", "🎸🔥", "x" * 4000):
         reply = await carl.send(text)
@@ -287,7 +287,7 @@ async def test_hostile_and_forged_input_changes_nothing(tg: Emulator, engine: As
         assert carl.last_answer is not None
         assert "no longer active" in carl.last_answer["text"]
     # Someone else's saved location cannot be used.
-    dora = await with_timezone(tg.user("Dora"))
+    dora = tg.user("Dora")
     await dora.send("/find")
     await dora.share_location(*BERLIN_MITTE)
     async with create_sessionmaker(engine)() as session:
