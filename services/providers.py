@@ -9,12 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Offer, Provider, User
 from services.errors import DomainError
-from services.offers import ensure_provider
+from services.offers import area_problem, ensure_provider
 from services.timezones import require_timezone
 
 NAME_LIMITS = (2, 64)
 BIO_LIMIT = 500
-AREA_LIMIT = 200
 
 
 class InvalidProfile(DomainError):
@@ -52,7 +51,7 @@ async def update_profile(
             raise InvalidProfile("profile.error.bio")
         provider.bio = value or None
     elif field == "area":
-        if not 2 <= len(value) <= AREA_LIMIT:
+        if area_problem(value) is not None:  # the same rule as an offer's typed area
             raise InvalidProfile("profile.error.area")
         provider.place_kind, provider.area = "area", value
     else:
