@@ -100,15 +100,9 @@ class EditField(CallbackData, prefix="od-edit"):
     field: PreviewField
 
 
-DRAFT_BUTTONS: tuple[type[CallbackData], ...] = (
-    Choose,
-    StepByStep,
-    Back,
-    Discard,
-    Publish,
-    FieldMenu,
-    ShowPreview,
-    EditField,
+DRAFT_PREFIXES = frozenset(
+    cls.__prefix__
+    for cls in (Choose, StepByStep, Back, Discard, Publish, FieldMenu, ShowPreview, EditField)
 )
 
 
@@ -116,8 +110,7 @@ class DraftButton(Filter):
     """Passes any button of this dialogue (for the answer to one pressed out of it)."""
 
     async def __call__(self, query: CallbackQuery) -> bool:
-        prefix = (query.data or "").split(":")[0]
-        return prefix in {cls.__prefix__ for cls in DRAFT_BUTTONS}
+        return (query.data or "").split(":")[0] in DRAFT_PREFIXES
 
 
 # --- the draft in FSM data -------------------------------------------------------------
@@ -186,6 +179,8 @@ def read_answer(name: str, text: str, draft: OfferDraft) -> None:
         _refuse(offers.duration_problem(minutes))
         draft.duration_min = minutes
     elif name == "price":
+        if re.search(r"(?:^|\s)-\s*\d", text):  # "- 5 EUR" typed as the answer: negative
+            _refuse("price.negative")
         if re.fullmatch(r"\d+(?:[.,]\d{1,2})?", text):
             raise BadAnswer("offer.error.currency")  # a bare number: which money?
         parsed = parse_offer(text)

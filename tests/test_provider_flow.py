@@ -504,3 +504,12 @@ async def test_a_huge_price_typed_as_the_answer_is_refused_with_the_reason(tg: E
     reply = await gil.send("€99,999,999,999")
     assert reply is not None
     assert "That price looks like a typo." in (reply.text or "")
+
+
+async def test_a_negative_price_typed_as_the_answer_is_refused(tg: Emulator) -> None:
+    gil = await with_timezone(tg.user("Gil"))
+    await gil.send("/offer")
+    await gil.send("Guitar lessons 1h Mon-Fri 10-18 online")
+    reply = await gil.send("- 5 EUR")
+    assert reply is not None
+    assert "The price can't be negative." in (reply.text or "")
