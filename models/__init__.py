@@ -1,7 +1,14 @@
 """SQLAlchemy models: every table of gigbot, imported here so metadata is complete."""
 
 from models.base import Base, UTCDateTime, utcnow
-from models.booking import ACTIVE_STATUSES, BOOKING_STATUSES, Booking, BookingSession
+from models.booking import (
+    ACTIVE_STATUSES,
+    BOOKING_STATUSES,
+    Booking,
+    BookingSession,
+    BookingStatus,
+    Role,
+)
 from models.location import SavedLocation
 from models.moderation import (
     MODERATION_ACTIONS,
@@ -18,6 +25,7 @@ from models.offer import (
     OfferException,
     OfferHours,
     OfferPhoto,
+    OfferStatus,
     Provider,
 )
 from models.review import CustomerRating, Review
@@ -35,6 +43,7 @@ __all__ = [
     "Base",
     "Booking",
     "BookingSession",
+    "BookingStatus",
     "CustomerRating",
     "ModerationAction",
     "Notification",
@@ -43,9 +52,11 @@ __all__ = [
     "OfferException",
     "OfferHours",
     "OfferPhoto",
+    "OfferStatus",
     "Provider",
     "Report",
     "Review",
+    "Role",
     "SavedLocation",
     "UTCDateTime",
     "User",

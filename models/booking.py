@@ -10,6 +10,7 @@ the capacity (a CHECK), so no race in the application can double-book.
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -30,19 +31,30 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models.base import Base, UTCDateTime, utcnow
 from models.offer import Offer, Provider
 
-# A booking's life: requested → confirmed → completed, or one of the ends.
-BOOKING_STATUSES = (
-    "requested",
-    "confirmed",
-    "completed",
-    "declined",
-    "expired",
-    "cancelled_by_customer",
-    "cancelled_by_provider",
-    "no_show",
-    "cancelled_by_moderator",  # one side was banned
-)
-ACTIVE_STATUSES = ("requested", "confirmed")  # these hold seats
+
+class BookingStatus(StrEnum):
+    """A booking's life: requested → confirmed → completed, or one of the ends."""
+
+    REQUESTED = "requested"
+    CONFIRMED = "confirmed"
+    COMPLETED = "completed"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    CANCELLED_BY_CUSTOMER = "cancelled_by_customer"
+    CANCELLED_BY_PROVIDER = "cancelled_by_provider"
+    NO_SHOW = "no_show"
+    CANCELLED_BY_MODERATOR = "cancelled_by_moderator"  # one side was banned
+
+
+BOOKING_STATUSES = tuple(BookingStatus)
+ACTIVE_STATUSES = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)  # these hold seats
+
+
+class Role(StrEnum):
+    """Which side of a booking a person is on."""
+
+    CUSTOMER = "customer"
+    PROVIDER = "provider"
 
 
 class BookingSession(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
@@ -24,7 +25,18 @@ from models.base import Base, UTCDateTime, utcnow
 
 # Where a provider works / an offer takes place.
 PLACE_KINDS = ("location", "area", "online", "customer")  # customer: at the customer's place
-OFFER_STATUSES = ("published", "paused", "hidden", "deleted")  # hidden: by moderators
+
+
+class OfferStatus(StrEnum):
+    """Whether customers can find an offer."""
+
+    PUBLISHED = "published"
+    PAUSED = "paused"  # by its provider
+    HIDDEN = "hidden"  # by moderators
+    DELETED = "deleted"  # the row stays so that old links can say the offer is gone
+
+
+OFFER_STATUSES = tuple(OfferStatus)
 
 
 class Provider(Base):
@@ -98,7 +110,7 @@ class Offer(Base):
     provider_id: Mapped[int] = mapped_column(
         ForeignKey("providers.id", ondelete="CASCADE"), index=True
     )
-    status: Mapped[str] = mapped_column(String(16), default="published", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=OfferStatus.PUBLISHED, index=True)
     title: Mapped[str] = mapped_column(String(120))
     description: Mapped[str | None] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(32))

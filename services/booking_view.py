@@ -13,13 +13,13 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import ACTIVE_STATUSES, Booking, User
-from services.bookings import CHANGES, role_of
+from models import ACTIVE_STATUSES, Booking, BookingStatus, Role, User
+from services.bookings import CHANGES, Transition, role_of
 from services.reputation import CustomerRecord, customer_record
 from services.reviews import open_for_rating
 
 # Each side learns the other's contact only once the booking is confirmed.
-CONTACT_STATUSES = ("confirmed", "completed")
+CONTACT_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
 
 
 class BookingAction(StrEnum):
@@ -51,22 +51,22 @@ class BookingView:
     """A booking as `role` sees it at one moment."""
 
     booking: Booking
-    role: str  # "customer" or "provider"
+    role: Role
     actions: tuple[BookingAction, ...]
     other_contact: Contact | None  # None until the contact rule allows it
     contact_pending: bool  # the contact will come once the booking is confirmed
     customer_record: CustomerRecord | None  # for the provider, while the booking is open
 
 
-def allowed_actions(booking: Booking, role: str, now: datetime) -> tuple[BookingAction, ...]:
+def allowed_actions(booking: Booking, role: Role, now: datetime) -> tuple[BookingAction, ...]:
     """The actions `role` may take on `booking` at `now`, in the card's order."""
     status, started = booking.status, now >= booking.starts_at
     actions: list[BookingAction] = []
-    if _may("accept", status, role, started):
+    if _may(Transition.ACCEPT, status, role, started):
         actions += [BookingAction.ACCEPT, BookingAction.DECLINE]
-    if status == "confirmed":
+    if status == BookingStatus.CONFIRMED:
         actions.append(BookingAction.CALENDAR)
-    if _may("complete", status, role, started):
+    if _may(Transition.COMPLETE, status, role, started):
         actions += [BookingAction.COMPLETE, BookingAction.NO_SHOW]
     if open_for_rating(booking, role, now):
         actions.append(BookingAction.RATE)
@@ -76,7 +76,7 @@ def allowed_actions(booking: Booking, role: str, now: datetime) -> tuple[Booking
     return tuple(actions)
 
 
-def _may(change: str, status: str, role: str, started: bool) -> bool:
+def _may(change: Transition, status: str, role: Role, started: bool) -> bool:
     """Whether the state machine lets `role` make `change` now."""
     rule = CHANGES[change]
     return status in rule.sources and role == rule.by and (started or not rule.after_start)
@@ -89,7 +89,7 @@ async def booking_view(
     role = role_of(booking, viewer)
     contact = None
     if booking.status in CONTACT_STATUSES:
-        if role == "customer":
+        if role == Role.CUSTOMER:
             other = await session.get(User, booking.provider.user_id)
             phone = booking.provider.phone
         else:
@@ -98,13 +98,13 @@ async def booking_view(
         if other is not None:
             contact = Contact(other.id, other.full_name, other.username, phone)
     record = None
-    if role == "provider" and booking.status in ACTIVE_STATUSES:
+    if role == Role.PROVIDER and booking.status in ACTIVE_STATUSES:
         record = await customer_record(session, booking.customer_id)
     return BookingView(
         booking=booking,
         role=role,
         actions=allowed_actions(booking, role, now),
         other_contact=contact,
-        contact_pending=booking.status == "requested",
+        contact_pending=booking.status == BookingStatus.REQUESTED,
         customer_record=record,
     )

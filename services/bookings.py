@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
-from models import ACTIVE_STATUSES, Booking, BookingSession, Offer, Provider, User
+from models import (
+    ACTIVE_STATUSES,
+    Booking,
+    BookingSession,
+    BookingStatus,
+    Offer,
+    OfferStatus,
+    Provider,
+    Role,
+    User,
+)
 from services import outbox, reputation
 from services.availability import Slot
 from services.errors import DomainError
@@ -84,29 +95,59 @@ class Booked:
     created: bool
 
 
+class Transition(StrEnum):
+    """A change of a booking's status (see CHANGES)."""
+
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    EXPIRE = "expire"
+    CANCEL_BY_CUSTOMER = "cancel_by_customer"
+    CANCEL_BY_PROVIDER = "cancel_by_provider"
+    COMPLETE = "complete"
+    NO_SHOW = "no_show"
+    CANCEL_BY_MODERATOR = "cancel_by_moderator"
+    AUTO_COMPLETE = "auto_complete"  # unmarked bookings, some hours after their end
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
-    """A status change: from which statuses, to which, by whom, and whether it frees
-    the seats."""
+    """A status change: from which statuses, to which, by whom (None: the system), and
+    whether it frees the seats."""
 
-    sources: tuple[str, ...]
-    target: str
-    by: str  # "customer", "provider" or "system"
+    sources: tuple[BookingStatus, ...]
+    target: BookingStatus
+    by: Role | None
     frees_seats: bool
     after_start: bool = False  # only once the booking has started
 
 
-CHANGES = {
-    "accept": Change(("requested",), "confirmed", "provider", frees_seats=False),
-    "decline": Change(("requested",), "declined", "provider", frees_seats=True),
-    "expire": Change(("requested",), "expired", "system", frees_seats=True),
-    "cancel_by_customer": Change(ACTIVE_STATUSES, "cancelled_by_customer", "customer", True),
-    "cancel_by_provider": Change(ACTIVE_STATUSES, "cancelled_by_provider", "provider", True),
-    "complete": Change(("confirmed",), "completed", "provider", False, after_start=True),
-    "no_show": Change(("confirmed",), "no_show", "provider", False, after_start=True),
-    "cancel_by_moderator": Change(ACTIVE_STATUSES, "cancelled_by_moderator", "system", True),
-    # Unmarked bookings complete themselves some hours after their end (the sweep below).
-    "auto_complete": Change(("confirmed",), "completed", "system", False, after_start=True),
+_REQUESTED, _CONFIRMED = (BookingStatus.REQUESTED,), (BookingStatus.CONFIRMED,)
+CHANGES: dict[str, Change] = {
+    Transition.ACCEPT: Change(_REQUESTED, BookingStatus.CONFIRMED, Role.PROVIDER, False),
+    Transition.DECLINE: Change(_REQUESTED, BookingStatus.DECLINED, Role.PROVIDER, True),
+    Transition.EXPIRE: Change(_REQUESTED, BookingStatus.EXPIRED, None, True),
+    Transition.CANCEL_BY_CUSTOMER: Change(
+        ACTIVE_STATUSES, BookingStatus.CANCELLED_BY_CUSTOMER, Role.CUSTOMER, True
+    ),
+    Transition.CANCEL_BY_PROVIDER: Change(
+        ACTIVE_STATUSES, BookingStatus.CANCELLED_BY_PROVIDER, Role.PROVIDER, True
+    ),
+    Transition.COMPLETE: Change(
+        _CONFIRMED, BookingStatus.COMPLETED, Role.PROVIDER, False, after_start=True
+    ),
+    Transition.NO_SHOW: Change(
+        _CONFIRMED, BookingStatus.NO_SHOW, Role.PROVIDER, False, after_start=True
+    ),
+    Transition.CANCEL_BY_MODERATOR: Change(
+        ACTIVE_STATUSES, BookingStatus.CANCELLED_BY_MODERATOR, None, True
+    ),
+    Transition.AUTO_COMPLETE: Change(
+        _CONFIRMED, BookingStatus.COMPLETED, None, False, after_start=True
+    ),
+}
+CANCELLATIONS = {
+    Role.CUSTOMER: Transition.CANCEL_BY_CUSTOMER,
+    Role.PROVIDER: Transition.CANCEL_BY_PROVIDER,
 }
 AUTO_COMPLETE_AFTER = timedelta(hours=12)
 SWEEP_LIMIT = 500
@@ -139,9 +180,9 @@ async def party_booking(session: AsyncSession, user: User, booking_id: int) -> B
     return booking
 
 
-def role_of(booking: Booking, user: User) -> str:
-    """ "customer" or "provider": which side of `booking` the user is on."""
-    return "customer" if booking.customer_id == user.id else "provider"
+def role_of(booking: Booking, user: User) -> Role:
+    """Which side of `booking` the user is on (they are one of its parties)."""
+    return Role.CUSTOMER if booking.customer_id == user.id else Role.PROVIDER
 
 
 async def customer_bookings(
@@ -191,7 +232,9 @@ async def bookable_offer(
     offer: Offer | None = await session.scalar(
         select(Offer)
         .join(Provider, Provider.id == Offer.provider_id)
-        .where(Offer.id == offer_id, Offer.status == "published", Provider.banned == false())
+        .where(
+            Offer.id == offer_id, Offer.status == OfferStatus.PUBLISHED, Provider.banned == false()
+        )
         .options(
             selectinload(Offer.hours),
             selectinload(Offer.exceptions),
@@ -315,7 +358,7 @@ async def _take_seats(
         starts_at=slot.start,
         ends_at=slot.end,
         seats=seats,
-        status="requested" if approval else "confirmed",
+        status=BookingStatus.REQUESTED if approval else BookingStatus.CONFIRMED,
         note=note or None,
         answer_by=answer_by,
         created_at=now,
@@ -351,7 +394,7 @@ async def change(
         raise BadValue()
     if user is None:
         booking: Booking | None = await session.get(Booking, booking_id)
-        if booking is None or rule.by != "system":
+        if booking is None or rule.by is not None:
             raise BookingNotFound()
     else:
         booking = await party_booking(session, user, booking_id)
@@ -361,8 +404,8 @@ async def change(
         raise NotNow()
     previous = booking.status
     late = (
-        action in ("cancel_by_customer", "cancel_by_provider")
-        and previous == "confirmed"
+        action in CANCELLATIONS.values()
+        and previous == BookingStatus.CONFIRMED
         and not rescheduling
         and (booking.starts_at - now < timedelta(hours=booking.offer.free_cancel_hours))
     )
@@ -401,7 +444,7 @@ async def reschedule(
         raise NotNow()
     if old.starts_at == starts_at:
         return old
-    customer = user if role == "customer" else await session.get(User, old.customer_id)
+    customer = user if role == Role.CUSTOMER else await session.get(User, old.customer_id)
     if customer is None:
         raise BookingNotFound()
     try:
@@ -410,7 +453,7 @@ async def reschedule(
                 session,
                 user,
                 old.id,
-                f"cancel_by_{role}",
+                CANCELLATIONS[role],
                 reason=RESCHEDULED,
                 now=now,
                 rescheduling=True,
@@ -423,7 +466,7 @@ async def reschedule(
                 seats=old.seats,
                 note=old.note,
                 now=now,
-                approved=role == "provider",
+                approved=role == Role.PROVIDER,
             )
     except BookingError:
         await session.refresh(old)
@@ -435,13 +478,15 @@ async def expire_requests(session: AsyncSession, *, now: datetime) -> list[Booki
     """Requests whose answer deadline has passed become expired (seats freed)."""
     due = list(
         await session.scalars(
-            select(Booking.id).where(Booking.status == "requested", Booking.answer_by <= now)
+            select(Booking.id).where(
+                Booking.status == BookingStatus.REQUESTED, Booking.answer_by <= now
+            )
         )
     )
     expired = []
     for booking_id in due:
         try:
-            expired.append(await change(session, None, booking_id, "expire", now=now))
+            expired.append(await change(session, None, booking_id, Transition.EXPIRE, now=now))
         except NotNow:
             continue  # answered in the meantime
     return expired
@@ -453,7 +498,10 @@ async def complete_finished(session: AsyncSession, *, now: datetime) -> list[Boo
     due = list(
         await session.scalars(
             select(Booking.id)
-            .where(Booking.status == "confirmed", Booking.ends_at <= now - AUTO_COMPLETE_AFTER)
+            .where(
+                Booking.status == BookingStatus.CONFIRMED,
+                Booking.ends_at <= now - AUTO_COMPLETE_AFTER,
+            )
             .order_by(Booking.ends_at)
             .limit(SWEEP_LIMIT)
         )
@@ -461,7 +509,9 @@ async def complete_finished(session: AsyncSession, *, now: datetime) -> list[Boo
     completed = []
     for booking_id in due:
         try:
-            completed.append(await change(session, None, booking_id, "auto_complete", now=now))
+            completed.append(
+                await change(session, None, booking_id, Transition.AUTO_COMPLETE, now=now)
+            )
         except NotNow:
             continue  # marked by the provider in the meantime
     return completed

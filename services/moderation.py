@@ -20,12 +20,15 @@ from models import (
     ModerationAction,
     NotificationKind,
     Offer,
+    OfferStatus,
     Provider,
     Report,
     Review,
+    Role,
     User,
 )
 from services import bookings, outbox, reviews
+from services.bookings import Transition
 from services.errors import DomainError
 from services.input_values import user_id
 
@@ -81,7 +84,7 @@ async def resolve(session: AsyncSession, kind: str, target_id: int) -> Target:
     if kind == "offer":
         offer = await session.get(Offer, target_id)
         provider = await session.get(Provider, offer.provider_id) if offer else None
-        if offer is None or provider is None or offer.status == "deleted":
+        if offer is None or provider is None or offer.status == OfferStatus.DELETED:
             raise TargetNotFound()
         return Target("offer", offer.id, provider.user_id, offer=offer)
     if kind == "review":
@@ -119,7 +122,7 @@ async def report(
             booking = await bookings.party_booking(session, reporter, target_id)
         except bookings.BookingNotFound as error:
             raise TargetNotFound() from error
-        customer_side = bookings.role_of(booking, reporter) == "customer"
+        customer_side = bookings.role_of(booking, reporter) == Role.CUSTOMER
         kind, target_id = "user", booking.provider.user_id if customer_side else booking.customer_id
     target = await resolve(session, kind, target_id)
     if target.user_id == reporter.id:
@@ -264,7 +267,7 @@ async def handle_report(
     if action == "dismiss":
         await _close(session, target, "dismissed", now, only=filed.id)
     elif action == "hide" and target.offer is not None:
-        target.offer.status = "hidden"
+        target.offer.status = OfferStatus.HIDDEN
         await _close(session, target, "hidden", now)
     elif action == "hide" and target.review is not None:
         await reviews.set_hidden(session, target.review, hidden=True)
@@ -313,7 +316,7 @@ async def ban(
     if not reason.strip():
         raise BadReason()
     await _set_banned(session, user, banned=True)
-    cancelled = await cancel_future_bookings(session, user_id, "cancel_by_moderator", now=now)
+    cancelled = await cancel_future_bookings(session, user_id, by_moderator=True, now=now)
     await _log(session, admin_id, "ban", "user", user_id, reason, now, report_id)
     return cancelled
 
@@ -331,11 +334,11 @@ async def _set_banned(session: AsyncSession, user: User, *, banned: bool) -> Non
 
 
 async def cancel_future_bookings(
-    session: AsyncSession, user_id: int, action: str, *, now: datetime
+    session: AsyncSession, user_id: int, *, by_moderator: bool, now: datetime
 ) -> int:
-    """Cancel the user's bookings still to come, as customer and as provider, with
-    `action` (a system action, or "cancel_by_party" for the user's own cancellation), and
-    queue a notice to the other side of each. Returns how many were cancelled."""
+    """Cancel the user's bookings still to come, as customer and as provider — by a
+    moderator, or as the user's own cancellations — and queue a notice to the other side
+    of each. Returns how many were cancelled."""
     provider_id = await session.scalar(select(Provider.id).where(Provider.user_id == user_id))
     rows = (
         await session.execute(
@@ -351,11 +354,15 @@ async def cancel_future_bookings(
     for booking_id, customer_id in rows:
         as_customer = customer_id == user_id
         try:
-            if action == "cancel_by_party":
-                side = "cancel_by_customer" if as_customer else "cancel_by_provider"
-                changed = await bookings.change(session, user, booking_id, side, now=now)
+            if by_moderator:
+                changed = await bookings.change(
+                    session, None, booking_id, Transition.CANCEL_BY_MODERATOR, now=now
+                )
             else:
-                changed = await bookings.change(session, None, booking_id, action, now=now)
+                side = Role.CUSTOMER if as_customer else Role.PROVIDER
+                changed = await bookings.change(
+                    session, user, booking_id, bookings.CANCELLATIONS[side], now=now
+                )
         except bookings.NotNow:
             continue  # changed by someone else meanwhile
         other = (

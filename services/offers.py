@@ -24,6 +24,7 @@ from models import (
     OfferException,
     OfferHours,
     OfferPhoto,
+    OfferStatus,
     Provider,
     User,
     utcnow,
@@ -239,7 +240,7 @@ async def create_offer(
         data = replace(data, latitude=provider.latitude, longitude=provider.longitude)
     offer = Offer(
         provider_id=provider.id,
-        status="published",
+        status=OfferStatus.PUBLISHED,
         title=data.title.strip(),
         description=data.description,
         category=data.category,
@@ -279,7 +280,9 @@ async def owned_offer(session: AsyncSession, user: User, offer_id: int) -> Offer
     offer: Offer | None = await session.scalar(
         select(Offer)
         .join(Provider)
-        .where(Offer.id == offer_id, Provider.user_id == user.id, Offer.status != "deleted")
+        .where(
+            Offer.id == offer_id, Provider.user_id == user.id, Offer.status != OfferStatus.DELETED
+        )
         .options(*_with_details())  # type: ignore[arg-type]
     )
     if offer is None:
@@ -293,7 +296,9 @@ async def public_offer(session: AsyncSession, offer_id: int) -> Offer:
     offer: Offer | None = await session.scalar(
         select(Offer)
         .join(Provider)
-        .where(Offer.id == offer_id, Offer.status == "published", Provider.banned == false())
+        .where(
+            Offer.id == offer_id, Offer.status == OfferStatus.PUBLISHED, Provider.banned == false()
+        )
         .options(*_with_details())  # type: ignore[arg-type]
     )
     if offer is None:
@@ -311,7 +316,7 @@ async def public_provider(session: AsyncSession, provider_id: int) -> tuple[Prov
         raise OfferNotFound(provider_id)
     result = await session.scalars(
         select(Offer)
-        .where(Offer.provider_id == provider.id, Offer.status == "published")
+        .where(Offer.provider_id == provider.id, Offer.status == OfferStatus.PUBLISHED)
         .order_by(Offer.id.desc())
     )
     found = list(result)
@@ -325,7 +330,7 @@ async def my_offers(session: AsyncSession, user: User) -> list[Offer]:
     result = await session.scalars(
         select(Offer)
         .join(Provider)
-        .where(Provider.user_id == user.id, Offer.status != "deleted")
+        .where(Provider.user_id == user.id, Offer.status != OfferStatus.DELETED)
         .order_by(Offer.id.desc())
     )
     return list(result)
@@ -403,9 +408,9 @@ def offer_data(offer: Offer) -> OfferData:
 async def set_paused(session: AsyncSession, user: User, offer_id: int, *, paused: bool) -> Offer:
     """Pause (hidden from customers, bookings kept) or resume the user's offer."""
     offer = await owned_offer(session, user, offer_id)
-    if offer.status == "hidden":
+    if offer.status == OfferStatus.HIDDEN:
         raise OfferHiddenByModeration()
-    offer.status = "paused" if paused else "published"
+    offer.status = OfferStatus.PAUSED if paused else OfferStatus.PUBLISHED
     await session.flush()
     return offer
 
@@ -434,7 +439,7 @@ async def delete_offer(
     offer = await owned_offer(session, user, offer_id)
     if await count_future_bookings(session, offer.id, now or utcnow()):
         raise OfferHasFutureBookings(offer_id)
-    offer.status = "deleted"
+    offer.status = OfferStatus.DELETED
     await session.flush()
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Booking, Notification, NotificationKind, Provider, User, utcnow
+from models import Booking, BookingStatus, Notification, NotificationKind, Provider, User, utcnow
 from services.input_values import whole_number
 
 REMINDER_CHOICES = (1, 3, 24)  # hours before; each user picks any of them (or none)
@@ -70,7 +70,7 @@ async def queue(
 async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: datetime) -> None:
     """What the booking's status calls for: an expiry check for a request; reminders and
     follow-ups for both sides of a confirmed booking. Past due times are skipped."""
-    if booking.status == "requested" and booking.answer_by is not None:
+    if booking.status == BookingStatus.REQUESTED and booking.answer_by is not None:
         await queue(
             session,
             key=f"b{booking.id}:expiry",
@@ -80,7 +80,7 @@ async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: dat
             booking_id=booking.id,
         )
         return
-    if booking.status == "completed":
+    if booking.status == BookingStatus.COMPLETED:
         # The customer is asked for a review once the booking is completed, by the
         # provider's mark or by the sweep some hours after its end.
         await queue(
@@ -92,7 +92,7 @@ async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: dat
             booking_id=booking.id,
         )
         return
-    if booking.status != "confirmed":
+    if booking.status != BookingStatus.CONFIRMED:
         return
     provider = await session.get(Provider, booking.provider_id)
     provider_user_id = provider.user_id if provider else None

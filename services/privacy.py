@@ -24,6 +24,7 @@ from models import (
     Notification,
     Offer,
     OfferPhoto,
+    OfferStatus,
     Provider,
     Report,
     Review,
@@ -151,7 +152,7 @@ async def erase(session: AsyncSession, user: User, *, now: datetime) -> int:
     """Delete or anonymise everything about `user` (see the module's docstring): future
     bookings are cancelled with a notice to the other side first. Returns how many
     bookings were cancelled. The caller clears the user's dialogue state."""
-    cancelled = await cancel_future_bookings(session, user.id, "cancel_by_party", now=now)
+    cancelled = await cancel_future_bookings(session, user.id, by_moderator=False, now=now)
     ghost = User(
         id=-(secrets.randbelow(2**62) + 1),
         first_name=DELETED_NAME,
@@ -211,7 +212,9 @@ async def _anonymise_provider(session: AsyncSession, provider: Provider, ghost_i
     await session.execute(
         update(Offer)
         .where(Offer.provider_id == provider.id)
-        .values(status="deleted", description=None, area=None, latitude=None, longitude=None)
+        .values(
+            status=OfferStatus.DELETED, description=None, area=None, latitude=None, longitude=None
+        )
         .execution_options(synchronize_session=False)
     )
     await session.execute(

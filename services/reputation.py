@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Booking, CustomerRating, Offer, Provider
+from models import Booking, BookingStatus, CustomerRating, Offer, Provider
 
 PRIOR_MEAN = 4.0
 PRIOR_WEIGHT = 5
@@ -65,7 +65,7 @@ async def count_outcome(
     """Count a booking's end in its provider's track record: `booking.status` is the new
     status, `previous` the one it left, `late` whether a cancellation came late."""
     values: dict[str, object] = {}
-    if booking.status == "completed":
+    if booking.status == BookingStatus.COMPLETED:
         values["completed_count"] = Provider.completed_count + 1
         completed_here = await session.scalar(
             select(func.count())
@@ -73,14 +73,17 @@ async def count_outcome(
             .where(
                 Booking.provider_id == booking.provider_id,
                 Booking.customer_id == booking.customer_id,
-                Booking.status == "completed",
+                Booking.status == BookingStatus.COMPLETED,
             )
         )
         if completed_here == 2:  # this customer came back: a repeat customer now
             values["repeat_customers"] = Provider.repeat_customers + 1
-    elif booking.status == "no_show":
+    elif booking.status == BookingStatus.NO_SHOW:
         values["no_show_count"] = Provider.no_show_count + 1
-    elif booking.status == "cancelled_by_provider" and previous == "confirmed":
+    elif (
+        booking.status == BookingStatus.CANCELLED_BY_PROVIDER
+        and previous == BookingStatus.CONFIRMED
+    ):
         values["cancelled_count"] = Provider.cancelled_count + 1
         if late:
             values["late_cancel_count"] = Provider.late_cancel_count + 1
@@ -119,8 +122,15 @@ async def customer_record(session: AsyncSession, customer_id: int) -> CustomerRe
                 select(Booking.status, func.count())
                 .where(
                     Booking.customer_id == customer_id,
-                    Booking.status.in_(("completed", "no_show", "cancelled_by_customer")),
-                    (Booking.status != "cancelled_by_customer") | Booking.late_cancellation,
+                    Booking.status.in_(
+                        (
+                            BookingStatus.COMPLETED,
+                            BookingStatus.NO_SHOW,
+                            BookingStatus.CANCELLED_BY_CUSTOMER,
+                        )
+                    ),
+                    (Booking.status != BookingStatus.CANCELLED_BY_CUSTOMER)
+                    | Booking.late_cancellation,
                 )
                 .group_by(Booking.status)
             )
@@ -129,7 +139,7 @@ async def customer_record(session: AsyncSession, customer_id: int) -> CustomerRe
     return CustomerRecord(
         rating=float(stars[0]) if stars[0] is not None else None,
         ratings=int(stars[1]),
-        completed=counts.get("completed", 0),
-        no_shows=counts.get("no_show", 0),
-        late_cancellations=counts.get("cancelled_by_customer", 0),
+        completed=counts.get(BookingStatus.COMPLETED, 0),
+        no_shows=counts.get(BookingStatus.NO_SHOW, 0),
+        late_cancellations=counts.get(BookingStatus.CANCELLED_BY_CUSTOMER, 0),
     )

@@ -8,7 +8,16 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Booking, CustomerRating, NotificationKind, Provider, Review, User
+from models import (
+    Booking,
+    BookingStatus,
+    CustomerRating,
+    NotificationKind,
+    Provider,
+    Review,
+    Role,
+    User,
+)
 from services import outbox, reputation
 from services.bookings import BookingNotFound, party_booking, role_of
 from services.errors import DomainError
@@ -17,7 +26,10 @@ EDIT_WINDOW = timedelta(hours=48)
 REVIEW_WITHIN = timedelta(days=14)  # after completion; later, memories are not reviews
 # Which bookings each side rates: customers review completed ones; providers rate their
 # customers after a completion or a no-show.
-RATED_STATUSES = {"customer": ("completed",), "provider": ("completed", "no_show")}
+RATED_STATUSES = {
+    Role.CUSTOMER: (BookingStatus.COMPLETED,),
+    Role.PROVIDER: (BookingStatus.COMPLETED, BookingStatus.NO_SHOW),
+}
 COMMENT_LIMIT = 1000
 
 
@@ -56,13 +68,13 @@ def _check(stars: int, comment: str | None) -> None:
         raise BadReview()
 
 
-def open_for_rating(booking: Booking, role: str, now: datetime) -> bool:
-    """Whether `role` ("customer" or "provider") may still write a first review or rating
+def open_for_rating(booking: Booking, role: Role, now: datetime) -> bool:
+    """Whether `role` may still write a first review or rating
     of `booking` at `now`."""
     return booking.status in RATED_STATUSES[role] and now - booking.updated_at <= REVIEW_WITHIN
 
 
-async def _own_booking(session: AsyncSession, user: User, booking_id: int, role: str) -> Booking:
+async def _own_booking(session: AsyncSession, user: User, booking_id: int, role: Role) -> Booking:
     """The booking if `user` is its `role` and it is one that side rates; NotReviewable
     otherwise, the same for a booking that does not exist."""
     try:
@@ -89,7 +101,7 @@ async def review_booking(
     _check(stars, comment)
     if user.banned:
         raise Suspended()
-    booking = await _own_booking(session, user, booking_id, "customer")
+    booking = await _own_booking(session, user, booking_id, Role.CUSTOMER)
     review = await session.scalar(select(Review).where(Review.booking_id == booking.id))
     if review is None:
         if not open_for_rating(booking, role_of(booking, user), now):
@@ -138,7 +150,7 @@ async def reply_to_review(session: AsyncSession, user: User, review_id: int, tex
     review = await session.get(Review, review_id)
     if review is None:
         raise NotReviewable()
-    await _own_booking(session, user, review.booking_id, "provider")  # reviews: completed only
+    await _own_booking(session, user, review.booking_id, Role.PROVIDER)  # reviews: completed only
     if review.reply is not None:
         raise NotReviewable()
     _check(5, text)
@@ -160,7 +172,7 @@ async def rate_customer(
     """The provider rates the customer of their completed (or no-show) booking; the
     rating can be changed for 48 hours. Seen by providers only."""
     _check(stars, comment)
-    booking = await _own_booking(session, user, booking_id, "provider")
+    booking = await _own_booking(session, user, booking_id, Role.PROVIDER)
     rating = await session.scalar(
         select(CustomerRating).where(CustomerRating.booking_id == booking.id)
     )

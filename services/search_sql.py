@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 
-from models import Offer, OfferException, OfferHours, Provider
+from models import Offer, OfferException, OfferHours, OfferStatus, Provider
 from services.geo import KM_PER_DEGREE_LATITUDE, bounding_box, km_per_degree_longitude
 from services.search_backends import Backend, P
 from services.search_query import (
@@ -115,7 +115,7 @@ def parameters(query: SearchQuery, backend: Backend) -> dict[str, Any]:
 def _filters(shape: Shape) -> list[ColumnElement[bool]]:
     o = offers_table
     conditions: list[ColumnElement[bool]] = [
-        o.c.status == sql_constant("published"),
+        o.c.status == sql_constant(OfferStatus.PUBLISHED),
         # Few providers are ever banned: a small set, checked without a join per row.
         o.c.provider_id.not_in(
             select(providers_table.c.id).where(providers_table.c.banned == true())

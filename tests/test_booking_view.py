@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from models import Role
 from services.booking_view import BookingAction, allowed_actions
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -36,6 +37,6 @@ def booking(status: str, starts_in_hours: float) -> Any:
 def test_the_card_offers_what_the_state_machine_allows(
     status: str, starts_in: float, role: str, expected: set[str]
 ) -> None:
-    actions = allowed_actions(booking(status, starts_in), role, NOW)
+    actions = allowed_actions(booking(status, starts_in), Role(role), NOW)
     assert {str(action) for action in actions} == expected
     assert actions[-1] is BookingAction.REPORT
