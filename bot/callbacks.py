@@ -7,13 +7,12 @@ not match, the fallback answers it as an old button, and nothing changes.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
 
-from services.input_values import ROW_ID_MAX
+from services.input_values import ROW_ID_MAX, iso_day, unix_instant, year_month
 from services.outbox import REMINDER_CHOICES
 from services.timezones import is_timezone
 
@@ -34,29 +33,49 @@ ReminderHours = Annotated[int, AfterValidator(_reminder_choice)]
 """One of the reminder times a user can choose (services.outbox.REMINDER_CHOICES)."""
 
 
-# What a button's `value` may look like, per action. The shape is checked when the data
-# is unpacked; the range (is this day bookable? is this id yours?) where it is used.
-NO_VALUE = ""
-ROW = r"[1-9][0-9]{0,9}"
-SMALL = r"[0-9]{1,4}"
-DAY = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-MONTH = r"[0-9]{4}-[0-9]{2}"
-INSTANT = r"[1-9][0-9]{0,11}"
-WORD = r"[a-z_]{1,32}"
+def _day(value: object) -> object:
+    if isinstance(value, str):
+        day = iso_day(value)
+        if day is None:
+            raise ValueError("not a day between 2000 and 2100")
+        return day
+    return value
 
 
-class ValueShapes:
-    """Which actions a CallbackData class has, and the pattern of `value` for each."""
+def _month(value: object) -> object:
+    if isinstance(value, str):
+        first = year_month(value)
+        if first is None:
+            raise ValueError("not a month between 2000 and 2100")
+        return first
+    return value
 
-    def __init__(self, shapes: Mapping[str, str]) -> None:
-        self._patterns = {action: re.compile(pattern) for action, pattern in shapes.items()}
 
-    def check(self, action: str, value: str) -> None:
-        """ValueError unless `action` is known and `value` matches its pattern in full
-        (NO_VALUE: empty); call it from the class's `model_validator(mode="after")`."""
-        pattern = self._patterns.get(action)
-        if pattern is None or pattern.fullmatch(value) is None:
-            raise ValueError("no button of ours carries this")
+def _instant(value: object) -> object:
+    if isinstance(value, str):
+        moment = unix_instant(value)
+        if moment is None:
+            raise ValueError("not a moment between 2000 and 2100")
+        return moment
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_day), PlainSerializer(date.isoformat, return_type=str)]
+"""A day (`YYYY-MM-DD` in the button) between the years 2000 and 2100."""
+
+Month = Annotated[
+    date,
+    BeforeValidator(_month),
+    PlainSerializer(lambda first: f"{first.year}-{first.month:02d}", return_type=str),
+]
+"""A month, as its first day (`YYYY-MM` in the button), between the years 2000 and 2100."""
+
+Instant = Annotated[
+    datetime,
+    BeforeValidator(_instant),
+    PlainSerializer(lambda moment: str(int(moment.timestamp())), return_type=str),
+]
+"""A moment (Unix seconds in the button) between the years 2000 and 2100, aware, UTC."""
 
 
 def _known_zone(name: str) -> str:

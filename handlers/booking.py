@@ -8,14 +8,14 @@ buttons are untrusted: the service answers "not found" for anyone but the two pa
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from aiogram import Bot, F, Router
+from aiogram import Bot, Router
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
-from aiogram.filters import Command, StateFilter
+from aiogram.filters import Command, Filter, StateFilter
+from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
@@ -26,7 +26,23 @@ from bot.filters import HasText, PrivateChat
 from bot.i18n import Translator, translator_for
 from bot.replies import show
 from handlers.booking_views import (
-    BookingCallback,
+    AgendaPage,
+    BookingsList,
+    CalendarFile,
+    CancelBooking,
+    ChangeBooking,
+    ConfirmBooking,
+    DeclineBooking,
+    Inert,
+    MoveBooking,
+    OpenBooking,
+    PickSeats,
+    PickTime,
+    ShowDay,
+    ShowMonth,
+    SkipNote,
+    SkipReason,
+    StopBooking,
     agenda_screen,
     bbutton,
     booking_card,
@@ -40,12 +56,10 @@ from handlers.booking_views import (
 )
 from handlers.menu import BookingsEntry
 from handlers.offer_cards import format_place
-from models import Booking, Offer, Provider, User, utcnow
+from models import Booking, Offer, Provider, Role, User, utcnow
 from services import bookings, offers
-from services.booking_view import booking_view
-from services.bookings import BookingError, BookingNotFound, SlotTaken
+from services.booking_view import BookingAction, allowed_actions, booking_view
 from services.calendar_file import booking_ics
-from services.input_values import iso_day, row_id, unix_instant, whole_number, year_month
 from services.slots import slots_by_offer
 
 CALENDAR_REACH = timedelta(days=400)  # no offer is bookable further ahead than this
@@ -57,28 +71,6 @@ class BookingStates(StatesGroup):
     choosing = State()  # buttons: day, time, seats, summary
     note = State()  # an optional note to the provider
     reason = State()  # an optional reason for a decline or cancellation
-
-
-@dataclass
-class Press:
-    """A button press in the booking dialogue, with what answering it needs."""
-
-    query: CallbackQuery
-    answer: CallbackAnswer
-    state: FSMContext
-    session: AsyncSession
-    user: User
-    tz: ZoneInfo
-    now: datetime
-    _: Translator
-
-    def refuse(self, key: str = "common.expired_button") -> None:
-        """Answer the press with a short notice and change nothing."""
-        self.answer.text = self._.text(key)
-
-    async def show(self, screen: tuple[str, InlineKeyboardMarkup]) -> None:
-        """Replace the pressed message with `screen`."""
-        await show(self.query, *screen)
 
 
 # --- choosing a time -----------------------------------------------------------------------
@@ -121,24 +113,11 @@ async def start_booking(
     user: User,
     tz: ZoneInfo,
     _: Translator,
-    callback_answer: CallbackAnswer,
     *,
     reschedule: int | None = None,
 ) -> None:
     """Open the month calendar of an offer (to book it, or to move a booking to it)."""
-    try:
-        offer = await bookings.bookable_offer(session, offer_id, user)
-    except bookings.Suspended as error:
-        callback_answer.text = _.text(error.key)
-        callback_answer.show_alert = True
-        return
-    except BookingNotFound:
-        callback_answer.text = _.text("start.offer_unavailable")
-        return
-    if offer.provider.user_id == user.id and reschedule is None:
-        callback_answer.text = _.text("booking.error.own_offer")
-        callback_answer.show_alert = True
-        return
+    offer = await bookings.offer_to_book(session, offer_id, user, rescheduling=bool(reschedule))
     await state.set_state(BookingStates.choosing)
     await state.set_data({"booking": {"offer_id": offer.id, "reschedule": reschedule}})
     now = utcnow()
@@ -160,95 +139,133 @@ async def _choice(state: FSMContext) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-async def on_choose(
+class Choosing(Filter):
+    """A press of the booking dialogue in progress (placed after the callback's own
+    filter): its offer is the dialogue's. Hands the handler the choice so far; a press
+    of another or a finished dialogue is an old button, left to the fallback."""
+
+    async def __call__(
+        self, query: CallbackQuery, callback_data: CallbackData, state: FSMContext
+    ) -> bool | dict[str, Any]:
+        choice = await _choice(state)
+        offer_id = getattr(callback_data, "offer_id", None)
+        if choice is None or offer_id is None or choice.get("offer_id") != offer_id:
+            return False
+        return {"choice": choice}
+
+
+async def on_inert() -> None:
+    """A calendar cell or heading: the press is answered, nothing happens."""
+
+
+async def on_stop(query: CallbackQuery, state: FSMContext, _: Translator) -> None:
+    """Cancel the booking dialogue."""
+    await state.clear()
+    await show(query, _("booking.stopped"))
+
+
+async def on_month(
     query: CallbackQuery,
-    callback_data: BookingCallback,
+    callback_data: ShowMonth,
     callback_answer: CallbackAnswer,
-    state: FSMContext,
     session: AsyncSession,
-    user: User,
     tz: ZoneInfo,
     _: Translator,
 ) -> None:
-    """Month, day, time, seats, note-skip, confirm and stop presses while choosing."""
-    choice = await _choice(state)
-    action, value = callback_data.action, callback_data.value
-    if action == "noop":
-        return
-    if choice is None or choice.get("offer_id") != callback_data.offer_id:
+    """Another month of the calendar."""
+    offer = await bookings.bookable_offer(session, callback_data.offer_id)
+    now = utcnow()
+    first, today = callback_data.month, now.astimezone(tz).date()
+    if first < today.replace(day=1) or first > today + CALENDAR_REACH:
         callback_answer.text = _.text("common.expired_button")
         return
-    if action == "stop":
-        await state.clear()
-        await show(query, _("booking.stopped"))
+    days, last = await _free_days(session, offer, first.year, first.month, tz, now)
+    await show(query, *calendar_screen(offer, first.year, first.month, days, today, last, _))
+
+
+async def on_day(
+    query: CallbackQuery,
+    callback_data: ShowDay,
+    callback_answer: CallbackAnswer,
+    session: AsyncSession,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """The free times of a day."""
+    offer = await bookings.bookable_offer(session, callback_data.offer_id)
+    now = utcnow()
+    day, today = callback_data.day, now.astimezone(tz).date()
+    if not today - timedelta(days=1) <= day <= today + CALENDAR_REACH:
+        callback_answer.text = _.text("common.expired_button")
         return
-    try:
-        offer = await bookings.bookable_offer(session, callback_data.offer_id)
-    except BookingNotFound:
-        await state.clear()
-        await show(query, _("start.offer_unavailable"))
-        return
-    press = Press(query, callback_answer, state, session, user, tz, utcnow(), _)
-    if action == "month":
-        await _show_month(press, offer, value)
-    elif action == "day":
-        await _show_day(press, offer, value)
-    elif action == "time":
-        await _pick_time(press, offer, value, choice)
-    elif action in ("seats", "note_skip", "confirm") and "start" not in choice:
-        press.refuse()  # a button of a later step, pressed before a time was chosen
-    elif action == "seats" and (seats := whole_number(value, 1, offer.capacity)) is not None:
-        choice["seats"] = seats
-        await state.update_data(booking=choice)
-        await _ask_note(query, offer, state, _)
-    elif action == "note_skip":
-        await state.set_state(BookingStates.choosing)
-        await show(query, *_summary(offer, choice, tz, _))
-    elif action == "confirm":
-        await _confirm(press, offer, choice)
-    else:
-        press.refuse()
+    slots = await _slots_on(session, offer, day, tz, now)
+    await show(query, *times_screen(offer, day, slots, tz, _))
 
 
-async def _show_month(press: Press, offer: Offer, value: str) -> None:
-    first = year_month(value)
-    today = press.now.astimezone(press.tz).date()
-    if first is None or first < today.replace(day=1) or first > today + CALENDAR_REACH:
-        press.refuse()
-        return
-    year, month = first.year, first.month
-    days, last = await _free_days(press.session, offer, year, month, press.tz, press.now)
-    await press.show(calendar_screen(offer, year, month, days, today, last, press._))
-
-
-async def _show_day(press: Press, offer: Offer, value: str) -> None:
-    day = iso_day(value)
-    today = press.now.astimezone(press.tz).date()
-    if day is None or not today - timedelta(days=1) <= day <= today + CALENDAR_REACH:
-        press.refuse()
-        return
-    slots = await _slots_on(press.session, offer, day, press.tz, press.now)
-    await press.show(times_screen(offer, day, slots, press.tz, press._))
-
-
-async def _pick_time(press: Press, offer: Offer, value: str, choice: dict[str, Any]) -> None:
-    start = unix_instant(value)
-    if start is None:
-        press.refuse()
-        return
-    day = start.astimezone(press.tz).date()
-    slots = await _slots_on(press.session, offer, day, press.tz, press.now)
+async def on_time(
+    query: CallbackQuery,
+    callback_data: PickTime,
+    callback_answer: CallbackAnswer,
+    choice: dict[str, Any],
+    state: FSMContext,
+    session: AsyncSession,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """A start time: then seats (group sessions), else the note."""
+    offer = await bookings.bookable_offer(session, callback_data.offer_id)
+    start = callback_data.start
+    day = start.astimezone(tz).date()
+    slots = await _slots_on(session, offer, day, tz, utcnow())
     slot = next((s for s in slots if s.start == start), None)
     if slot is None:
-        press.refuse("booking.error.taken")
-        await press.show(times_screen(offer, day, slots, press.tz, press._))
+        callback_answer.text = _.text("booking.error.taken")
+        await show(query, *times_screen(offer, day, slots, tz, _))
         return
     choice.update(start=int(start.timestamp()), seats=1)
-    await press.state.update_data(booking=choice)
+    await state.update_data(booking=choice)
     if offer.capacity > 1 and not choice.get("reschedule"):
-        await press.show(seats_screen(offer, slot.seats_left, press._))
+        await show(query, *seats_screen(offer, slot.seats_left, _))
         return
-    await _ask_note(press.query, offer, press.state, press._)
+    await _ask_note(query, offer, state, _)
+
+
+async def on_seats(
+    query: CallbackQuery,
+    callback_data: PickSeats,
+    callback_answer: CallbackAnswer,
+    choice: dict[str, Any],
+    state: FSMContext,
+    session: AsyncSession,
+    _: Translator,
+) -> None:
+    """How many seats."""
+    offer = await bookings.bookable_offer(session, callback_data.offer_id)
+    if "start" not in choice or callback_data.seats > offer.capacity:
+        callback_answer.text = _.text("common.expired_button")
+        return
+    choice["seats"] = callback_data.seats
+    await state.update_data(booking=choice)
+    await _ask_note(query, offer, state, _)
+
+
+async def on_note_skip(
+    query: CallbackQuery,
+    callback_data: SkipNote,
+    callback_answer: CallbackAnswer,
+    choice: dict[str, Any],
+    state: FSMContext,
+    session: AsyncSession,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """No note: the summary."""
+    offer = await bookings.bookable_offer(session, callback_data.offer_id)
+    if "start" not in choice:
+        callback_answer.text = _.text("common.expired_button")
+        return
+    await state.set_state(BookingStates.choosing)
+    await show(query, *_summary(offer, choice, tz, _))
 
 
 async def _ask_note(query: CallbackQuery, offer: Offer, state: FSMContext, _: Translator) -> None:
@@ -283,12 +300,7 @@ async def on_note(
     if len(text) > bookings.NOTE_LIMIT:
         await message.answer(_("booking.error.note_long"))
         return
-    try:
-        offer = await bookings.bookable_offer(session, int(choice["offer_id"]))
-    except BookingNotFound:
-        await state.clear()
-        await message.answer(_("start.offer_unavailable"))
-        return
+    offer = await bookings.bookable_offer(session, int(choice["offer_id"]))
     choice["note"] = text or None
     await state.set_state(BookingStates.choosing)
     await state.update_data(booking=choice)
@@ -296,47 +308,47 @@ async def on_note(
     await message.answer(screen, reply_markup=markup)
 
 
-async def _confirm(press: Press, offer: Offer, choice: dict[str, Any]) -> None:
+async def on_confirm(
+    query: CallbackQuery,
+    callback_data: ConfirmBooking,
+    callback_answer: CallbackAnswer,
+    choice: dict[str, Any],
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
     """Book (or move the booking); a time taken meanwhile shows fresh times."""
-    _, session, user, tz, now = press._, press.session, press.user, press.tz, press.now
+    offer = await bookings.bookable_offer(session, callback_data.offer_id)
     if "start" not in choice:
-        press.refuse()
+        callback_answer.text = _.text("common.expired_button")
         return
-    start = datetime.fromtimestamp(int(choice["start"]), UTC)
+    now = utcnow()
     moving = choice.get("reschedule")
-    try:
-        if moving:
-            booking = await bookings.reschedule(session, user, int(moving), start, now=now)
-            created = True
-        else:
-            booked = await bookings.book(
-                session,
-                user,
-                offer.id,
-                start,
-                seats=int(choice.get("seats") or 1),
-                note=choice.get("note"),
-                now=now,
-            )
-            booking, created = booked.booking, booked.created
-    except SlotTaken:
-        day = start.astimezone(tz).date()
+    chosen = bookings.Choice(
+        offer_id=offer.id,
+        start=datetime.fromtimestamp(int(choice["start"]), UTC),
+        seats=int(choice.get("seats") or 1),
+        note=choice.get("note"),
+        moving=int(moving) if moving else None,
+    )
+    booked = await bookings.book_choice(session, user, chosen, now=now)
+    if booked is None:
+        day = chosen.start.astimezone(tz).date()
         slots = await _slots_on(session, offer, day, tz, now)
         text, markup = times_screen(offer, day, slots, tz, _)
-        await show(press.query, _("booking.error.taken") + "\n\n" + text, markup)
+        await show(query, _("booking.error.taken") + "\n\n" + text, markup)
         return
-    except BookingError as error:
-        await press.state.clear()
-        await show(press.query, _(error.key))
-        return
-    await press.state.clear()
-    key = "booking.done_requested" if booking.status == "requested" else "booking.done_confirmed"
+    await state.clear()
+    booking = booked.booking
+    key = f"booking.done_{booking.status}"
     card, markup = await card_for(session, booking, user, tz, _, now)
-    await show(press.query, _(key) + "\n\n" + card, markup)
-    if created and press.query.bot is not None:
+    await show(query, _(key) + "\n\n" + card, markup)
+    if booked.created and query.bot is not None:
         role = bookings.role_of(booking, user)
         event = f"rescheduled_by_{role}" if moving else booking.status
-        await notify_other_side(press.query.bot, session, booking, user, event, now)
+        await notify_other_side(query.bot, session, booking, user, event, now)
 
 
 # --- cards, notifications ------------------------------------------------------------------
@@ -359,7 +371,7 @@ async def notify_other_side(
     bot: Bot, session: AsyncSession, booking: Booking, actor: User, event: str, now: datetime
 ) -> None:
     """Tell the other party what happened, in their language and zone, with the card."""
-    if bookings.role_of(booking, actor) == "customer":
+    if bookings.role_of(booking, actor) == Role.CUSTOMER:
         other_id = booking.provider.user_id
     else:
         other_id = booking.customer_id
@@ -379,94 +391,134 @@ async def notify_other_side(
 # --- acting on a booking -------------------------------------------------------------------
 
 
-async def on_booking_action(
+async def on_open(
     query: CallbackQuery,
-    callback_data: BookingCallback,
-    callback_answer: CallbackAnswer,
+    callback_data: OpenBooking,
+    session: AsyncSession,
+    user: User,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """A booking's card."""
+    booking = await bookings.party_booking(session, user, callback_data.booking_id)
+    await show(query, *await card_for(session, booking, user, tz, _, utcnow()))
+
+
+async def on_calendar_file(
+    query: CallbackQuery,
+    callback_data: CalendarFile,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
+) -> None:
+    """The booking as an .ics file (confirmed bookings)."""
+    booking = await bookings.party_booking(session, user, callback_data.booking_id)
+    now = utcnow()
+    role = bookings.role_of(booking, user)
+    if BookingAction.CALENDAR not in allowed_actions(booking, role, now) or query.bot is None:
+        raise bookings.NotNow()
+    place = format_place(booking.offer.place_kind, booking.offer.area, _)
+    data = booking_ics(booking, place=place, now=now)
+    await query.bot.send_document(
+        query.from_user.id, BufferedInputFile(data, filename=f"booking-{booking.id}.ics")
+    )
+
+
+async def on_move(
+    query: CallbackQuery,
+    callback_data: MoveBooking,
     state: FSMContext,
     session: AsyncSession,
     user: User,
     tz: ZoneInfo,
     _: Translator,
 ) -> None:
-    """open, accept, decline, cancel, complete, no_show, ics, resched on a booking."""
-    booking_id = row_id(callback_data.value)
-    if booking_id is None:
-        callback_answer.text = _.text("common.expired_button")
-        return
-    now = utcnow()
-    try:
-        booking = await bookings.party_booking(session, user, booking_id)
-    except BookingNotFound:
-        callback_answer.text = _.text("booking.error.not_found")
-        return
-    role = bookings.role_of(booking, user)
-    action = callback_data.action
-    if action == "open":
-        await show(query, *await card_for(session, booking, user, tz, _, now))
-    elif action == "ics":
-        await _send_ics(query, booking, callback_answer, _, now)
-    elif action == "resched":
-        await start_booking(
-            query,
-            booking.offer_id,
-            state,
-            session,
-            user,
-            tz,
-            _,
-            callback_answer,
-            reschedule=booking.id,
-        )
-    elif action == "cancel" or (action == "decline" and role == "provider"):
-        await state.set_state(BookingStates.reason)
-        await state.set_data({"pending": {"booking_id": booking.id, "action": action}})
-        skip = InlineKeyboardMarkup(
-            inline_keyboard=[[bbutton(_.text("booking.skip"), "reason_skip")]]
-        )
-        await show(query, _("booking.ask_reason"), skip)
-    elif action in ("accept", "complete", "no_show"):
-        await _apply(query, session, user, booking.id, action, None, tz, now, callback_answer, _)
-    else:
-        callback_answer.text = _.text("booking.error.not_found")
+    """Reschedule: the offer's calendar, to choose the new time."""
+    booking = await bookings.party_booking(session, user, callback_data.booking_id)
+    await start_booking(query, booking.offer_id, state, session, user, tz, _, reschedule=booking.id)
+
+
+async def _ask_reason(
+    query: CallbackQuery,
+    booking: Booking,
+    user: User,
+    change: bookings.Transition,
+    state: FSMContext,
+    _: Translator,
+) -> None:
+    bookings.check_change(booking, user, change, now=utcnow())
+    await state.set_state(BookingStates.reason)
+    await state.set_data({"pending": {"booking_id": booking.id, "change": change}})
+    skip = InlineKeyboardMarkup(inline_keyboard=[[bbutton(_.text("booking.skip"), SkipReason())]])
+    await show(query, _("booking.ask_reason"), skip)
+
+
+async def on_cancel(
+    query: CallbackQuery,
+    callback_data: CancelBooking,
+    session: AsyncSession,
+    user: User,
+    state: FSMContext,
+    _: Translator,
+) -> None:
+    """Cancel: asks for an optional reason first."""
+    booking = await bookings.party_booking(session, user, callback_data.booking_id)
+    change = bookings.CANCELLATIONS[bookings.role_of(booking, user)]
+    await _ask_reason(query, booking, user, change, state, _)
+
+
+async def on_decline(
+    query: CallbackQuery,
+    callback_data: DeclineBooking,
+    session: AsyncSession,
+    user: User,
+    state: FSMContext,
+    _: Translator,
+) -> None:
+    """Decline a request: asks for an optional reason first."""
+    booking = await bookings.party_booking(session, user, callback_data.booking_id)
+    await _ask_reason(query, booking, user, bookings.Transition.DECLINE, state, _)
+
+
+async def on_change(
+    query: CallbackQuery,
+    callback_data: ChangeBooking,
+    session: AsyncSession,
+    user: User,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """Accept a request, mark a booking completed or a no-show."""
+    change = bookings.Transition(callback_data.change)
+    card = await _apply(session, user, callback_data.booking_id, change, None, tz, _, query.bot)
+    await show(query, *card)
 
 
 async def _apply(
-    query: CallbackQuery | None,
     session: AsyncSession,
     user: User,
     booking_id: int,
-    action: str,
+    change: bookings.Transition,
     reason: str | None,
     tz: ZoneInfo,
-    now: datetime,
-    callback_answer: CallbackAnswer | None,
     _: Translator,
-    *,
-    message: Message | None = None,
-) -> None:
-    """Do `action` as this user; show the new card and tell the other side."""
-    booking = await bookings.party_booking(session, user, booking_id)
-    role = bookings.role_of(booking, user)
-    service_action = f"cancel_by_{role}" if action == "cancel" else action
-    try:
-        changed = await bookings.change(
-            session, user, booking.id, service_action, reason=reason, now=now
-        )
-    except BookingError as error:
-        if callback_answer is not None:
-            callback_answer.text = _.text(error.key)
-        elif message is not None:
-            await message.answer(_(error.key))
-        return
-    card, markup = await card_for(session, changed, user, tz, _, now)
-    if query is not None:
-        await show(query, card, markup)
-    elif message is not None:
-        await message.answer(card, reply_markup=markup)
-    bot = query.bot if query is not None else message.bot if message is not None else None
-    if bot is not None and action in ("accept", "decline", "cancel"):
-        await notify_other_side(bot, session, changed, user, service_action, now)
+    bot: Bot | None,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """Make `change` as this user; tell the other side; the new card."""
+    now = utcnow()
+    changed = await bookings.change(session, user, booking_id, change, reason=reason, now=now)
+    if bot is not None and change in bookings.TOLD_TO_OTHER_SIDE:
+        await notify_other_side(bot, session, changed, user, change, now)
+    return await card_for(session, changed, user, tz, _, now)
+
+
+async def _pending(state: FSMContext) -> tuple[int, bookings.Transition] | None:
+    """The change waiting for its reason (and leave the dialogue)."""
+    pending = (await state.get_data()).get("pending")
+    await state.clear()
+    if not isinstance(pending, dict):
+        return None
+    return int(pending["booking_id"]), bookings.Transition(pending["change"])
 
 
 async def on_reason(
@@ -478,10 +530,12 @@ async def on_reason(
     _: Translator,
 ) -> None:
     """The reason typed for a decline or cancellation."""
-    pending = (await state.get_data()).get("pending") or {}
-    await state.clear()
+    pending = await _pending(state)
+    if pending is None:
+        return
     reason = (message.text or "").strip()[: bookings.REASON_LIMIT] or None
-    await _pending(message, None, session, user, pending, reason, tz, _)
+    text, markup = await _apply(session, user, *pending, reason, tz, _, message.bot)
+    await message.answer(text, reply_markup=markup)
 
 
 async def on_reason_skip(
@@ -494,59 +548,11 @@ async def on_reason_skip(
     _: Translator,
 ) -> None:
     """No reason given."""
-    pending = (await state.get_data()).get("pending") or {}
-    await state.clear()
-    if not pending:
+    pending = await _pending(state)
+    if pending is None:
         callback_answer.text = _.text("common.expired_button")
         return
-    await _pending(None, query, session, user, pending, None, tz, _, callback_answer)
-
-
-async def _pending(
-    message: Message | None,
-    query: CallbackQuery | None,
-    session: AsyncSession,
-    user: User,
-    pending: dict[str, Any],
-    reason: str | None,
-    tz: ZoneInfo,
-    _: Translator,
-    callback_answer: CallbackAnswer | None = None,
-) -> None:
-    try:
-        await _apply(
-            query,
-            session,
-            user,
-            int(pending["booking_id"]),
-            str(pending["action"]),
-            reason,
-            tz,
-            utcnow(),
-            callback_answer,
-            _,
-            message=message,
-        )
-    except (BookingNotFound, KeyError, ValueError):
-        if message is not None:
-            await message.answer(_("booking.error.not_found"))
-
-
-async def _send_ics(
-    query: CallbackQuery,
-    booking: Booking,
-    callback_answer: CallbackAnswer,
-    _: Translator,
-    now: datetime,
-) -> None:
-    if booking.status != "confirmed" or query.bot is None:
-        callback_answer.text = _.text("booking.error.not_now")
-        return
-    place = format_place(booking.offer.place_kind, booking.offer.area, _)
-    data = booking_ics(booking, place=place, now=now)
-    await query.bot.send_document(
-        query.from_user.id, BufferedInputFile(data, filename=f"booking-{booking.id}.ics")
-    )
+    await show(query, *await _apply(session, user, *pending, None, tz, _, query.bot))
 
 
 # --- lists ---------------------------------------------------------------------------------
@@ -590,14 +596,14 @@ async def on_bookings_menu(
 
 async def on_list(
     query: CallbackQuery,
-    callback_data: BookingCallback,
+    callback_data: BookingsList,
     session: AsyncSession,
     user: User,
     tz: ZoneInfo,
     _: Translator,
 ) -> None:
     """Upcoming ↔ past."""
-    upcoming = callback_data.value != "past"
+    upcoming = not callback_data.past
     await show(query, *await _bookings_list(session, user, tz, _, upcoming=upcoming))
 
 
@@ -626,14 +632,13 @@ async def on_agenda(
 
 async def on_agenda_button(
     query: CallbackQuery,
-    callback_data: BookingCallback,
+    callback_data: AgendaPage,
     session: AsyncSession,
     user: User,
     _: Translator,
 ) -> None:
     """My bookings → Agenda, or another page of it."""
-    first = whole_number(callback_data.value, 0, 9999) or 0
-    await show(query, *await _agenda(session, user, _, first))
+    await show(query, *await _agenda(session, user, _, callback_data.first))
 
 
 def build_router() -> Router:
@@ -643,15 +648,25 @@ def build_router() -> Router:
     router.callback_query.filter(PrivateChat())
     router.message.register(on_my_bookings, Command("bookings"))
     router.message.register(on_agenda, Command("agenda"))
-    router.callback_query.register(on_bookings_menu, BookingsEntry.filter())
-    router.callback_query.register(on_list, BookingCallback.filter(F.action == "list"))
-    router.callback_query.register(on_agenda_button, BookingCallback.filter(F.action == "agenda"))
-    choosing = ("noop", "stop", "month", "day", "time", "seats", "note_skip", "confirm")
-    router.callback_query.register(on_choose, BookingCallback.filter(F.action.in_(choosing)))
-    router.callback_query.register(
-        on_reason_skip, BookingCallback.filter(F.action == "reason_skip")
-    )
-    router.callback_query.register(on_booking_action, BookingCallback.filter())
+    on_press = router.callback_query.register
+    on_press(on_bookings_menu, BookingsEntry.filter())
+    on_press(on_list, BookingsList.filter())
+    on_press(on_agenda_button, AgendaPage.filter())
+    on_press(on_inert, Inert.filter())
+    on_press(on_stop, StopBooking.filter(), Choosing())
+    on_press(on_month, ShowMonth.filter(), Choosing())
+    on_press(on_day, ShowDay.filter(), Choosing())
+    on_press(on_time, PickTime.filter(), Choosing())
+    on_press(on_seats, PickSeats.filter(), Choosing())
+    on_press(on_note_skip, SkipNote.filter(), Choosing())
+    on_press(on_confirm, ConfirmBooking.filter(), Choosing())
+    on_press(on_reason_skip, SkipReason.filter())
+    on_press(on_open, OpenBooking.filter())
+    on_press(on_calendar_file, CalendarFile.filter())
+    on_press(on_move, MoveBooking.filter())
+    on_press(on_cancel, CancelBooking.filter())
+    on_press(on_decline, DeclineBooking.filter())
+    on_press(on_change, ChangeBooking.filter())
     router.message.register(on_note, StateFilter(BookingStates.note), HasText())
     router.message.register(on_reason, StateFilter(BookingStates.reason), HasText())
     return router

@@ -5,69 +5,136 @@ from __future__ import annotations
 import calendar
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Self
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_date, format_datetime, get_day_names
-from pydantic import model_validator
+from pydantic import Field
 
-from bot.callbacks import (
-    DAY,
-    INSTANT,
-    MONTH,
-    NO_VALUE,
-    ROW,
-    SMALL,
-    WORD,
-    OptionalRowId,
-    ValueShapes,
-)
+from bot.callbacks import Day, Instant, Month, RowId
 from bot.i18n import Html, Translator
 from bot.pages import fit
 from handlers.moderation_views import report_button
 from handlers.offer_cards import format_place, format_price
 from handlers.review_views import AskStars, customer_line, review_button
-from models import Booking, Offer
+from models import Booking, Offer, Role
 from services.availability import Slot
 from services.booking_view import BookingAction, BookingView, Contact
 
-BOOKING_SHAPES = ValueShapes(
-    {
-        **dict.fromkeys(("noop", "stop", "note_skip", "confirm", "reason_skip"), NO_VALUE),
-        **dict.fromkeys(
-            ("open", "ics", "resched", "cancel", "accept", "decline", "complete", "no_show"),
-            ROW,
-        ),
-        "month": MONTH,
-        "day": DAY,
-        "time": INSTANT,
-        "seats": SMALL,
-        "list": WORD,
-        "agenda": SMALL,
-    }
-)
+MAX_SEAT_BUTTONS = 8  # seats offered as buttons at most (one row)
 
 
-class BookingCallback(CallbackData, prefix="b"):
-    """A press in booking screens; `value` never holds ':'."""
-
-    action: str
-    offer_id: OptionalRowId = 0
-    value: str = ""
-
-    @model_validator(mode="after")
-    def known_value(self) -> Self:
-        """Refuses actions and values that no button of ours carries."""
-        BOOKING_SHAPES.check(self.action, self.value)
-        return self
+# One typed callback per action. Offer and booking ids are still untrusted: the choosing
+# presses must match the dialogue's offer, and services.bookings answers anyone but the
+# two parties of a booking exactly as for a booking that does not exist.
+class Inert(CallbackData, prefix="b-x"):
+    """A calendar cell or heading: does nothing."""
 
 
-def bbutton(text: str, action: str, offer_id: int = 0, value: str = "") -> InlineKeyboardButton:
+class StopBooking(CallbackData, prefix="b-stop"):
+    """Leave the booking dialogue."""
+
+    offer_id: RowId
+
+
+class ShowMonth(CallbackData, prefix="b-month"):
+    """The calendar of one month."""
+
+    offer_id: RowId
+    month: Month
+
+
+class ShowDay(CallbackData, prefix="b-day"):
+    """The free times of one day."""
+
+    offer_id: RowId
+    day: Day
+
+
+class PickTime(CallbackData, prefix="b-time"):
+    """Choose a start time."""
+
+    offer_id: RowId
+    start: Instant
+
+
+class PickSeats(CallbackData, prefix="b-seats"):
+    """How many seats of a group session."""
+
+    offer_id: RowId
+    seats: Annotated[int, Field(ge=1, le=MAX_SEAT_BUTTONS)]
+
+
+class SkipNote(CallbackData, prefix="b-note-skip"):
+    """No note to the provider."""
+
+    offer_id: RowId
+
+
+class ConfirmBooking(CallbackData, prefix="b-ok"):
+    """Book (or move the booking) as summarised."""
+
+    offer_id: RowId
+
+
+class SkipReason(CallbackData, prefix="b-why-skip"):
+    """No reason for a decline or cancellation."""
+
+
+class OpenBooking(CallbackData, prefix="b-open"):
+    """A booking's card."""
+
+    booking_id: RowId
+
+
+class CalendarFile(CallbackData, prefix="b-ics"):
+    """The booking as an .ics file."""
+
+    booking_id: RowId
+
+
+class MoveBooking(CallbackData, prefix="b-move"):
+    """Reschedule: choose a new time."""
+
+    booking_id: RowId
+
+
+class CancelBooking(CallbackData, prefix="b-cancel"):
+    """Cancel (asks for an optional reason first)."""
+
+    booking_id: RowId
+
+
+class DeclineBooking(CallbackData, prefix="b-decline"):
+    """Decline a request (asks for an optional reason first)."""
+
+    booking_id: RowId
+
+
+class ChangeBooking(CallbackData, prefix="b-do"):
+    """A change made at once: accept a request, mark completed or no-show."""
+
+    booking_id: RowId
+    change: Literal["accept", "complete", "no_show"]
+
+
+class BookingsList(CallbackData, prefix="b-list"):
+    """The customer's upcoming or past bookings."""
+
+    past: bool
+
+
+class AgendaPage(CallbackData, prefix="b-agenda"):
+    """The provider's agenda, from session number `first`."""
+
+    first: Annotated[int, Field(ge=0, le=9999)] = 0
+
+
+def bbutton(text: str, data: CallbackData) -> InlineKeyboardButton:
     """A booking button."""
-    data = BookingCallback(action=action, offer_id=offer_id, value=value).pack()
-    return InlineKeyboardButton(text=text, callback_data=data)
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
 def when_text(moment: datetime, zone: ZoneInfo, _: Translator) -> str:
@@ -98,24 +165,24 @@ def calendar_screen(
     nav: list[InlineKeyboardButton] = []
     if (year, month) > (today.year, today.month):
         prev_month = (year - (month == 1), (month - 2) % 12 + 1)
-        nav.append(bbutton("‹", "month", offer.id, f"{prev_month[0]}-{prev_month[1]:02d}"))
-    nav.append(bbutton(title, "noop", offer.id))
+        nav.append(bbutton("‹", ShowMonth(offer_id=offer.id, month=date(*prev_month, 1))))
+    nav.append(bbutton(title, Inert()))
     if (year, month) < (last.year, last.month):
         following = (year + (month == 12), month % 12 + 1)
-        nav.append(bbutton("›", "month", offer.id, f"{following[0]}-{following[1]:02d}"))
+        nav.append(bbutton("›", ShowMonth(offer_id=offer.id, month=date(*following, 1))))
     names = get_day_names("narrow", locale=_.locale)
-    rows = [nav, [bbutton(str(names[d]), "noop", offer.id) for d in range(7)]]
+    rows = [nav, [bbutton(str(names[d]), Inert()) for d in range(7)]]
     for week in calendar.Calendar().monthdatescalendar(year, month):
         row = []
         for day in week:
             if day.month != month:
-                row.append(bbutton(" ", "noop", offer.id))
+                row.append(bbutton(" ", Inert()))
             elif day in free_days:
-                row.append(bbutton(str(day.day), "day", offer.id, day.isoformat()))
+                row.append(bbutton(str(day.day), ShowDay(offer_id=offer.id, day=day)))
             else:
-                row.append(bbutton("·", "noop", offer.id))
+                row.append(bbutton("·", Inert()))
         rows.append(row)
-    rows.append([bbutton(_.text("common.cancel"), "stop", offer.id)])
+    rows.append([bbutton(_.text("common.cancel"), StopBooking(offer_id=offer.id))])
     text = _("booking.choose_day", title=offer.title)
     if not free_days:
         text += "\n" + _("booking.no_days_this_month")
@@ -133,9 +200,11 @@ def times_screen(
         if slot.start.astimezone(reader).utcoffset() != slot.start.astimezone(provider).utcoffset():
             local = format_datetime(slot.start.astimezone(provider), "HH:mm", locale=_.locale)
             label += f" ({local})"
-        buttons.append(bbutton(label, "time", offer.id, str(int(slot.start.timestamp()))))
+        buttons.append(bbutton(label, PickTime(offer_id=offer.id, start=slot.start)))
     rows = [buttons[i : i + 4] for i in range(0, len(buttons), 4)]
-    rows.append([bbutton(_.text("common.back"), "month", offer.id, f"{day.year}-{day.month:02d}")])
+    rows.append(
+        [bbutton(_.text("common.back"), ShowMonth(offer_id=offer.id, month=day.replace(day=1)))]
+    )
     when = format_date(day, "EEEE d MMMM", locale=_.locale)
     key = "booking.choose_time" if slots else "booking.no_times"
     text = _(key, day=when)
@@ -146,8 +215,11 @@ def times_screen(
 
 def seats_screen(offer: Offer, seats_left: int, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
     """How many seats of a group session."""
-    buttons = [bbutton(str(n), "seats", offer.id, str(n)) for n in range(1, min(seats_left, 8) + 1)]
-    rows = [buttons, [bbutton(_.text("common.cancel"), "stop", offer.id)]]
+    buttons = [
+        bbutton(str(n), PickSeats(offer_id=offer.id, seats=n))
+        for n in range(1, min(seats_left, MAX_SEAT_BUTTONS) + 1)
+    ]
+    rows = [buttons, [bbutton(_.text("common.cancel"), StopBooking(offer_id=offer.id))]]
     return _("booking.choose_seats", left=seats_left), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -155,8 +227,8 @@ def note_keyboard(offer_id: int, _: Translator) -> InlineKeyboardMarkup:
     """Skip the note."""
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [bbutton(_.text("booking.skip"), "note_skip", offer_id)],
-            [bbutton(_.text("common.cancel"), "stop", offer_id)],
+            [bbutton(_.text("booking.skip"), SkipNote(offer_id=offer_id))],
+            [bbutton(_.text("common.cancel"), StopBooking(offer_id=offer_id))],
         ]
     )
 
@@ -186,12 +258,13 @@ def summary_screen(
         text += "\n\n" + _("booking.needs_approval")
     confirm = "booking.confirm_move" if rescheduling else "booking.confirm"
     rows = [
-        [bbutton(_.text(confirm), "confirm", offer.id)],
+        [bbutton(_.text(confirm), ConfirmBooking(offer_id=offer.id))],
         [
             bbutton(
-                _.text("common.back"), "day", offer.id, start.astimezone(reader).date().isoformat()
+                _.text("common.back"),
+                ShowDay(offer_id=offer.id, day=start.astimezone(reader).date()),
             ),
-            bbutton(_.text("common.cancel"), "stop", offer.id),
+            bbutton(_.text("common.cancel"), StopBooking(offer_id=offer.id)),
         ],
     ]
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
@@ -242,23 +315,34 @@ def booking_card(
 
 def _action_rows(view: BookingView, _: Translator) -> list[list[InlineKeyboardButton]]:
     """One button per allowed action, paired as the card shows them."""
-    booking, value, allowed = view.booking, str(view.booking.id), set(view.actions)
+    booking, allowed = view.booking, set(view.actions)
+    booking_id = booking.id
     buttons = {
-        BookingAction.ACCEPT: lambda: bbutton(_.text("booking.accept"), "accept", 0, value),
-        BookingAction.DECLINE: lambda: bbutton(_.text("booking.decline"), "decline", 0, value),
-        BookingAction.CALENDAR: lambda: bbutton(_.text("booking.ics"), "ics", 0, value),
-        BookingAction.COMPLETE: lambda: bbutton(_.text("booking.completed"), "complete", 0, value),
-        BookingAction.NO_SHOW: lambda: bbutton(_.text("booking.no_show"), "no_show", 0, value),
+        BookingAction.ACCEPT: lambda: bbutton(
+            _.text("booking.accept"), ChangeBooking(booking_id=booking_id, change="accept")
+        ),
+        BookingAction.DECLINE: lambda: bbutton(
+            _.text("booking.decline"), DeclineBooking(booking_id=booking_id)
+        ),
+        BookingAction.CALENDAR: lambda: bbutton(
+            _.text("booking.ics"), CalendarFile(booking_id=booking_id)
+        ),
+        BookingAction.COMPLETE: lambda: bbutton(
+            _.text("booking.completed"), ChangeBooking(booking_id=booking_id, change="complete")
+        ),
+        BookingAction.NO_SHOW: lambda: bbutton(
+            _.text("booking.no_show"), ChangeBooking(booking_id=booking_id, change="no_show")
+        ),
         BookingAction.RATE: lambda: review_button(
-            _.text("review.button" if view.role == "customer" else "review.rate_customer"),
-            AskStars(
-                side="customer" if view.role == "customer" else "provider", booking_id=booking.id
-            ),
+            _.text("review.button" if view.role == Role.CUSTOMER else "review.rate_customer"),
+            AskStars(side=view.role, booking_id=booking.id),
         ),
         BookingAction.RESCHEDULE: lambda: bbutton(
-            _.text("booking.reschedule"), "resched", booking.offer_id, value
+            _.text("booking.reschedule"), MoveBooking(booking_id=booking_id)
         ),
-        BookingAction.CANCEL: lambda: bbutton(_.text("booking.cancel"), "cancel", 0, value),
+        BookingAction.CANCEL: lambda: bbutton(
+            _.text("booking.cancel"), CancelBooking(booking_id=booking_id)
+        ),
         BookingAction.REPORT: lambda: report_button(_, "booking", booking.id),
     }
     layout = (
@@ -282,9 +366,7 @@ def list_screen(
             bbutton(
                 f"{format_datetime(b.starts_at.astimezone(reader), 'd MMM HH:mm', locale=_.locale)}"
                 f" · {b.offer.title}"[:60],
-                "open",
-                0,
-                str(b.id),
+                OpenBooking(booking_id=b.id),
             )
         ]
         for b in items
@@ -293,9 +375,9 @@ def list_screen(
     if not rows:
         title += "\n" + _("booking.list_empty")
     switch = "past" if upcoming else "upcoming"
-    footer = [bbutton(_.text(f"booking.show_{switch}"), "list", 0, switch)]
+    footer = [bbutton(_.text(f"booking.show_{switch}"), BookingsList(past=upcoming))]
     if is_provider:
-        footer.append(bbutton(_.text("booking.agenda"), "agenda", 0, "0"))
+        footer.append(bbutton(_.text("booking.agenda"), AgendaPage()))
     rows.append(footer)
     return title, InlineKeyboardMarkup(inline_keyboard=rows)
 
@@ -338,9 +420,9 @@ def agenda_screen(
         lines.append(_("booking.agenda_more", count=page.total - page.end))
     navigation = []
     if paged and page.has_previous:
-        navigation.append(bbutton(_.text("booking.agenda_first"), "agenda", 0, "0"))
+        navigation.append(bbutton(_.text("booking.agenda_first"), AgendaPage()))
     if paged and page.has_next:
-        navigation.append(bbutton(_.text("search.next"), "agenda", 0, str(page.end)))
+        navigation.append(bbutton(_.text("search.next"), AgendaPage(first=page.end)))
     if navigation:
         rows.append(navigation)
     return "\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
@@ -360,5 +442,5 @@ def _agenda_chunk(
         taken=sum(b.seats for b in group),
         capacity=offer.capacity,
     )
-    buttons = [bbutton(f"{time} · {offer.title}"[:60], "open", 0, str(b.id)) for b in group]
+    buttons = [bbutton(f"{time} · {offer.title}"[:60], OpenBooking(booking_id=b.id)) for b in group]
     return head, line, buttons

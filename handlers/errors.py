@@ -12,7 +12,7 @@ Anything else is a bug: `on_error` logs it without secrets and apologises.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -24,15 +24,23 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message, TelegramObject
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.i18n import Translator, translator
+from services.bookings import OfferUnavailable, OwnOffer, Suspended
 from services.errors import DomainError, UnknownLanguage, UnknownTimezone
+from services.locations import LocationNotFound
+from services.moderation import BadReason, ModerationError
 from services.offers import (
+    MAX_PHOTOS,
+    BadAnswer,
     InvalidOffer,
     OfferHasFutureBookings,
     OfferHiddenByModeration,
     OfferNotFound,
+    StaleChoice,
+    TooManyPhotos,
 )
 from services.providers import NotOwnContact
 from services.reviews import BadReview, ReviewError
+from services.search_query import SearchExpired
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +53,7 @@ class Reply:
     key: Callable[[DomainError], str]
     alert: bool = False
     ends_dialogue: bool = False
+    params: Callable[[DomainError], Mapping[str, object]] = lambda _e: {}
 
 
 def _own_key(error: DomainError) -> str:
@@ -59,6 +68,20 @@ REPLIES: dict[type[DomainError], Reply] = {
     NotOwnContact: Reply(lambda _e: "profile.error.not_own_contact"),
     UnknownTimezone: Reply(lambda _e: "common.expired_button"),
     UnknownLanguage: Reply(lambda _e: "common.expired_button"),
+    Suspended: Reply(_own_key, alert=True),
+    OwnOffer: Reply(_own_key, alert=True),
+    # An offer gone while its booking dialogue waits for a note ends the dialogue.
+    OfferUnavailable: Reply(_own_key, ends_dialogue=True),
+    SearchExpired: Reply(_own_key, alert=True),
+    LocationNotFound: Reply(lambda _e: "search.bad_location"),
+    TooManyPhotos: Reply(lambda _e: "photos.full", params=lambda _e: {"limit": MAX_PHOTOS}),
+    # A typed answer is explained and asked again; an old button is only an old button.
+    BadAnswer: Reply(_own_key, alert=True),
+    StaleChoice: Reply(_own_key),
+    # A report that cannot be filed ends its dialogue; a reason too short or long is
+    # asked again.
+    ModerationError: Reply(_own_key, ends_dialogue=True),
+    BadReason: Reply(_own_key),
     # A review or reply that cannot be written ends its dialogue; a bad value is asked again.
     ReviewError: Reply(_own_key, ends_dialogue=True),
     BadReview: Reply(_own_key),
@@ -91,10 +114,10 @@ class DomainErrorReplies(BaseMiddleware):
                 await state.clear()
             answer: CallbackAnswer | None = data.get("callback_answer")
             if isinstance(event, CallbackQuery) and answer is not None:
-                answer.text = _.text(reply.key(error))
+                answer.text = _.text(reply.key(error), **reply.params(error))
                 answer.show_alert = reply.alert
             elif isinstance(event, Message):
-                await event.answer(_(reply.key(error)))
+                await event.answer(_(reply.key(error), **reply.params(error)))
             return None
 
 

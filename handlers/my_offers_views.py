@@ -13,10 +13,14 @@ from pydantic import Field
 from bot.callbacks import RowId
 from bot.i18n import Translator
 from handlers.offer_cards import render_card
-from models import Offer
+from models import Offer, OfferStatus
 from services import offers
 
-STATUS_ICONS = {"published": "🟢", "paused": "⏸", "hidden": "🚫"}
+STATUS_ICONS: dict[str, str] = {
+    OfferStatus.PUBLISHED: "🟢",
+    OfferStatus.PAUSED: "⏸",
+    OfferStatus.HIDDEN: "🚫",
+}
 # The questions of the offer dialogue, which also edit a stored offer's fields.
 OfferField = Literal["title", "category", "duration", "price", "hours", "capacity", "place"]
 # The booking rules with preset choices.
@@ -177,7 +181,7 @@ def render_manage(offer: Offer, _: Translator) -> tuple[str, InlineKeyboardMarku
     """One offer with its status and the owner's actions."""
     status = _.text(f"offers.status.{offer.status}")
     text = f"{_('offers.status_line', status=status)}\n\n{offer_card(offer, _)}"
-    paused = offer.status == "paused"
+    paused = offer.status == OfferStatus.PAUSED
     pause = PauseOffer(offer_id=offer.id, paused=not paused)
     rows = [
         [

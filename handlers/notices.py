@@ -21,9 +21,8 @@ from handlers.booking import card_for
 from handlers.booking_views import agenda_screen
 from handlers.moderation_views import report_card
 from handlers.review_views import new_review_screen, review_request_screen
-from models import Booking, Notification, NotificationKind, Report, User
+from models import Booking, BookingStatus, Notification, NotificationKind, Report, User
 from services import bookings, moderation, offers, reviews
-from services.bookings import NotNow
 
 log = logging.getLogger(__name__)
 
@@ -90,20 +89,21 @@ async def _request_expiry(
     session: AsyncSession, booking: Booking, notification: Notification, to: User, now: datetime
 ) -> Decision:
     """An unanswered request expires now, and the customer is told."""
-    try:
-        booking = await bookings.change(session, None, booking.id, "expire", now=now)
-    except NotNow:
-        if booking.status != "expired":  # expired by an earlier, crashed try: still tell
-            return ("cancelled", "answered")
-    return await _with_card(session, booking, to, "notify.request_expired", now)
+    expired = await bookings.expire_request(session, booking.id, now=now)
+    if expired is None:  # answered meanwhile (expired by an earlier, crashed try: still tell)
+        return ("cancelled", "answered")
+    return await _with_card(session, expired, to, "notify.request_expired", now)
 
 
 async def _review_request(
     session: AsyncSession, booking: Booking, notification: Notification, to: User, now: datetime
 ) -> Decision:
     """How was it? Only for a completed booking not reviewed yet."""
-    if booking.status != "completed" or await reviews.review_of(session, booking.id):
-        return ("cancelled", "reviewed" if booking.status == "completed" else booking.status)
+    if booking.status != BookingStatus.COMPLETED or await reviews.review_of(session, booking.id):
+        return (
+            "cancelled",
+            "reviewed" if booking.status == BookingStatus.COMPLETED else booking.status,
+        )
     text, markup = review_request_screen(booking, translator_for(to))
     return Notice(to.id, text, markup)
 
@@ -134,7 +134,7 @@ async def _reminder(
     if now >= booking.starts_at:
         log.info("reminder %s: the appointment has started; dropped", notification.key)
         return ("expired", "started")
-    if booking.status != "confirmed":
+    if booking.status != BookingStatus.CONFIRMED:
         return ("cancelled", booking.status)
     hours = int((notification.payload or {}).get("hours", 0))
     return await _with_card(session, booking, to, "notify.reminder", now, hours=hours)
@@ -147,7 +147,7 @@ async def _follow_up(
     if now > notification.due_at + FOLLOW_UP_USEFUL_FOR:
         log.info("follow-up %s is %s late: dropped", notification.key, now - notification.due_at)
         return ("expired", "too late")
-    if booking.status not in ("confirmed", "completed"):
+    if booking.status not in (BookingStatus.CONFIRMED, BookingStatus.COMPLETED):
         return ("cancelled", booking.status)
     role = bookings.role_of(booking, to)
     return await _with_card(session, booking, to, f"notify.follow_up.{role}", now)
@@ -175,10 +175,7 @@ async def _booking(
 ) -> Booking | None:
     if notification.booking_id is None:
         return None
-    try:
-        return await bookings.party_booking(session, recipient, notification.booking_id)
-    except bookings.BookingNotFound:
-        return None
+    return await bookings.find_party_booking(session, recipient, notification.booking_id)
 
 
 async def _with_card(

@@ -40,7 +40,7 @@ from services import offers
 from services.deeplinks import OfferLink, start_link
 from services.input_values import whole_number
 from services.offer_parser import CATEGORIES, OfferDraft, parse_offer
-from services.offers import InvalidOffer, OfferData, OfferNotFound
+from services.offers import BadAnswer, InvalidOffer, OfferData, OfferNotFound, StaleChoice
 from services.providers import default_place
 from services.timezones import is_timezone
 
@@ -156,14 +156,6 @@ def _clear(draft: OfferDraft, name: str) -> None:
 # --- reading one answer ---------------------------------------------------------------
 
 
-class BadAnswer(Exception):
-    """The answer cannot be used; `key` is the message explaining why."""
-
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key
-
-
 def read_answer(name: str, text: str, draft: OfferDraft) -> None:
     """Put a typed answer to question `name` into `draft`, or raise BadAnswer."""
     text = text.strip()
@@ -229,7 +221,7 @@ def read_choice(name: str, value: str, draft: OfferDraft) -> None:
     elif name == "place" and value == "area":
         raise BadAnswer("offer.ask.area")
     else:
-        raise BadAnswer("common.expired_button")
+        raise StaleChoice()
 
 
 # --- screens --------------------------------------------------------------------------
@@ -404,11 +396,7 @@ async def on_typed_answer(
         draft.place_kind, draft.area = "location", None
         data["location"] = [point.latitude, point.longitude]
     else:
-        try:
-            read_answer(name, message.text or "", draft)
-        except BadAnswer as error:
-            await message.answer(_(error.key))
-            return
+        read_answer(name, message.text or "", draft)
     screen, markup = await _after_answer(state, data, name, draft, session, user, _)
     await message.answer(screen, reply_markup=markup)
 
@@ -426,12 +414,7 @@ async def on_choice(
     data = await state.get_data()
     name = str(data.get("asking"))
     draft = load_draft(data)
-    try:
-        read_choice(name, callback_data.value, draft)
-    except BadAnswer as error:
-        callback_answer.text = _.text(error.key)
-        callback_answer.show_alert = error.key != "common.expired_button"
-        return
+    read_choice(name, callback_data.value, draft)
     screen, markup = await _after_answer(state, data, name, draft, session, user, _)
     await show(query, screen, markup)
 
@@ -483,14 +466,7 @@ async def _after_answer(
     if name == "place":
         location = data.get("location") or [None, None]
         changes.update(latitude=location[0], longitude=location[1])
-    try:
-        offer = await offers.update_offer(session, user, int(offer_id), **changes)
-    except (InvalidOffer, OfferNotFound) as error:
-        await state.clear()
-        key = (
-            f"offer.invalid.{error.key}" if isinstance(error, InvalidOffer) else "offers.not_found"
-        )
-        return _(key), InlineKeyboardMarkup(inline_keyboard=[])
+    offer = await offers.update_offer(session, user, int(offer_id), **changes)
     await state.clear()
     text, markup = render_manage(offer, _)
     return _("offers.saved") + "\n\n" + text, markup

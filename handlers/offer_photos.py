@@ -17,7 +17,7 @@ from handlers.my_offers_views import ClearPhotos, OfferPhotos, PhotosDone, butto
 from models import User
 from services import offers
 from services.input_values import row_id
-from services.offers import MAX_PHOTOS, OfferNotFound, TooManyPhotos
+from services.offers import MAX_PHOTOS, OfferNotFound
 
 
 class PhotoStates(StatesGroup):
@@ -96,13 +96,7 @@ async def on_photo(
     if not message.photo:
         await message.answer(_("photos.only_photos"), reply_markup=_done_keyboard(offer_id, _))
         return
-    try:
-        count = await offers.add_photo(session, user, offer_id, message.photo[-1].file_id)
-    except TooManyPhotos:  # the dialogue goes on: offer Done
-        await message.answer(
-            _("photos.full", limit=MAX_PHOTOS), reply_markup=_done_keyboard(offer_id, _)
-        )
-        return
+    count = await offers.add_photo(session, user, offer_id, message.photo[-1].file_id)
     await message.answer(
         _("photos.added", count=count, limit=MAX_PHOTOS), reply_markup=_done_keyboard(offer_id, _)
     )

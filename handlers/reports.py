@@ -21,7 +21,6 @@ from handlers.moderation_views import (
 )
 from models import User, utcnow
 from services import moderation, reviews
-from services.moderation import ModerationError
 
 
 class ReportStates(StatesGroup):
@@ -32,21 +31,11 @@ class ReportStates(StatesGroup):
 
 async def _file(
     session: AsyncSession, user: User, settings: Settings, kind: str, target_id: int, reason: str
-) -> str:
-    """File the report; the translation key of the answer."""
-    try:
-        await moderation.report(
-            session,
-            user,
-            kind,
-            target_id,
-            reason,
-            admin_ids=settings.admin_ids,
-            now=utcnow(),
-        )
-    except ModerationError as error:
-        return error.key
-    return "report.thanks"
+) -> None:
+    """File the report (a refusal is answered by the error map)."""
+    await moderation.report(
+        session, user, kind, target_id, reason, admin_ids=settings.admin_ids, now=utcnow()
+    )
 
 
 async def on_report_start(
@@ -88,8 +77,8 @@ async def on_report_reason(
         await state.set_data({"report": {"kind": kind, "id": target_id}})
         await _send(query, _("report.type_reason"))
         return
-    key = await _file(session, user, settings, kind, target_id, callback_data.reason)
-    await _send(query, _(key))
+    await _file(session, user, settings, kind, target_id, callback_data.reason)
+    await _send(query, _("report.thanks"))
 
 
 async def _send(
@@ -115,10 +104,9 @@ async def on_typed_reason(
         await message.answer(_("common.expired_button"))
         return
     reason = (message.text or "").strip()
-    key = await _file(session, user, settings, str(pending["kind"]), int(pending["id"]), reason)
-    if key != moderation.BadReason.key:  # a reason too short or long may be typed again
-        await state.clear()
-    await message.answer(_(key))
+    await _file(session, user, settings, str(pending["kind"]), int(pending["id"]), reason)
+    await state.clear()
+    await message.answer(_("report.thanks"))
 
 
 def build_router() -> Router:

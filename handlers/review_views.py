@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Annotated, Literal
+from typing import Annotated
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -13,16 +13,14 @@ from pydantic import Field
 
 from bot.callbacks import RowId
 from bot.i18n import Translator
-from models import Booking, Provider, Review
+from models import Booking, Provider, Review, Role
 from services.reputation import CustomerRecord, completion_rate
 from services.reviews import COMMENT_LIMIT
 
 PAGE_TEXT_LIMIT = 200  # characters of a comment or reply on a provider's page
 
 
-Side = Literal[
-    "customer", "provider"
-]  # who rates: the customer the booking, the provider the customer
+Side = Role  # who rates: the customer the booking, the provider the customer
 
 
 # One typed callback per action; a value no button of ours carries fails unpacking.
@@ -77,7 +75,7 @@ def review_request_screen(booking: Booking, _: Translator) -> tuple[str, InlineK
         title=booking.offer.title,
         name=booking.provider.display_name,
     )
-    return text, stars_keyboard("customer", booking.id)
+    return text, stars_keyboard(Role.CUSTOMER, booking.id)
 
 
 def comment_keyboard(_: Translator) -> InlineKeyboardMarkup:

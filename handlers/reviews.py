@@ -28,7 +28,7 @@ from handlers.review_views import (
     stars_keyboard,
     stars_text,
 )
-from models import User, utcnow
+from models import Role, User, utcnow
 from services import reviews
 
 
@@ -52,7 +52,7 @@ async def _save(
     """Store the customer's review or the provider's rating of the customer; returns
     the comment that now stands."""
     now = utcnow()
-    if side == "customer":
+    if side == Role.CUSTOMER:
         review = await reviews.review_booking(
             session,
             user,
@@ -75,7 +75,7 @@ async def on_ask(
     _: Translator,
 ) -> None:
     """Review (customer) or Rate the customer (provider) from a booking card: the stars."""
-    key = "review.ask_stars" if callback_data.side == "customer" else "review.ask_customer_stars"
+    key = "review.ask_stars" if callback_data.side == Role.CUSTOMER else "review.ask_customer_stars"
     await show(query, _(key), stars_keyboard(callback_data.side, callback_data.booking_id))
 
 
@@ -94,7 +94,7 @@ async def on_stars(
     await state.set_data(
         {"review": {"side": side, "booking": booking_id, "stars": callback_data.stars}}
     )
-    key = "review.thanks" if side == "customer" else "review.customer_thanks"
+    key = "review.thanks" if side == Role.CUSTOMER else "review.customer_thanks"
     text = _(key, stars=stars_text(callback_data.stars)) + "\n\n" + _("review.ask_comment")
     await show(query, text, comment_keyboard(_))
 

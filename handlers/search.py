@@ -1,7 +1,8 @@
 """Finding a service: words, a category or "near me"; results, filters, details.
 
 The current search (words and filters) lives in the FSM data, so buttons act on it and
-typing new words keeps the filters. Every button value is checked before use.
+typing new words keeps the filters. Each button is one typed callback, checked when it
+is unpacked; the ids it carries are looked up by the services.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from aiogram.types import (
 )
 from aiogram.utils.callback_answer import CallbackAnswer
 from babel.dates import format_date
-from babel.numbers import list_currencies
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.filters import HasText, PrivateChat, SharedPoint
@@ -35,8 +35,24 @@ from bot.replies import show
 from handlers.menu import FindEntry
 from handlers.search_views import (
     PAGE_SIZE,
-    RADII_KM,
-    SearchCallback,
+    BookOffer,
+    ClearFilter,
+    FilterChoices,
+    NearMe,
+    NewSearch,
+    OfferDetail,
+    ProviderPage,
+    ResultsPage,
+    SearchCategory,
+    SetCategory,
+    SetDate,
+    SetOnline,
+    SetPrice,
+    SetRadius,
+    SetSort,
+    ShowFilters,
+    UseSavedPlace,
+    UseSuggestion,
     button,
     detail_screen,
     empty_screen,
@@ -49,16 +65,9 @@ from handlers.search_views import (
 from models import User, utcnow
 from services import offers, reviews
 from services.geo import GeoPoint, distance_km
-from services.input_values import iso_day, row_id, whole_number
-from services.locations import (
-    LocationNotFound,
-    recent_locations,
-    remember_location,
-    saved_location,
-)
-from services.offer_parser import CATEGORIES
-from services.offers import OfferNotFound
-from services.search import SORTS, SearchQuery, price_steps, search
+from services.locations import recent_locations, remember_location, saved_location
+from services.search import SearchQuery, price_steps, search
+from services.search_query import SearchExpired
 from services.slots import next_free_slots, offers_with_rules
 
 DATE_RANGE_DAYS = 60  # how far ahead a date filter may be
@@ -112,42 +121,24 @@ async def save_query(state: FSMContext, query: SearchQuery, **extra: Any) -> Non
     )
 
 
-def apply_choice(query: SearchQuery, choice: str, today: date) -> SearchQuery | None:
-    """The search with one filter set from a button value ("name=value"); None when the
-    value is not one a button offers (stale or forged)."""
-    name, _sep, value = choice.partition("=")
-    if name == "category" and (value in CATEGORIES or value == ""):
-        return replace(query, category=value or None)
-    if name == "price" and value == "":
-        return replace(query, max_price_minor=None, currency=None)
-    price = whole_number(value[:-3], 0, offers.PRICE_LIMIT_MINOR)
-    if name == "price" and price is not None and value[-3:] in list_currencies():
-        return replace(query, max_price_minor=price, currency=value[-3:])
-    if name == "date" and value == "":
-        return replace(query, on_date=None)
-    if name == "date":
-        day = iso_day(value)
-        if day is not None and today <= day <= today + timedelta(days=DATE_RANGE_DAYS):
-            return replace(query, on_date=day)
-        return None
-    if name == "radius" and whole_number(value, 1, max(RADII_KM)) in RADII_KM and query.near:
-        return replace(query, radius_km=float(value))
-    if name == "sort" and value in SORTS:
-        return replace(query, sort=value)
-    if name == "online" and value in ("0", "1") and query.near:
-        return replace(query, include_online=value == "1")
-    return None
+async def current_search(state: FSMContext, tz: ZoneInfo) -> SearchQuery:
+    """The search a button refines; SearchExpired when there is none any more."""
+    current = load_query(await state.get_data(), tz)
+    if current is None:
+        raise SearchExpired()
+    return current
 
 
-def cleared(query: SearchQuery, name: str) -> SearchQuery | None:
-    """The search without one of its filters; None for an unknown name."""
-    changes: dict[str, dict[str, Any]] = {
-        "text": {"text": ""},
-        "category": {"category": None},
-        "price": {"max_price_minor": None, "currency": None},
-        "date": {"on_date": None},
-    }
-    return replace(query, **changes[name]) if name in changes else None
+async def show_results(
+    query: CallbackQuery,
+    state: FSMContext,
+    session: AsyncSession,
+    search_query: SearchQuery,
+    _: Translator,
+    offset: int = 0,
+) -> None:
+    """Replace the pressed message with the results of `search_query`."""
+    await show(query, *await results(session, state, search_query, offset, _))
 
 
 # --- screens ---------------------------------------------------------------------------------
@@ -183,9 +174,8 @@ async def send_detail(
     _: Translator,
 ) -> bool:
     """Send an offer's photos and detail card to `chat_id`; False if it is not public."""
-    try:
-        offer = await offers.public_offer(session, offer_id)
-    except OfferNotFound:
+    offer = await offers.find_public_offer(session, offer_id)
+    if offer is None:
         await bot.send_message(chat_id, _("start.offer_unavailable"))
         return False
     photos = [photo.file_id for photo in offer.photos]
@@ -206,11 +196,11 @@ async def send_provider(
     bot: Bot, chat_id: int, session: AsyncSession, provider_id: int, _: Translator
 ) -> None:
     """Send a provider's public page, or say politely that it is not available."""
-    try:
-        provider, items = await offers.public_provider(session, provider_id)
-    except OfferNotFound:
+    found = await offers.find_public_provider(session, provider_id)
+    if found is None:
         await bot.send_message(chat_id, _("search.provider_unavailable"))
         return
+    provider, items = found
     recent = await reviews.recent_reviews(session, provider.id)
     text, markup = provider_screen(provider, items, recent, _)
     await bot.send_message(chat_id, text, reply_markup=markup)
@@ -257,11 +247,7 @@ async def on_location(
     _: Translator,
 ) -> None:
     """A shared location while searching (or outside any dialogue): search near it."""
-    try:
-        await remember_location(session, user, point)
-    except LocationNotFound:
-        await message.answer(_("search.bad_location"))
-        return
+    await remember_location(session, user, point)
     current = load_query(await state.get_data(), tz) or SearchQuery(timezone=tz.key)
     query = replace(current, near=point, sort="relevance")
     await message.answer(_("search.location_set"), reply_markup=ReplyKeyboardRemove())
@@ -269,12 +255,231 @@ async def on_location(
     await message.answer(text, reply_markup=markup)
 
 
-MAX_OFFSET = 10_000  # result pages beyond this come from forged buttons
-
-
-async def on_search_button(
+async def on_book(
     query: CallbackQuery,
-    callback_data: SearchCallback,
+    callback_data: BookOffer,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """Book: the offer's calendar."""
+    from handlers.booking import start_booking  # booking builds on search
+
+    await start_booking(query, callback_data.offer_id, state, session, user, tz, _)
+
+
+async def on_detail(
+    query: CallbackQuery,
+    callback_data: OfferDetail,
+    bot: Bot,
+    state: FSMContext,
+    session: AsyncSession,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """An offer's detail card (with its distance from the search's location, if any)."""
+    current = load_query(await state.get_data(), tz)
+    near = current.near if current else None
+    chat_id = query.from_user.id
+    await send_detail(bot, chat_id, session, callback_data.offer_id, near=near, zone=tz, _=_)
+
+
+async def on_provider(
+    query: CallbackQuery,
+    callback_data: ProviderPage,
+    bot: Bot,
+    session: AsyncSession,
+    _: Translator,
+) -> None:
+    """A provider's public page."""
+    await send_provider(bot, query.from_user.id, session, callback_data.provider_id, _)
+
+
+async def on_new(query: CallbackQuery, state: FSMContext, tz: ZoneInfo, _: Translator) -> None:
+    """Start over."""
+    await save_query(state, SearchQuery(timezone=tz.key))
+    await show(query, *start_screen(_))
+
+
+async def on_near_me(
+    query: CallbackQuery,
+    bot: Bot,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """Ask for a location to search near."""
+    await current_search(state, tz)
+    await _ask_location(bot, query.from_user.id, session, user, _)
+
+
+async def on_filters(query: CallbackQuery, state: FSMContext, tz: ZoneInfo, _: Translator) -> None:
+    """The filter panel."""
+    await show(query, *filters_screen(await current_search(state, tz), _))
+
+
+async def on_filter_choices(
+    query: CallbackQuery,
+    callback_data: FilterChoices,
+    state: FSMContext,
+    session: AsyncSession,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """The choices of one filter (price steps from the offers the search finds)."""
+    current = await current_search(state, tz)
+    name = callback_data.name
+    steps = await price_steps(session, current, now=utcnow()) if name == "price" else None
+    today = utcnow().astimezone(tz).date()
+    await show(query, *filter_choices(name, current, today=today, price_steps=steps, _=_))
+
+
+async def on_category(
+    query: CallbackQuery,
+    callback_data: SearchCategory | SetCategory,
+    state: FSMContext,
+    session: AsyncSession,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """Search one category (or any)."""
+    current = await current_search(state, tz)
+    changed = replace(current, category=callback_data.category)
+    await show_results(query, state, session, changed, _)
+
+
+async def on_price(
+    query: CallbackQuery,
+    callback_data: SetPrice,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    session: AsyncSession,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """At most a price (in one currency), or any price."""
+    current = await current_search(state, tz)
+    price, currency = callback_data.max_minor, callback_data.currency
+    if (price is None) != (currency is None):
+        callback_answer.text = _.text("common.expired_button")
+        return
+    changed = replace(current, max_price_minor=price, currency=currency)
+    await show_results(query, state, session, changed, _)
+
+
+async def on_date(
+    query: CallbackQuery,
+    callback_data: SetDate,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    session: AsyncSession,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """Free on a day (today and the next DATE_RANGE_DAYS), or any day."""
+    current = await current_search(state, tz)
+    day, today = callback_data.day, utcnow().astimezone(tz).date()
+    if day is not None and not today <= day <= today + timedelta(days=DATE_RANGE_DAYS):
+        callback_answer.text = _.text("common.expired_button")
+        return
+    await show_results(query, state, session, replace(current, on_date=day), _)
+
+
+async def on_radius(
+    query: CallbackQuery,
+    callback_data: SetRadius,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    session: AsyncSession,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """How far from the location (a search near one only)."""
+    current = await current_search(state, tz)
+    if current.near is None:
+        callback_answer.text = _.text("common.expired_button")
+        return
+    changed = replace(current, radius_km=float(callback_data.km))
+    await show_results(query, state, session, changed, _)
+
+
+async def on_online(
+    query: CallbackQuery,
+    callback_data: SetOnline,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    session: AsyncSession,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """Include online offers, or not (a search near a location only)."""
+    current = await current_search(state, tz)
+    if current.near is None:
+        callback_answer.text = _.text("common.expired_button")
+        return
+    changed = replace(current, include_online=callback_data.included)
+    await show_results(query, state, session, changed, _)
+
+
+async def on_sort(
+    query: CallbackQuery,
+    callback_data: SetSort,
+    state: FSMContext,
+    session: AsyncSession,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """The order of the results."""
+    current = await current_search(state, tz)
+    await show_results(query, state, session, replace(current, sort=callback_data.sort), _)
+
+
+CLEARED: dict[str, dict[str, Any]] = {
+    "text": {"text": ""},
+    "category": {"category": None},
+    "price": {"max_price_minor": None, "currency": None},
+    "date": {"on_date": None},
+}
+
+
+async def on_clear(
+    query: CallbackQuery,
+    callback_data: ClearFilter,
+    state: FSMContext,
+    session: AsyncSession,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """Drop the words or one filter."""
+    current = await current_search(state, tz)
+    changed = replace(current, **CLEARED[callback_data.name])
+    await show_results(query, state, session, changed, _)
+
+
+async def on_suggestion(
+    query: CallbackQuery,
+    callback_answer: CallbackAnswer,
+    state: FSMContext,
+    session: AsyncSession,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """Search the "did you mean" words."""
+    current = await current_search(state, tz)
+    suggestion = (await state.get_data()).get("suggestion")
+    if not suggestion:
+        callback_answer.text = _.text("common.expired_button")
+        return
+    await show_results(query, state, session, replace(current, text=str(suggestion)), _)
+
+
+async def on_saved_place(
+    query: CallbackQuery,
+    callback_data: UseSavedPlace,
     callback_answer: CallbackAnswer,
     state: FSMContext,
     session: AsyncSession,
@@ -282,97 +487,26 @@ async def on_search_button(
     tz: ZoneInfo,
     _: Translator,
 ) -> None:
-    """Every search button; values are checked, a stale search says so."""
-    action, value = callback_data.action, callback_data.value
-    data = await state.get_data()
-    current = load_query(data, tz)
-    bot = query.bot
-    assert bot is not None
-    if action == "book":
-        if (offer_id := row_id(value)) is None:
-            callback_answer.text = _.text("common.expired_button")
-            return
-        from handlers.booking import start_booking  # booking builds on search
-
-        await start_booking(query, offer_id, state, session, user, tz, _, callback_answer)
+    """Search near one of the user's recent locations (nobody else's)."""
+    current = await current_search(state, tz)
+    point = await saved_location(session, user, callback_data.location_id)
+    if point is None:
+        callback_answer.text = _.text("common.expired_button")
         return
-    if action in ("open", "provider"):
-        await _on_item(
-            bot, query.from_user.id, action, value, current, callback_answer, session, tz, _
-        )
-        return
-    if action == "new":
-        await save_query(state, SearchQuery(timezone=tz.key))
-        await show(query, *start_screen(_))
-        return
-    if current is None:
-        callback_answer.text = _.text("search.expired")
-        callback_answer.show_alert = True
-        return
-    today = utcnow().astimezone(tz).date()
-    if action == "near":
-        await _ask_location(bot, query.from_user.id, session, user, _)
-    elif action == "filters":
-        await show(query, *filters_screen(current, _))
-    elif action == "f" and value in ("category", "price", "date", "distance", "sort"):
-        steps = await price_steps(session, current, now=utcnow()) if value == "price" else None
-        await show(query, *filter_choices(value, current, today=today, price_steps=steps, _=_))
-    else:
-        changed, offset = await _changed(action, value, current, data, session, user, today)
-        if changed is None:
-            callback_answer.text = _.text("common.expired_button")
-            return
-        await show(query, *await results(session, state, changed, offset, _))
+    await show_results(query, state, session, replace(current, near=point), _)
 
 
-async def _on_item(
-    bot: Bot,
-    chat_id: int,
-    action: str,
-    value: str,
-    current: SearchQuery | None,
-    callback_answer: CallbackAnswer,
+async def on_page(
+    query: CallbackQuery,
+    callback_data: ResultsPage,
+    state: FSMContext,
     session: AsyncSession,
     tz: ZoneInfo,
     _: Translator,
 ) -> None:
-    """Details of an offer, or a provider's page."""
-    item_id = row_id(value)
-    if item_id is None:
-        callback_answer.text = _.text("common.expired_button")
-    elif action == "open":
-        near = current.near if current else None
-        await send_detail(bot, chat_id, session, item_id, near=near, zone=tz, _=_)
-    else:
-        await send_provider(bot, chat_id, session, item_id, _)
-
-
-async def _changed(
-    action: str,
-    value: str,
-    current: SearchQuery,
-    data: dict[str, Any],
-    session: AsyncSession,
-    user: User,
-    today: date,
-) -> tuple[SearchQuery | None, int]:
-    """The search a button asks for, and the result offset; None if the button is bad."""
-    if action == "cat" and value in CATEGORIES:
-        return replace(current, category=value), 0
-    if action == "set":
-        return apply_choice(current, value, today), 0
-    if action == "clear":
-        return cleared(current, value), 0
-    if action == "suggested" and data.get("suggestion"):
-        return replace(current, text=str(data["suggestion"])), 0
-    if action == "loc" and (location_id := row_id(value)) is not None:
-        try:
-            return replace(current, near=await saved_location(session, user, location_id)), 0
-        except LocationNotFound:
-            return None, 0
-    if action == "page" and (offset := whole_number(value, 0, MAX_OFFSET)) is not None:
-        return current, offset
-    return None, 0
+    """Another page of the results."""
+    current = await current_search(state, tz)
+    await show_results(query, state, session, current, _, callback_data.offset)
 
 
 async def _ask_location(
@@ -396,8 +530,7 @@ async def _ask_location(
                         latitude=f"{location.latitude:.3f}",
                         longitude=f"{location.longitude:.3f}",
                     ),
-                    "loc",
-                    str(location.id),
+                    UseSavedPlace(location_id=location.id),
                 )
             ]
             for location in recent
@@ -419,5 +552,23 @@ def build_router() -> Router:
     searching = StateFilter(SearchStates.browsing)
     router.message.register(on_location, StateFilter(SearchStates.browsing, None), SharedPoint())
     router.message.register(on_words, searching, HasText())
-    router.callback_query.register(on_search_button, SearchCallback.filter())
+    on_press = router.callback_query.register
+    on_press(on_book, BookOffer.filter())
+    on_press(on_detail, OfferDetail.filter())
+    on_press(on_provider, ProviderPage.filter())
+    on_press(on_new, NewSearch.filter())
+    on_press(on_near_me, NearMe.filter())
+    on_press(on_filters, ShowFilters.filter())
+    on_press(on_filter_choices, FilterChoices.filter())
+    on_press(on_category, SearchCategory.filter())
+    on_press(on_category, SetCategory.filter())
+    on_press(on_price, SetPrice.filter())
+    on_press(on_date, SetDate.filter())
+    on_press(on_radius, SetRadius.filter())
+    on_press(on_online, SetOnline.filter())
+    on_press(on_sort, SetSort.filter())
+    on_press(on_clear, ClearFilter.filter())
+    on_press(on_suggestion, UseSuggestion.filter())
+    on_press(on_saved_place, UseSavedPlace.filter())
+    on_press(on_page, ResultsPage.filter())
     return router

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, list_currencies
+from pydantic import AfterValidator, Field
 
+from bot.callbacks import Day, RowId
 from bot.i18n import Translator
 from handlers.moderation_views import report_button
 from handlers.offer_cards import format_duration, format_place, format_price, render_card
@@ -19,24 +22,142 @@ from models import Offer, Provider, Review
 from services import offers
 from services.availability import Slot
 from services.offer_parser import CATEGORIES
-from services.search import Hit, SearchQuery
+from services.search import Hit, SearchQuery, Sort
 
 PAGE_SIZE = 5
 RADII_KM = (1, 3, 5, 10, 25)
+MAX_OFFSET = 10_000  # result pages beyond this come from forged buttons
 
 
-class SearchCallback(CallbackData, prefix="s"):
-    """A press on a search screen; `value` never holds ':' (aiogram's separator)."""
+def _category(name: str) -> str:
+    if name not in CATEGORIES:
+        raise ValueError("not a category")
+    return name
 
-    action: str
-    value: str = ""
+
+def _currency(code: str) -> str:
+    if code not in list_currencies():
+        raise ValueError("not a currency")
+    return code
 
 
-def button(text: str, action: str, value: str = "") -> InlineKeyboardButton:
+def _radius(km: int) -> int:
+    if km not in RADII_KM:
+        raise ValueError("not a radius one can choose")
+    return km
+
+
+Category = Annotated[str, Field(max_length=20), AfterValidator(_category)]
+Currency = Annotated[str, Field(min_length=3, max_length=3), AfterValidator(_currency)]
+FilterName = Literal["category", "price", "date", "distance", "sort"]
+
+
+# One typed callback per action; a value no button of ours carries fails unpacking, and
+# the fallback answers it as an old button. Ids stay untrusted: the services look them up.
+class SearchCategory(CallbackData, prefix="s-cat"):
+    """Search one category (from the start screen)."""
+
+    category: Category
+
+
+class NearMe(CallbackData, prefix="s-near"):
+    """Ask for a location to search near."""
+
+
+class NewSearch(CallbackData, prefix="s-new"):
+    """Start over."""
+
+
+class ShowFilters(CallbackData, prefix="s-filters"):
+    """The filter panel."""
+
+
+class FilterChoices(CallbackData, prefix="s-f"):
+    """The choices of one filter."""
+
+    name: FilterName
+
+
+class SetCategory(CallbackData, prefix="s-set-cat"):
+    """Filter by a category, or any (None)."""
+
+    category: Category | None = None
+
+
+class SetPrice(CallbackData, prefix="s-set-price"):
+    """At most this price, or any (None)."""
+
+    max_minor: Annotated[int, Field(ge=0, le=offers.PRICE_LIMIT_MINOR)] | None = None
+    currency: Currency | None = None
+
+
+class SetDate(CallbackData, prefix="s-set-date"):
+    """Free on this day, or any day (None)."""
+
+    day: Day | None = None
+
+
+class SetRadius(CallbackData, prefix="s-set-km"):
+    """How far from the location."""
+
+    km: Annotated[int, AfterValidator(_radius)]
+
+
+class SetSort(CallbackData, prefix="s-set-sort"):
+    """The order of the results."""
+
+    sort: Sort
+
+
+class SetOnline(CallbackData, prefix="s-set-online"):
+    """Include online offers in a search near a location."""
+
+    included: bool
+
+
+class ClearFilter(CallbackData, prefix="s-clear"):
+    """Drop the words or one filter (from "nothing found")."""
+
+    name: Literal["text", "category", "price", "date"]
+
+
+class UseSuggestion(CallbackData, prefix="s-did"):
+    """Search the "did you mean" words."""
+
+
+class UseSavedPlace(CallbackData, prefix="s-loc"):
+    """Search near one of the user's recent locations."""
+
+    location_id: RowId
+
+
+class ResultsPage(CallbackData, prefix="s-page"):
+    """The results from number `offset`."""
+
+    offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0
+
+
+class OfferDetail(CallbackData, prefix="s-open"):
+    """An offer's detail card."""
+
+    offer_id: RowId
+
+
+class ProviderPage(CallbackData, prefix="s-provider"):
+    """A provider's public page."""
+
+    provider_id: RowId
+
+
+class BookOffer(CallbackData, prefix="s-book"):
+    """Book: the offer's calendar."""
+
+    offer_id: RowId
+
+
+def button(text: str, data: CallbackData) -> InlineKeyboardButton:
     """A search button."""
-    return InlineKeyboardButton(
-        text=text, callback_data=SearchCallback(action=action, value=value).pack()
-    )
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
 
 
 def format_km(km: float, _: Translator) -> str:
@@ -58,9 +179,9 @@ def format_slot(slot: Slot, zone: ZoneInfo, _: Translator) -> str:
 
 def start_screen(_: Translator) -> tuple[str, InlineKeyboardMarkup]:
     """Find a service: type words, pick a category, or search near me."""
-    buttons = [button(_.text(f"category.{c}"), "cat", c) for c in CATEGORIES]
+    buttons = [button(_.text(f"category.{c}"), SearchCategory(category=c)) for c in CATEGORIES]
     rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([button(_.text("search.near_me"), "near")])
+    rows.append([button(_.text("search.near_me"), NearMe())])
     return _("search.ask"), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -124,21 +245,26 @@ def results_screen(
     ]
     rows = [
         [
-            button(str(offset + n), "open", str(hit.offer_id))
+            button(str(offset + n), OfferDetail(offer_id=hit.offer_id))
             for n, (hit, _o, _s) in enumerate(found, start=1)
         ]
     ]
     paging = []
     if offset > 0:
-        paging.append(button(_.text("search.previous"), "page", str(max(offset - PAGE_SIZE, 0))))
+        paging.append(
+            button(_.text("search.previous"), ResultsPage(offset=max(offset - PAGE_SIZE, 0)))
+        )
     if has_more:
-        paging.append(button(_.text("search.next"), "page", str(offset + PAGE_SIZE)))
+        paging.append(button(_.text("search.next"), ResultsPage(offset=offset + PAGE_SIZE)))
     if paging:
         rows.append(paging)
     rows.append(
-        [button(_.text("search.filters"), "filters"), button(_.text("search.near_me"), "near")]
+        [
+            button(_.text("search.filters"), ShowFilters()),
+            button(_.text("search.near_me"), NearMe()),
+        ]
     )
-    rows.append([button(_.text("search.new"), "new")])
+    rows.append([button(_.text("search.new"), NewSearch())])
     return "\n\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -148,24 +274,25 @@ def empty_screen(
     """Nothing found: what to relax, with a button for each, and "did you mean"."""
     rows = []
     if suggestion:
-        rows.append([button(_.text("search.did_you_mean", words=suggestion), "suggested")])
+        rows.append([button(_.text("search.did_you_mean", words=suggestion), UseSuggestion())])
     hints = []
-    for name, active in (
+    relaxable: tuple[tuple[Literal["text", "category", "price", "date"], bool], ...] = (
         ("text", bool(query.text.strip())),
         ("category", bool(query.category)),
         ("price", query.max_price_minor is not None),
         ("date", query.on_date is not None),
-    ):
+    )
+    for name, active in relaxable:
         if active:
             hints.append(f"search.relax.{name}")
-            rows.append([button(_.text(f"search.clear.{name}"), "clear", name)])
+            rows.append([button(_.text(f"search.clear.{name}"), ClearFilter(name=name))])
     if query.near and query.radius_km < RADII_KM[-1]:
         hints.append("search.relax.distance")
         wider = next(r for r in RADII_KM if r > query.radius_km)
-        rows.append([button(_.text("search.widen", km=wider), "set", f"radius={wider}")])
+        rows.append([button(_.text("search.widen", km=wider), SetRadius(km=wider))])
     if query.near and not query.include_online:
-        rows.append([button(_.text("search.add_online"), "set", "online=1")])
-    rows.append([button(_.text("search.new"), "new")])
+        rows.append([button(_.text("search.add_online"), SetOnline(included=True))])
+    rows.append([button(_.text("search.new"), NewSearch())])
     text = _("search.nothing", what=describe_query(query, _))
     if hints:
         text += "\n\n" + _("search.try", hints="\n".join(f"• {_.text(h)}" for h in hints))
@@ -176,20 +303,20 @@ def filters_screen(query: SearchQuery, _: Translator) -> tuple[str, InlineKeyboa
     """The filter panel: one button per filter, and back to the results."""
     rows = [
         [
-            button(_.text("search.filter.category"), "f", "category"),
-            button(_.text("search.filter.price"), "f", "price"),
+            button(_.text("search.filter.category"), FilterChoices(name="category")),
+            button(_.text("search.filter.price"), FilterChoices(name="price")),
         ],
         [
-            button(_.text("search.filter.date"), "f", "date"),
-            button(_.text("search.filter.sort"), "f", "sort"),
+            button(_.text("search.filter.date"), FilterChoices(name="date")),
+            button(_.text("search.filter.sort"), FilterChoices(name="sort")),
         ],
-        [button(_.text("search.near_me"), "near")],
+        [button(_.text("search.near_me"), NearMe())],
     ]
     if query.near:
-        rows[-1].append(button(_.text("search.filter.distance"), "f", "distance"))
+        rows[-1].append(button(_.text("search.filter.distance"), FilterChoices(name="distance")))
         key = "search.online_on" if query.include_online else "search.online_off"
-        rows.append([button(_.text(key), "set", f"online={0 if query.include_online else 1}")])
-    rows.append([button(_.text("search.show"), "page", "0")])
+        rows.append([button(_.text(key), SetOnline(included=not query.include_online))])
+    rows.append([button(_.text("search.show"), ResultsPage())])
     sort = _.text(f"search.sort.{query.sort}")
     return _("search.filters_title", what=describe_query(query, _), sort=sort), (
         InlineKeyboardMarkup(inline_keyboard=rows)
@@ -197,7 +324,7 @@ def filters_screen(query: SearchQuery, _: Translator) -> tuple[str, InlineKeyboa
 
 
 def filter_choices(
-    name: str,
+    name: FilterName,
     query: SearchQuery,
     *,
     today: date,
@@ -207,36 +334,42 @@ def filter_choices(
     """The choices of one filter; each press sets it and shows the results."""
     rows: list[list[InlineKeyboardButton]] = []
     if name == "category":
-        buttons = [button(_.text(f"category.{c}"), "set", f"category={c}") for c in CATEGORIES]
+        buttons = [button(_.text(f"category.{c}"), SetCategory(category=c)) for c in CATEGORIES]
         rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-        rows.append([button(_.text("search.any_category"), "set", "category=")])
+        rows.append([button(_.text("search.any_category"), SetCategory())])
     elif name == "price":
         if price_steps:
             currency, steps = price_steps
             rows = [
                 [
-                    button("≤ " + format_price(step, currency, _), "set", f"price={step}{currency}")
+                    button(
+                        "≤ " + format_price(step, currency, _),
+                        SetPrice(max_minor=step, currency=currency),
+                    )
                     for step in steps
                 ]
             ]
-        rows.append([button(_.text("search.any_price"), "set", "price=")])
+        rows.append([button(_.text("search.any_price"), SetPrice())])
     elif name == "date":
         days = [today + timedelta(days=n) for n in range(7)]
         labels = [_.text("search.today"), _.text("search.tomorrow")] + [
             format_date(day, "EEE d MMM", locale=_.locale) for day in days[2:]
         ]
-        buttons = [
-            button(label, "set", f"date={day.isoformat()}")
-            for label, day in zip(labels, days, strict=True)
-        ]
+        buttons = [button(label, SetDate(day=day)) for label, day in zip(labels, days, strict=True)]
         rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
-        rows.append([button(_.text("search.any_day"), "set", "date=")])
+        rows.append([button(_.text("search.any_day"), SetDate())])
     elif name == "distance":
-        rows = [[button(format_km(km, _), "set", f"radius={km}") for km in RADII_KM]]
+        rows = [[button(format_km(km, _), SetRadius(km=km)) for km in RADII_KM]]
     else:  # sort
-        sorts = ["relevance", "price", "rating"] + (["distance"] if query.near else [])
-        rows = [[button(_.text(f"search.sort.{s}"), "set", f"sort={s}")] for s in sorts]
-    rows.append([button(_.text("common.back"), "filters")])
+        sorts: list[Sort] = [
+            "relevance",
+            "price",
+            "rating",
+        ]
+        if query.near:
+            sorts.append("distance")
+        rows = [[button(_.text(f"search.sort.{s}"), SetSort(sort=s))] for s in sorts]
+    rows.append([button(_.text("common.back"), ShowFilters())])
     return _(f"search.choose.{name}"), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -269,9 +402,9 @@ def detail_screen(
     else:
         parts.append(_("search.detail.no_slots"))
     rows = [
-        [button(_.text("search.book"), "book", str(offer.id))],
+        [button(_.text("search.book"), BookOffer(offer_id=offer.id))],
         [
-            button(_.text("search.provider"), "provider", str(provider.id)),
+            button(_.text("search.provider"), ProviderPage(provider_id=provider.id)),
             report_button(_, "offer", offer.id),
         ],
     ]
@@ -295,7 +428,8 @@ def provider_screen(
     rows = [
         [
             button(
-                f"{o.title} · {format_price(o.price_minor, o.currency, _)}"[:64], "open", str(o.id)
+                f"{o.title} · {format_price(o.price_minor, o.currency, _)}"[:64],
+                OfferDetail(offer_id=o.id),
             )
         ]
         for o in items[:20]

@@ -69,6 +69,12 @@ class BookingNotFound(BookingError):
     key = "booking.error.not_found"
 
 
+class OfferUnavailable(BookingNotFound):
+    """The offer is not bookable: missing, paused, hidden or deleted, or its provider banned."""
+
+    key = "start.offer_unavailable"
+
+
 class NotNow(BookingError):
     """The booking is not in a state where this can be done (any more)."""
 
@@ -149,6 +155,9 @@ CANCELLATIONS = {
     Role.CUSTOMER: Transition.CANCEL_BY_CUSTOMER,
     Role.PROVIDER: Transition.CANCEL_BY_PROVIDER,
 }
+# The changes one party makes that the other is told of at once (the rest are told
+# through the outbox, or concern the party alone).
+TOLD_TO_OTHER_SIDE = frozenset({Transition.ACCEPT, Transition.DECLINE, *CANCELLATIONS.values()})
 AUTO_COMPLETE_AFTER = timedelta(hours=12)
 SWEEP_LIMIT = 500
 
@@ -166,6 +175,14 @@ def _with_details() -> tuple[object, ...]:
 async def party_booking(session: AsyncSession, user: User, booking_id: int) -> Booking:
     """A booking `user` is a party to (its customer or its provider); BookingNotFound
     otherwise, exactly as for a booking that does not exist."""
+    booking = await find_party_booking(session, user, booking_id)
+    if booking is None:
+        raise BookingNotFound()
+    return booking
+
+
+async def find_party_booking(session: AsyncSession, user: User, booking_id: int) -> Booking | None:
+    """A booking `user` is a party to, or None."""
     booking: Booking | None = await session.scalar(
         select(Booking)
         .join(Provider, Provider.id == Booking.provider_id)
@@ -175,8 +192,6 @@ async def party_booking(session: AsyncSession, user: User, booking_id: int) -> B
         )
         .options(*_with_details())  # type: ignore[arg-type]
     )
-    if booking is None:
-        raise BookingNotFound()
     return booking
 
 
@@ -242,8 +257,52 @@ async def bookable_offer(
         )
     )
     if offer is None:
-        raise BookingNotFound()
+        raise OfferUnavailable()
     return offer
+
+
+async def offer_to_book(
+    session: AsyncSession, offer_id: int, user: User, *, rescheduling: bool = False
+) -> Offer:
+    """The offer `user` is about to choose a time of: bookable by them (OfferUnavailable,
+    Suspended), and not their own unless they move an existing booking (OwnOffer)."""
+    offer = await bookable_offer(session, offer_id, user)
+    if offer.provider.user_id == user.id and not rescheduling:
+        raise OwnOffer()
+    return offer
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """What a customer chose in the booking dialogue, or a move of booking `moving`."""
+
+    offer_id: int
+    start: datetime
+    seats: int = 1
+    note: str | None = None
+    moving: int | None = None
+
+
+async def book_choice(
+    session: AsyncSession, user: User, choice: Choice, *, now: datetime
+) -> Booked | None:
+    """Book the choice, or move booking `choice.moving` to its time; None when the time
+    was taken meanwhile (nothing changed). Other refusals raise BookingError."""
+    try:
+        if choice.moving is not None:
+            moved = await reschedule(session, user, choice.moving, choice.start, now=now)
+            return Booked(moved, created=True)
+        return await book(
+            session,
+            user,
+            choice.offer_id,
+            choice.start,
+            seats=choice.seats,
+            note=choice.note,
+            now=now,
+        )
+    except SlotTaken:
+        return None
 
 
 async def free_slots_on_day_of(
@@ -398,8 +457,7 @@ async def change(
             raise BookingNotFound()
     else:
         booking = await party_booking(session, user, booking_id)
-        if role_of(booking, user) != rule.by:
-            raise BookingNotFound()  # not this side's action: as if it did not exist
+        check_change(booking, user, action, now=now)
     if rule.after_start and now < booking.starts_at:
         raise NotNow()
     previous = booking.status
@@ -430,6 +488,17 @@ async def change(
     await outbox.cancel_for_booking(session, booking.id)
     await outbox.queue_for_booking(session, booking, now=now)
     return booking
+
+
+def check_change(booking: Booking, user: User, action: str, *, now: datetime) -> None:
+    """Refuse now what `change` would refuse `user` (a party to `booking`): another
+    side's action (BookingNotFound, as if it did not exist), or one its status or the
+    clock does not allow (NotNow). Lets a dialogue refuse before asking for a reason."""
+    rule = CHANGES.get(action)
+    if rule is None or role_of(booking, user) != rule.by:
+        raise BookingNotFound()
+    if booking.status not in rule.sources or (rule.after_start and now < booking.starts_at):
+        raise NotNow()
 
 
 async def reschedule(
@@ -485,11 +554,23 @@ async def expire_requests(session: AsyncSession, *, now: datetime) -> list[Booki
     )
     expired = []
     for booking_id in due:
-        try:
-            expired.append(await change(session, None, booking_id, Transition.EXPIRE, now=now))
-        except NotNow:
-            continue  # answered in the meantime
+        booking = await expire_request(session, booking_id, now=now)
+        if booking is not None:
+            expired.append(booking)
     return expired
+
+
+async def expire_request(
+    session: AsyncSession, booking_id: int, *, now: datetime
+) -> Booking | None:
+    """Expire an unanswered request; None if it was answered (or cancelled) meanwhile.
+    A booking already expired is returned as it is."""
+    try:
+        return await change(session, None, booking_id, Transition.EXPIRE, now=now)
+    except NotNow:
+        booking = await session.get(Booking, booking_id)
+        expired = booking is not None and booking.status == BookingStatus.EXPIRED
+        return booking if expired else None
 
 
 async def complete_finished(session: AsyncSession, *, now: datetime) -> list[Booking]:

@@ -14,7 +14,7 @@ SAME_PLACE_KM = 0.2  # a new share this close to a kept one refreshes it instead
 
 
 class LocationNotFound(DomainError):
-    """No such saved location of this user (or a forged id)."""
+    """The point is not a place on Earth (coordinates out of range)."""
 
 
 async def remember_location(session: AsyncSession, user: User, point: GeoPoint) -> SavedLocation:
@@ -47,13 +47,13 @@ async def recent_locations(session: AsyncSession, user: User) -> list[SavedLocat
     return list(result)
 
 
-async def saved_location(session: AsyncSession, user: User, location_id: int) -> GeoPoint:
-    """One of the user's own saved locations; LocationNotFound for anyone else's."""
+async def saved_location(session: AsyncSession, user: User, location_id: int) -> GeoPoint | None:
+    """One of the user's own saved locations; None for anyone else's (or a forged id)."""
     location = await session.scalar(
         select(SavedLocation).where(
             SavedLocation.id == location_id, SavedLocation.user_id == user.id
         )
     )
     if location is None:
-        raise LocationNotFound()
+        return None
     return GeoPoint(location.latitude, location.longitude)

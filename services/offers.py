@@ -65,6 +65,21 @@ class OfferHiddenByModeration(DomainError):
     """Moderators hid the offer; its provider cannot publish it again."""
 
 
+class BadAnswer(DomainError):
+    """An answer in the offer dialogue cannot be used; `key` is the message saying why."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+class StaleChoice(BadAnswer):
+    """A button value that no button of the dialogue offers (old or forged)."""
+
+    def __init__(self) -> None:
+        super().__init__("common.expired_button")
+
+
 class TooManyPhotos(DomainError):
     """An offer has at most MAX_PHOTOS photos."""
 
@@ -290,9 +305,9 @@ async def owned_offer(session: AsyncSession, user: User, offer_id: int) -> Offer
     return offer
 
 
-async def public_offer(session: AsyncSession, offer_id: int) -> Offer:
-    """A published offer as customers see it; OfferNotFound if missing, paused, deleted
-    or its provider is banned."""
+async def find_public_offer(session: AsyncSession, offer_id: int) -> Offer | None:
+    """A published offer as customers see it; None if missing, paused, deleted or its
+    provider is banned."""
     offer: Offer | None = await session.scalar(
         select(Offer)
         .join(Provider)
@@ -301,28 +316,42 @@ async def public_offer(session: AsyncSession, offer_id: int) -> Offer:
         )
         .options(*_with_details())  # type: ignore[arg-type]
     )
+    return offer
+
+
+async def public_offer(session: AsyncSession, offer_id: int) -> Offer:
+    """As `find_public_offer`, with OfferNotFound instead of None."""
+    offer = await find_public_offer(session, offer_id)
     if offer is None:
         raise OfferNotFound(offer_id)
     return offer
 
 
-async def public_provider(session: AsyncSession, provider_id: int) -> tuple[Provider, list[Offer]]:
+async def find_public_provider(
+    session: AsyncSession, provider_id: int
+) -> tuple[Provider, list[Offer]] | None:
     """A provider as customers see them, with their published offers (newest first);
-    OfferNotFound if there is no such provider, they are banned or offer nothing now."""
+    None if there is no such provider, they are banned or offer nothing now."""
     provider: Provider | None = await session.scalar(
         select(Provider).where(Provider.id == provider_id, Provider.banned == false())
     )
     if provider is None:
-        raise OfferNotFound(provider_id)
+        return None
     result = await session.scalars(
         select(Offer)
         .where(Offer.provider_id == provider.id, Offer.status == OfferStatus.PUBLISHED)
         .order_by(Offer.id.desc())
     )
     found = list(result)
-    if not found:
+    return (provider, found) if found else None
+
+
+async def public_provider(session: AsyncSession, provider_id: int) -> tuple[Provider, list[Offer]]:
+    """As `find_public_provider`, with OfferNotFound instead of None."""
+    found = await find_public_provider(session, provider_id)
+    if found is None:
         raise OfferNotFound(provider_id)
-    return provider, found
+    return found
 
 
 async def my_offers(session: AsyncSession, user: User) -> list[Offer]:

@@ -29,13 +29,14 @@ from services.search_query import (
     Hit,
     SearchPage,
     SearchQuery,
+    Sort,
     fold,
     query_words,
 )
 from services.search_sql import parameters, shape_of, statement_for
 from services.slots import offers_with_rules, slots_on_date
 
-__all__ = ["SORTS", "Hit", "SearchPage", "SearchQuery", "price_steps", "search", "suggest"]
+__all__ = ["SORTS", "Hit", "SearchPage", "SearchQuery", "Sort", "price_steps", "search", "suggest"]
 
 
 async def search(

@@ -6,11 +6,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal, get_args
 
+from services.errors import DomainError
 from services.geo import GeoPoint
 from services.offers import TRAVEL_LIMIT_KM
 
-SORTS = ("relevance", "distance", "price", "rating")
+Sort = Literal["relevance", "distance", "price", "rating"]
+SORTS: tuple[Sort, ...] = get_args(Sort)
 MAX_WORDS = 8
 MAX_WORD_LENGTH = 40
 DEFAULT_TRAVEL_KM = 10  # how far a provider who comes to the customer travels, if unset
@@ -19,6 +22,12 @@ RANKED_MATCHES = 300  # words matching more offers rank only the newest this man
 DATE_SCAN_LIMIT = 400  # offers checked for a free slot on the chosen date, per page
 FAR = 1e12  # the distance key of online offers: after every place
 _WORD_RE = re.compile(r"[^\W_]+")
+
+
+class SearchExpired(DomainError):
+    """A button refines a search that is no longer there (the dialogue ended or expired)."""
+
+    key = "search.expired"
 
 
 @dataclass(frozen=True, slots=True)

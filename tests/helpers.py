@@ -2,12 +2,57 @@
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncEngine
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db import create_sessionmaker
 from bot.emulator import SimUser
 from handlers.settings import AskTimezone
 from models import User
+from services import offers
+from services.offers import OfferData
+from services.users import TelegramProfile, touch_user
+
+DAYTIME = [(day, 480, 1200) for day in range(7)]  # 08:00–20:00 every day
+
+
+def offer_data(title: str = "Haircut", **fields: Any) -> OfferData:
+    """An offer bookable from now on, 08:00–20:00 every day (UTC), with `fields` changed."""
+    data = OfferData(
+        title=title,
+        category="beauty",
+        duration_min=60,
+        price_minor=2000,
+        currency="EUR",
+        weekly=DAYTIME,
+        min_notice_min=0,
+    )
+    return replace(data, **fields)
+
+
+async def publish(
+    database: AsyncEngine | async_sessionmaker[AsyncSession],
+    provider_id: int,
+    *items: OfferData,
+    first_name: str | None = None,
+    username: str | None = None,
+) -> list[int]:
+    """`items` published straight through the service by one provider (their user row
+    made if need be, in UTC); the offers' ids."""
+    sessions = create_sessionmaker(database) if isinstance(database, AsyncEngine) else database
+    async with sessions() as session:
+        profile = TelegramProfile(
+            id=provider_id, first_name=first_name or f"Provider{provider_id}", username=username
+        )
+        user = await touch_user(session, profile)
+        ids = [
+            (await offers.create_offer(session, user, data, default_timezone="UTC")).id
+            for data in items
+        ]
+        await session.commit()
+    return ids
 
 
 async def stored_user(engine: AsyncEngine, user_id: int) -> User:

@@ -5,7 +5,6 @@ the agenda, .ics; double taps and forged buttons."""
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -13,38 +12,31 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_sessionmaker
 from bot.emulator import Emulator, SimUser
+from handlers.booking_views import (
+    CalendarFile,
+    CancelBooking,
+    ChangeBooking,
+    MoveBooking,
+    OpenBooking,
+)
 from models import Booking
-from services import bookings, offers
+from services import bookings
 from services.offers import OfferData
 from services.users import TelegramProfile, touch_user
-
-DAYTIME = [(d, 480, 1200) for d in range(7)]  # 08:00–20:00 every day (UTC)
+from tests.helpers import offer_data
+from tests.helpers import publish as publish_offers
 
 
 def offer(**fields: object) -> OfferData:
-    data = OfferData(
-        title="Guitar lesson",
-        category="lessons",
-        duration_min=60,
-        price_minor=2000,
-        currency="EUR",
-        weekly=DAYTIME,
-        min_notice_min=0,
-    )
-    return replace(data, **fields)  # type: ignore[arg-type]
+    return offer_data("Guitar lesson", category="lessons", **fields)
 
 
 async def publish(engine: AsyncEngine, provider: SimUser, data: OfferData) -> int:
     """An offer of `provider` (who has talked to the bot), straight through the service."""
-    async with create_sessionmaker(engine)() as session:
-        user = await touch_user(
-            session,
-            TelegramProfile(
-                id=provider.id, first_name=provider.account.first_name, username="anna_guitar"
-            ),
-        )
-        offer_id = (await offers.create_offer(session, user, data, default_timezone="UTC")).id
-        await session.commit()
+    name = provider.account.first_name
+    (offer_id,) = await publish_offers(
+        engine, provider.id, data, first_name=name, username="anna_guitar"
+    )
     return offer_id
 
 
@@ -266,8 +258,14 @@ async def test_double_tap_forged_buttons_and_own_offer(tg: Emulator, engine: Asy
     menu = await mallory.send("/bookings")
     assert menu is not None
     answers = []
-    for action in ("open", "cancel", "accept", "ics", "resched"):
-        await mallory.press_callback(menu, f"b:{action}:0:{booking_id}")
+    for press in (
+        OpenBooking(booking_id=booking_id),
+        CancelBooking(booking_id=booking_id),
+        ChangeBooking(booking_id=booking_id, change="accept"),
+        CalendarFile(booking_id=booking_id),
+        MoveBooking(booking_id=booking_id),
+    ):
+        await mallory.press_callback(menu, press.pack())
         answers.append(mallory.last_answer["text"] if mallory.last_answer else None)
     assert set(answers) == {"This booking doesn't exist or isn't yours."}
     async with create_sessionmaker(engine)() as session:

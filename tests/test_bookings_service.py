@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -20,6 +19,7 @@ from services.availability import free_slots
 from services.bookings import BookingNotFound, NotNow, OwnOffer, SlotTaken
 from services.offers import OfferData
 from services.users import TelegramProfile, touch_user
+from tests.helpers import offer_data, publish
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 ALL_DAY = [(d, 0, 1440) for d in range(7)]
@@ -29,16 +29,7 @@ ROUNDS = 200
 
 
 def offer(**fields: object) -> OfferData:
-    data = OfferData(
-        title="Haircut",
-        category="beauty",
-        duration_min=30,
-        price_minor=2000,
-        currency="EUR",
-        weekly=ALL_DAY,
-        min_notice_min=0,
-    )
-    return replace(data, **fields)  # type: ignore[arg-type]
+    return offer_data("Haircut", **{"duration_min": 30, "weekly": ALL_DAY, **fields})
 
 
 @pytest.fixture
@@ -56,10 +47,7 @@ async def person(session: AsyncSession, user_id: int) -> User:
 async def published(
     sessions: async_sessionmaker[AsyncSession], data: OfferData, provider_id: int = 1
 ) -> int:
-    async with sessions() as session:
-        provider = await person(session, provider_id)
-        offer_id = (await offers.create_offer(session, provider, data, default_timezone="UTC")).id
-        await session.commit()
+    (offer_id,) = await publish(sessions, provider_id, data, first_name=f"U{provider_id}")
     return offer_id
 
 

@@ -35,7 +35,7 @@ MUTATIONS = (
 )
 # Real presses while exploring skip what would end the exploration (erasing an account,
 # banning someone) or what is not a screen of its own.
-SKIPPED_WHILE_EXPLORING = ("pv:erase", "md:ban", "md:hide", "mo-del-ok", "b:stop")
+SKIPPED_WHILE_EXPLORING = ("pv:erase", "md:ban", "md:hide", "mo-del-ok", "b-stop")
 STARTING_COMMANDS = (  # and what is typed in between
     "/start",
     "/find",
@@ -178,9 +178,9 @@ async def test_mutated_buttons_are_answered_and_change_nothing(
     unreached = set(registered_prefixes()) - reached
     assert len(reached) >= 8, sorted(reached)
     for needed in (
-        ("b", "time"),
-        ("b", "day"),
-        ("b", "month"),
+        ("b-time", ""),
+        ("b-day", ""),
+        ("b-month", ""),
         ("r-star", ""),
         ("mo-rule-ok", ""),
     ):

@@ -5,7 +5,6 @@ downtime, request expiry, 403/429/5xx, DST, and claims shared by two instances."
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,22 +23,13 @@ from services import bookings, offers, outbox
 from services.offers import OfferData
 from services.users import TelegramProfile, touch_user
 from tests.databases import empty_pg_database
+from tests.helpers import offer_data
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 START = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # a Monday
 
 
-def offer(**fields: object) -> OfferData:
-    data = OfferData(
-        title="Haircut",
-        category="beauty",
-        duration_min=60,
-        price_minor=2000,
-        currency="EUR",
-        weekly=[(d, 480, 1200) for d in range(7)],
-        min_notice_min=0,
-    )
-    return replace(data, **fields)  # type: ignore[arg-type]
+offer = offer_data
 
 
 class FakeSleep:

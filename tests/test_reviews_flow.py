@@ -18,7 +18,7 @@ from tests.trust_setup import World, hour
 async def open_card(person: SimUser, booking_id: int) -> EmuMessage:
     """The booking's card as `person` sees it (the button My bookings and the agenda use)."""
     assert person.last is not None
-    await person.press_callback(person.last, f"b:open:0:{booking_id}")
+    await person.press_callback(person.last, f"b-open:{booking_id}")
     assert person.last is not None
     return person.last
 

@@ -22,6 +22,7 @@ from services.offers import OfferData
 from services.search import SearchQuery, search
 from services.search_query import query_words
 from services.users import TelegramProfile, touch_user
+from tests.helpers import offer_data
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)  # a Thursday
 SATURDAY, MONDAY = date(2026, 11, 28), date(2026, 11, 30)
@@ -30,16 +31,7 @@ WEEKDAYS = [(d, 540, 1080) for d in range(5)]
 
 
 def offer(title: str, **fields: object) -> OfferData:
-    data = OfferData(
-        title=title,
-        category="other",
-        duration_min=60,
-        price_minor=2000,
-        currency="EUR",
-        weekly=WEEKDAYS,
-        min_notice_min=0,
-    )
-    return replace(data, **fields)  # type: ignore[arg-type]
+    return offer_data(title, **{"category": "other", "weekly": WEEKDAYS, **fields})
 
 
 CATALOGUE = {

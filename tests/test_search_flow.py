@@ -3,7 +3,6 @@ the detail card, inline mode, deep links, and hostile or forged input."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from babel.dates import format_date
@@ -13,40 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db import create_sessionmaker
 from bot.emulator import Emulator
 from models import Offer, SavedLocation
-from services import offers
 from services.offers import OfferData
-from services.users import TelegramProfile, touch_user
-from tests.helpers import with_timezone
+from tests.helpers import offer_data, publish, with_timezone
 
 EVERY_DAY = [(d, 480, 1200) for d in range(7)]
 BERLIN_MITTE = (52.5200, 13.4050)
 
 
 def offer(title: str, **fields: object) -> OfferData:
-    data = OfferData(
-        title=title,
-        category="lessons",
-        duration_min=60,
-        price_minor=2000,
-        currency="EUR",
-        weekly=EVERY_DAY,
-        min_notice_min=0,
-    )
-    return replace(data, **fields)  # type: ignore[arg-type]
-
-
-async def publish(engine: AsyncEngine, provider_id: int, *items: OfferData) -> list[int]:
-    """Offers published straight through the service by one provider; their ids."""
-    async with create_sessionmaker(engine)() as session:
-        user = await touch_user(
-            session, TelegramProfile(id=provider_id, first_name=f"Provider{provider_id}")
-        )
-        ids = [
-            (await offers.create_offer(session, user, data, default_timezone="UTC")).id
-            for data in items
-        ]
-        await session.commit()
-    return ids
+    return offer_data(title, category="lessons", **fields)
 
 
 async def test_words_then_details_then_book(tg: Emulator, engine: AsyncEngine) -> None:
@@ -275,12 +249,14 @@ async def test_hostile_and_forged_input_changes_nothing(tg: Emulator, engine: As
     assert reply is not None
     results = reply
     forged = (
-        "s:set:price=abcEUR",
-        "s:set:radius=7",
-        "s:set:date=1999-01-01",
-        "s:f:../../",
-        "s:page:99999999999999999999999",
-        "s:open:99999999999999999999999",
+        "s-set-price:500:ABC",
+        "s-set-price:500:",
+        "s-set-km:7",
+        "s-set-date:1999-01-01",
+        "s-set-date:2090-01-01",
+        "s-f:../../",
+        "s-page:99999999999999999999999",
+        "s-open:99999999999999999999999",
     )
     for data in forged:
         await carl.press_callback(results, data)
@@ -294,10 +270,10 @@ async def test_hostile_and_forged_input_changes_nothing(tg: Emulator, engine: As
         theirs = await session.scalar(
             select(SavedLocation.id).where(SavedLocation.user_id == dora.id)
         )
-    await carl.press_callback(results, f"s:loc:{theirs}")
+    await carl.press_callback(results, f"s-loc:{theirs}")
     assert carl.last_answer is not None
     assert "no longer active" in carl.last_answer["text"]
-    reply = await carl.press_callback(results, "s:open:999999")
+    reply = await carl.press_callback(results, "s-open:999999")
     assert reply is not None
     assert "no longer available" in (reply.text or "")
     async with create_sessionmaker(engine)() as session:

@@ -8,9 +8,10 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.emulator import Emulator
-from handlers.offer_draft import BadAnswer, read_answer
+from handlers.offer_draft import read_answer
 from services.input_values import iso_day, row_id, unix_instant, user_id, whole_number, year_month
 from services.offer_parser import OfferDraft
+from services.offers import BadAnswer
 from tests.trust_setup import World
 
 
