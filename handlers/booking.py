@@ -54,8 +54,8 @@ from handlers.booking_views import (
     times_screen,
     when_both,
 )
-from handlers.menu import BookingsEntry
-from handlers.offer_cards import format_place
+from handlers.menu_views import BookingsEntry
+from handlers.offer_views import format_place
 from models import Booking, Offer, Provider, Role, User, utcnow
 from services import bookings, offers
 from services.booking_view import BookingAction, allowed_actions, booking_view

@@ -17,7 +17,7 @@ from bot.callbacks import Day, Instant, Month, RowId
 from bot.i18n import Html, Translator
 from bot.pages import fit
 from handlers.moderation_views import report_button
-from handlers.offer_cards import format_place, format_price
+from handlers.offer_views import format_place, format_price
 from handlers.review_views import AskStars, customer_line, review_button
 from models import Booking, Offer, Role
 from services.availability import Slot

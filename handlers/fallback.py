@@ -8,7 +8,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.filters import PrivateChat
 from bot.i18n import Translator
-from handlers.menu import main_menu
+from handlers.menu_views import main_menu
 
 
 async def on_unknown_message(message: Message, _: Translator) -> None:

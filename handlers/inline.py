@@ -15,7 +15,7 @@ from aiogram.types import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.i18n import Translator
-from handlers.offer_cards import render_card
+from handlers.offer_views import render_card
 from handlers.search_views import inline_description
 from models import utcnow
 from services import offers

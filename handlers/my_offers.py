@@ -26,7 +26,8 @@ from handlers.my_offers_views import (
     render_list,
     render_manage,
 )
-from handlers.offer_draft import GUIDED_ORDER, ask_offer_field
+from handlers.offer_draft import ask_offer_field
+from handlers.offer_draft_views import GUIDED_ORDER
 from models import User
 from services import offers
 from services.deeplinks import OfferLink, start_link

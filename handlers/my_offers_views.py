@@ -12,7 +12,7 @@ from pydantic import Field
 
 from bot.callbacks import RowId
 from bot.i18n import Translator
-from handlers.offer_cards import render_card
+from handlers.offer_views import render_card
 from models import Offer, OfferStatus
 from services import offers
 

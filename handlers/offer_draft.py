@@ -10,30 +10,45 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
-from typing import Annotated, Any, Literal, get_args
+from typing import Any
 
 from aiogram import Router
 from aiogram.filters import Command, Filter, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
 )
 from aiogram.utils.callback_answer import CallbackAnswer
-from pydantic import Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.filters import PrivateChat, shared_point
 from bot.i18n import Translator
 from bot.replies import show
-from handlers.menu import OfferEntry
-from handlers.my_offers_views import OffersList, OpenOffer, button, render_manage
-from handlers.offer_cards import render_card
+from handlers.menu_views import OfferEntry
+from handlers.my_offers_views import button, render_manage
+from handlers.offer_draft_views import (
+    CAPACITY_PRESETS,
+    DRAFT_PREFIXES,
+    DURATION_PRESETS,
+    GUIDED_ORDER,
+    Back,
+    Choose,
+    Discard,
+    EditField,
+    FieldMenu,
+    Publish,
+    ShowPreview,
+    StepByStep,
+    describe_keyboard,
+    published_keyboard,
+    render_field_menu,
+    render_preview,
+    render_question,
+)
 from handlers.timezone_picker import read_zone
 from models import Offer, User
 from services import offers
@@ -44,16 +59,6 @@ from services.offers import BadAnswer, InvalidOffer, OfferData, OfferNotFound, S
 from services.providers import default_place
 from services.timezones import is_timezone
 
-GUIDED_ORDER = ("title", "category", "duration", "price", "hours", "capacity", "place")
-# The fields the preview's "Edit field" offers: the questions, and the hours' time zone.
-PreviewField = Literal[
-    "title", "category", "duration", "price", "hours", "capacity", "place", "timezone"
-]
-PREVIEW_FIELDS: tuple[PreviewField, ...] = get_args(PreviewField)
-DURATION_PRESETS = (30, 45, 60, 90, 120)
-CAPACITY_PRESETS = (1, 2, 4, 6, 10)
-PLACES = ("area", "customer", "online")
-
 
 class DraftStates(StatesGroup):
     """Where the offer dialogue is."""
@@ -61,49 +66,6 @@ class DraftStates(StatesGroup):
     describe = State()  # waiting for the one-message description
     answering = State()  # one question is open
     preview = State()  # the preview card is shown
-
-
-# One typed callback per action; a value no button of ours carries fails unpacking.
-class Choose(CallbackData, prefix="od"):
-    """A choice for the open question (checked against that question's choices)."""
-
-    value: Annotated[str, Field(min_length=1, max_length=40)]
-
-
-class StepByStep(CallbackData, prefix="od-guided"):
-    """Every field asked in order, instead of one message."""
-
-
-class Back(CallbackData, prefix="od-back"):
-    """Forget the last answer and ask it again."""
-
-
-class Discard(CallbackData, prefix="od-x"):
-    """Cancel or Discard: nothing is kept."""
-
-
-class Publish(CallbackData, prefix="od-ok"):
-    """Publish the previewed offer."""
-
-
-class FieldMenu(CallbackData, prefix="od-fields"):
-    """Edit field: which one?"""
-
-
-class ShowPreview(CallbackData, prefix="od-preview"):
-    """Back to the preview."""
-
-
-class EditField(CallbackData, prefix="od-edit"):
-    """Ask one field again, then come back to the preview."""
-
-    field: PreviewField
-
-
-DRAFT_PREFIXES = frozenset(
-    cls.__prefix__
-    for cls in (Choose, StepByStep, Back, Discard, Publish, FieldMenu, ShowPreview, EditField)
-)
 
 
 class DraftButton(Filter):
@@ -227,66 +189,6 @@ def read_choice(name: str, value: str, draft: OfferDraft) -> None:
 # --- screens --------------------------------------------------------------------------
 
 
-def _button(text: str, callback_data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=callback_data.pack())
-
-
-def render_question(
-    name: str, can_go_back: bool, _: Translator
-) -> tuple[str, InlineKeyboardMarkup]:
-    """A question about one field, with its choices and Back / Cancel."""
-    rows: list[list[InlineKeyboardButton]] = []
-    if name == "category":
-        buttons = [_button(_.text(f"category.{c}"), Choose(value=c)) for c in CATEGORIES]
-        rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    elif name == "duration":
-        rows = [
-            [
-                _button(_.text("offer.minutes", minutes=m), Choose(value=str(m)))
-                for m in DURATION_PRESETS
-            ]
-        ]
-    elif name == "capacity":
-        rows = [
-            [
-                _button(_.text("offer.private") if n == 1 else str(n), Choose(value=str(n)))
-                for n in CAPACITY_PRESETS
-            ]
-        ]
-    elif name == "place":
-        rows = [[_button(_.text(f"place.choose.{kind}"), Choose(value=kind))] for kind in PLACES]
-    controls = [_button(_.text("common.back"), Back())] if can_go_back else []
-    controls.append(_button(_.text("common.cancel"), Discard()))
-    return _(f"offer.ask.{name}"), InlineKeyboardMarkup(inline_keyboard=[*rows, controls])
-
-
-def render_preview(draft: OfferDraft, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
-    """The preview card, with the zone its hours are in, and Publish / Edit field / Discard."""
-    text = _("offer.preview_title") + "\n\n" + render_card(draft, _)
-    if draft.timezone:
-        text += "\n" + _("offer.preview_timezone", timezone=draft.timezone)
-    markup = InlineKeyboardMarkup(
-        inline_keyboard=[
-            [_button(_.text("offer.publish"), Publish())],
-            [
-                _button(_.text("offer.edit_field"), FieldMenu()),
-                _button(_.text("offer.discard"), Discard()),
-            ],
-        ]
-    )
-    return text, markup
-
-
-def render_field_menu(_: Translator) -> InlineKeyboardMarkup:
-    """Which field to change."""
-    buttons = [
-        _button(_.text(f"offer.field.{name}"), EditField(field=name)) for name in PREVIEW_FIELDS
-    ]
-    rows = [buttons[i : i + 2] for i in range(0, len(buttons), 2)]
-    rows.append([_button(_.text("common.back"), ShowPreview())])
-    return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
 # --- moving through the dialogue ----------------------------------------------------------
 
 
@@ -322,7 +224,7 @@ async def on_offer_start(
 ) -> None:
     """/offer: ask for the one-message description (or step by step)."""
     await _begin(state, session, user)
-    await message.answer(_("offer.describe"), reply_markup=_describe_keyboard(_))
+    await message.answer(_("offer.describe"), reply_markup=describe_keyboard(_))
 
 
 async def _begin(state: FSMContext, session: AsyncSession, user: User) -> None:
@@ -336,16 +238,7 @@ async def on_offer_menu(
 ) -> None:
     """Main menu → Offer a service."""
     await _begin(state, session, user)
-    await show(query, _("offer.describe"), _describe_keyboard(_))
-
-
-def _describe_keyboard(_: Translator) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [_button(_.text("offer.step_by_step"), StepByStep())],
-            [_button(_.text("common.cancel"), Discard())],
-        ]
-    )
+    await show(query, _("offer.describe"), describe_keyboard(_))
 
 
 async def on_description(
@@ -388,7 +281,7 @@ async def on_typed_answer(
     draft = load_draft(data)
     point = shared_point(message)
     if name == "timezone":
-        zone = await read_zone(message, lambda zone: _button(zone, Choose(value=zone)), _, point)
+        zone = await read_zone(message, lambda zone: button(zone, Choose(value=zone)), _, point)
         if zone is None:
             return
         draft.timezone = zone
@@ -570,18 +463,7 @@ async def on_publish(
     await state.clear()
     me = await query.bot.me() if query.bot else None
     link = start_link(me.username or "", OfferLink(offer.id)) if me else ""
-    await show(query, _("offer.published", link=link), _published_keyboard(offer.id, _))
-
-
-def _published_keyboard(offer_id: int, _: Translator) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                button(_.text("offer.view"), OpenOffer(offer_id=offer_id)),
-                button(_.text("offers.title"), OffersList()),
-            ]
-        ]
-    )
+    await show(query, _("offer.published", link=link), published_keyboard(offer.id, _))
 
 
 async def on_state_lost(

@@ -6,14 +6,15 @@ from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.filters import PrivateChat
 from bot.i18n import Translator
 from bot.replies import show
-from handlers.my_offers_views import ClearPhotos, OfferPhotos, PhotosDone, button, render_manage
+from handlers.my_offers_views import ClearPhotos, OfferPhotos, PhotosDone, render_manage
+from handlers.offer_photos_views import done_keyboard
 from models import User
 from services import offers
 from services.input_values import row_id
@@ -24,17 +25,6 @@ class PhotoStates(StatesGroup):
     """Waiting for photos of one offer."""
 
     waiting = State()
-
-
-def _done_keyboard(offer_id: int, _: Translator) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                button(_.text("photos.done"), PhotosDone(offer_id=offer_id)),
-                button(_.text("photos.clear"), ClearPhotos(offer_id=offer_id)),
-            ]
-        ]
-    )
 
 
 async def on_photos(
@@ -52,7 +42,7 @@ async def on_photos(
     await show(
         query,
         _("photos.ask", count=len(offer.photos), limit=MAX_PHOTOS),
-        _done_keyboard(offer.id, _),
+        done_keyboard(offer.id, _),
     )
 
 
@@ -94,11 +84,11 @@ async def on_photo(
     if offer_id is None:  # an old or forged state
         raise OfferNotFound()
     if not message.photo:
-        await message.answer(_("photos.only_photos"), reply_markup=_done_keyboard(offer_id, _))
+        await message.answer(_("photos.only_photos"), reply_markup=done_keyboard(offer_id, _))
         return
     count = await offers.add_photo(session, user, offer_id, message.photo[-1].file_id)
     await message.answer(
-        _("photos.added", count=count, limit=MAX_PHOTOS), reply_markup=_done_keyboard(offer_id, _)
+        _("photos.added", count=count, limit=MAX_PHOTOS), reply_markup=done_keyboard(offer_id, _)
     )
 
 

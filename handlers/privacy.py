@@ -7,13 +7,10 @@ import json
 
 from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import (
     BufferedInputFile,
     CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
 )
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -22,33 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.filters import PrivateChat
 from bot.i18n import Translator
 from bot.replies import show
+from handlers.privacy_views import PrivacyCallback, confirm_keyboard
 from models import User, utcnow
 from services import privacy
-
-
-class PrivacyCallback(CallbackData, prefix="pv"):
-    """The answer to "erase everything?"."""
-
-    action: str  # erase, keep
-
-
-def confirm_keyboard(_: Translator) -> InlineKeyboardMarkup:
-    """Erase / Keep, the dangerous one spelled out."""
-    return InlineKeyboardMarkup(
-        inline_keyboard=[
-            [
-                InlineKeyboardButton(
-                    text=_.text("privacy.erase"),
-                    callback_data=PrivacyCallback(action="erase").pack(),
-                )
-            ],
-            [
-                InlineKeyboardButton(
-                    text=_.text("privacy.keep"), callback_data=PrivacyCallback(action="keep").pack()
-                )
-            ],
-        ]
-    )
 
 
 async def on_export(message: Message, session: AsyncSession, user: User, _: Translator) -> None:

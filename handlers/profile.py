@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from aiogram import Router
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     KeyboardButton,
     Message,
@@ -21,15 +17,25 @@ from aiogram.types import (
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import Zone
 from bot.config import Settings
 from bot.filters import PrivateChat, SharedPoint
 from bot.i18n import Translator
 from bot.replies import show
-from handlers.offer_cards import format_place
-from handlers.review_views import provider_record
+from handlers.profile_views import (
+    AskLocation,
+    AskPhone,
+    AskTimezone,
+    ChooseTimezone,
+    EditText,
+    RemovePhone,
+    SetWorkplace,
+    ShowProfile,
+    WhereMenu,
+    button,
+    render_profile,
+)
 from handlers.timezone_picker import read_zone
-from models import Provider, User
+from models import User
 from services import providers
 from services.geo import GeoPoint
 
@@ -41,85 +47,6 @@ class ProfileStates(StatesGroup):
     timezone = State()
     phone = State()
     location = State()
-
-
-# One typed callback per action; a value no button of ours carries fails unpacking.
-class ShowProfile(CallbackData, prefix="pf"):
-    """Back to the profile card."""
-
-
-class EditText(CallbackData, prefix="pf-edit"):
-    """Type a new name, bio or area."""
-
-    field: Literal["name", "bio", "area"]
-
-
-class WhereMenu(CallbackData, prefix="pf-where"):
-    """Where I work: the choices."""
-
-
-class AskLocation(CallbackData, prefix="pf-locate"):
-    """Share a location as the workplace."""
-
-
-class SetWorkplace(CallbackData, prefix="pf-where-ok"):
-    """At the customer's place, or online."""
-
-    kind: Literal["customer", "online"]
-
-
-class AskTimezone(CallbackData, prefix="pf-tz"):
-    """The zone the offers' hours are in."""
-
-
-class ChooseTimezone(CallbackData, prefix="pf-tz-ok"):
-    """One of several zones a typed city matched."""
-
-    zone: Zone
-
-
-class AskPhone(CallbackData, prefix="pf-phone"):
-    """Share one's phone with Telegram's contact button."""
-
-
-class RemovePhone(CallbackData, prefix="pf-phone-rm"):
-    """Forget the phone."""
-
-
-def _button(text: str, callback_data: CallbackData) -> InlineKeyboardButton:
-    return InlineKeyboardButton(text=text, callback_data=callback_data.pack())
-
-
-def render_profile(
-    provider: Provider, user: User, _: Translator
-) -> tuple[str, InlineKeyboardMarkup]:
-    """The profile as the provider sees it, with a button per thing to change."""
-    dash = "—"
-    telegram = f"@{user.username}" if user.username else _.text("profile.telegram_chat")
-    text = _(
-        "profile.card",
-        name=provider.display_name,
-        bio=provider.bio or dash,
-        where=format_place(provider.place_kind, provider.area, _),
-        timezone=provider.timezone,
-        telegram=telegram,
-        phone=provider.phone or _.text("profile.no_phone"),
-    )
-    text += "\n\n" + provider_record(provider, _)
-    rows = [
-        [
-            _button(_.text("profile.edit.name"), EditText(field="name")),
-            _button(_.text("profile.edit.bio"), EditText(field="bio")),
-        ],
-        [
-            _button(_.text("profile.edit.area"), WhereMenu()),
-            _button(_.text("profile.edit.timezone"), AskTimezone()),
-        ],
-        [_button(_.text("profile.share_phone"), AskPhone())],
-    ]
-    if provider.phone:
-        rows[-1].append(_button(_.text("profile.remove_phone"), RemovePhone()))
-    return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 async def on_profile(
@@ -176,11 +103,11 @@ async def on_where(query: CallbackQuery, state: FSMContext, _: Translator) -> No
     """Where I work: type an area, share a location, at the customer's place, or online."""
     await state.clear()
     rows = [
-        [_button(_.text("profile.where.area"), EditText(field="area"))],
-        [_button(_.text("profile.where.location"), AskLocation())],
-        [_button(_.text("place.choose.customer"), SetWorkplace(kind="customer"))],
-        [_button(_.text("place.choose.online"), SetWorkplace(kind="online"))],
-        [_button(_.text("common.back"), ShowProfile())],
+        [button(_.text("profile.where.area"), EditText(field="area"))],
+        [button(_.text("profile.where.location"), AskLocation())],
+        [button(_.text("place.choose.customer"), SetWorkplace(kind="customer"))],
+        [button(_.text("place.choose.online"), SetWorkplace(kind="online"))],
+        [button(_.text("common.back"), ShowProfile())],
     ]
     await show(query, _("profile.ask.where"), InlineKeyboardMarkup(inline_keyboard=rows))
 
@@ -284,7 +211,7 @@ async def on_timezone_text(
     _: Translator,
 ) -> None:
     """A city, zone or offset; several matches are offered as buttons."""
-    zone = await read_zone(message, lambda zone: _button(zone, ChooseTimezone(zone=zone)), _)
+    zone = await read_zone(message, lambda zone: button(zone, ChooseTimezone(zone=zone)), _)
     if zone is None:
         return
     await providers.set_timezone(session, user, settings.default_timezone, zone)

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.filters import HasText, PrivateChat, SharedPoint
 from bot.i18n import Translator
 from bot.replies import show
-from handlers.menu import FindEntry
+from handlers.menu_views import FindEntry
 from handlers.search_views import (
     PAGE_SIZE,
     BookOffer,

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, Field
 from bot.callbacks import Day, RowId
 from bot.i18n import Translator
 from handlers.moderation_views import report_button
-from handlers.offer_cards import format_duration, format_place, format_price, render_card
+from handlers.offer_views import format_duration, format_place, format_price, render_card
 from handlers.review_views import format_score, provider_badges, provider_record, reviews_block
 from models import Offer, Provider, Review
 from services import offers

@@ -7,118 +7,46 @@ from zoneinfo import ZoneInfo
 
 from aiogram import Router
 from aiogram.filters import Command, StateFilter
-from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    KeyboardButton,
     Message,
-    ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.callbacks import ReminderHours, Zone
-from bot.config import LOCALES, Locale
 from bot.filters import HasText, PrivateChat, SharedPoint
-from bot.i18n import LANGUAGE_NAMES, Translator, translator
+from bot.i18n import Translator, translator
 from bot.replies import show
-from handlers.menu import SettingsEntry, main_menu
+from handlers.menu_views import SettingsEntry, main_menu
+from handlers.settings_views import (
+    AskTimezone,
+    BackToMenu,
+    ChooseLanguage,
+    ChooseTimezone,
+    LanguageMenu,
+    RemindersMenu,
+    ShowSettings,
+    ToggleReminder,
+    location_keyboard,
+    render_languages,
+    render_reminders,
+    render_settings,
+)
 from handlers.timezone_picker import read_zone
 from models import User
 from services import users
 from services.geo import GeoPoint
-from services.outbox import REMINDER_CHOICES, reminder_hours, set_reminder_hours
-
-
-# One typed callback per action; a value no button of ours carries fails unpacking.
-class ShowSettings(CallbackData, prefix="set"):
-    """Back to the settings screen."""
-
-
-class LanguageMenu(CallbackData, prefix="set-lang"):
-    """Settings → Language."""
-
-
-class ChooseLanguage(CallbackData, prefix="set-lang-ok"):
-    """One of the languages gigbot speaks."""
-
-    locale: Locale
-
-
-class RemindersMenu(CallbackData, prefix="set-rem"):
-    """Settings → Reminders."""
-
-
-class ToggleReminder(CallbackData, prefix="set-rem-x"):
-    """One reminder time on or off."""
-
-    hours: ReminderHours
-
-
-class AskTimezone(CallbackData, prefix="set-tz"):
-    """Settings → Time zone."""
-
-
-class ChooseTimezone(CallbackData, prefix="set-tz-ok"):
-    """One of several zones a typed city matched."""
-
-    zone: Zone
-
-
-class BackToMenu(CallbackData, prefix="set-menu"):
-    """Settings → main menu."""
+from services.outbox import reminder_hours, set_reminder_hours
 
 
 class SettingsStates(StatesGroup):
     """The settings dialogue waits for a city or a location here."""
 
     timezone = State()
-
-
-def render_settings(user: User, tz: ZoneInfo, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
-    """The settings screen: current language and time zone, with buttons to change them."""
-    now = datetime.now(tz).strftime("%H:%M")
-    hours = reminder_hours(user)
-    reminders = (
-        ", ".join(_.text("settings.hours_before", hours=h) for h in hours)
-        if hours
-        else _.text("settings.reminders_off")
-    )
-    text = _(
-        "settings.title",
-        language=LANGUAGE_NAMES[_.locale],
-        timezone=tz.key,
-        time=now,
-        reminders=reminders,
-    )
-    builder = InlineKeyboardBuilder()
-    builder.button(text=_.text("settings.language"), callback_data=LanguageMenu())
-    builder.button(text=_.text("settings.timezone"), callback_data=AskTimezone())
-    builder.button(text=_.text("settings.reminders"), callback_data=RemindersMenu())
-    builder.button(text=_.text("common.back_to_menu"), callback_data=BackToMenu())
-    builder.adjust(2, 1, 1)
-    return text, builder.as_markup()
-
-
-def render_reminders(user: User, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
-    """One toggle per reminder time."""
-    chosen = set(reminder_hours(user))
-    builder = InlineKeyboardBuilder()
-    for hours in sorted(REMINDER_CHOICES, reverse=True):
-        mark = "✅" if hours in chosen else "▫️"
-        builder.button(
-            text=f"{mark} {_.text('settings.hours_before', hours=hours)}",
-            callback_data=ToggleReminder(hours=hours),
-        )
-    builder.button(text=_.text("common.back"), callback_data=ShowSettings())
-    builder.adjust(1)
-    return _("settings.reminders_title"), builder.as_markup()
 
 
 async def on_reminders(query: CallbackQuery, user: User, _: Translator) -> None:
@@ -137,31 +65,6 @@ async def on_reminder_toggled(
     chosen = set(reminder_hours(user)) ^ {callback_data.hours}
     await set_reminder_hours(session, user, sorted(chosen))
     await show(query, *render_reminders(user, _))
-
-
-def render_languages(_: Translator) -> InlineKeyboardMarkup:
-    """One button per language, named in that language."""
-    builder = InlineKeyboardBuilder()
-    for locale in LOCALES:
-        builder.button(
-            text=LANGUAGE_NAMES[locale],
-            callback_data=ChooseLanguage(locale=locale),
-        )
-    builder.button(text=_.text("common.back"), callback_data=ShowSettings())
-    builder.adjust(3, 1)
-    return builder.as_markup()
-
-
-def location_keyboard(_: Translator) -> ReplyKeyboardMarkup:
-    """A reply keyboard that shares the user's location, or cancels."""
-    return ReplyKeyboardMarkup(
-        keyboard=[
-            [KeyboardButton(text=_.text("settings.share_location"), request_location=True)],
-            [KeyboardButton(text=_.text("common.cancel"))],
-        ],
-        resize_keyboard=True,
-        one_time_keyboard=True,
-    )
 
 
 async def on_settings_command(

@@ -14,7 +14,7 @@ from bot.commands import help_groups
 from bot.config import Settings
 from bot.filters import PrivateChat
 from bot.i18n import Translator
-from handlers.menu import main_menu
+from handlers.menu_views import main_menu
 from handlers.search import send_detail, send_provider
 from models import User
 from services.deeplinks import OfferLink, ProviderLink, parse_start_payload

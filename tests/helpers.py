@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db import create_sessionmaker
 from bot.emulator import SimUser
-from handlers.settings import AskTimezone
+from handlers.settings_views import AskTimezone
 from models import User
 from services import offers
 from services.offers import OfferData

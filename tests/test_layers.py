@@ -57,3 +57,40 @@ def test_the_rule_would_see_a_lazy_import(tmp_path: Path) -> None:
 
 def test_every_notification_kind_has_a_notice() -> None:
     assert set(NOTICES) == set(NotificationKind)
+
+
+def handler_modules() -> list[Path]:
+    return [p for p in sources("handlers") if p.name != "__init__.py"]
+
+
+def is_views(path: Path) -> bool:
+    return path.stem.endswith("_views")
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in handler_modules() if is_views(p)], ids=lambda p: p.stem
+)
+def test_views_are_pure_screens(path: Path) -> None:
+    """A views module renders what it is given: no database, no dialogue state, and no
+    feature module (other views modules are fine)."""
+    wrong = {
+        m
+        for m in imported_modules(path)
+        if top(m) == "sqlalchemy"
+        or m.startswith("aiogram.fsm")
+        or (top(m) == "handlers" and not m.endswith("_views"))
+    }
+    assert not wrong, f"{path.relative_to(ROOT)} imports {sorted(wrong)}"
+
+
+def test_callbacks_live_in_views_modules() -> None:
+    """Every CallbackData class is declared in a `<feature>_views.py`, beside its screens."""
+    elsewhere = [
+        f"{path.stem}.{node.name}"
+        for path in handler_modules()
+        if not is_views(path)
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ClassDef)
+        and any(isinstance(b, ast.Name) and b.id == "CallbackData" for b in node.bases)
+    ]
+    assert not elsewhere, elsewhere
