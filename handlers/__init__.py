@@ -2,6 +2,7 @@
 
 from aiogram import Router
 
+from bot.callbacks import skip_other_presses
 from handlers import (
     admin,
     booking,
@@ -26,7 +27,7 @@ from handlers import (
 def build_router() -> Router:
     """All feature routers in the order they are tried; the fallback comes last."""
     root = Router(name="gigbot")
-    root.include_routers(
+    features = (
         errors.build_router(),
         membership.build_router(),
         start.build_router(),
@@ -45,4 +46,7 @@ def build_router() -> Router:
         inline.build_router(),
         fallback.build_router(),
     )
+    for feature in features:
+        skip_other_presses(feature)
+    root.include_routers(*features)
     return root

@@ -13,7 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_date, format_datetime, get_day_names
 from pydantic import Field
 
-from bot.callbacks import Day, Instant, Month, RowId
+from bot.callbacks import Callback, Day, Instant, Month, RowId
 from bot.i18n import Html, Translator
 from bot.pages import fit
 from handlers.moderation_views import report_button
@@ -29,104 +29,104 @@ MAX_SEAT_BUTTONS = 8  # seats offered as buttons at most (one row)
 # One typed callback per action. Offer and booking ids are still untrusted: the choosing
 # presses must match the dialogue's offer, and services.bookings answers anyone but the
 # two parties of a booking exactly as for a booking that does not exist.
-class Inert(CallbackData, prefix="b-x"):
+class Inert(Callback, prefix="b-x"):
     """A calendar cell or heading: does nothing."""
 
 
-class StopBooking(CallbackData, prefix="b-stop"):
+class StopBooking(Callback, prefix="b-stop"):
     """Leave the booking dialogue."""
 
     offer_id: RowId
 
 
-class ShowMonth(CallbackData, prefix="b-month"):
+class ShowMonth(Callback, prefix="b-month"):
     """The calendar of one month."""
 
     offer_id: RowId
     month: Month
 
 
-class ShowDay(CallbackData, prefix="b-day"):
+class ShowDay(Callback, prefix="b-day"):
     """The free times of one day."""
 
     offer_id: RowId
     day: Day
 
 
-class PickTime(CallbackData, prefix="b-time"):
+class PickTime(Callback, prefix="b-time"):
     """Choose a start time."""
 
     offer_id: RowId
     start: Instant
 
 
-class PickSeats(CallbackData, prefix="b-seats"):
+class PickSeats(Callback, prefix="b-seats"):
     """How many seats of a group session."""
 
     offer_id: RowId
     seats: Annotated[int, Field(ge=1, le=MAX_SEAT_BUTTONS)]
 
 
-class SkipNote(CallbackData, prefix="b-note-skip"):
+class SkipNote(Callback, prefix="b-note-skip"):
     """No note to the provider."""
 
     offer_id: RowId
 
 
-class ConfirmBooking(CallbackData, prefix="b-ok"):
+class ConfirmBooking(Callback, prefix="b-ok"):
     """Book (or move the booking) as summarised."""
 
     offer_id: RowId
 
 
-class SkipReason(CallbackData, prefix="b-why-skip"):
+class SkipReason(Callback, prefix="b-why-skip"):
     """No reason for a decline or cancellation."""
 
 
-class OpenBooking(CallbackData, prefix="b-open"):
+class OpenBooking(Callback, prefix="b-open"):
     """A booking's card."""
 
     booking_id: RowId
 
 
-class CalendarFile(CallbackData, prefix="b-ics"):
+class CalendarFile(Callback, prefix="b-ics"):
     """The booking as an .ics file."""
 
     booking_id: RowId
 
 
-class MoveBooking(CallbackData, prefix="b-move"):
+class MoveBooking(Callback, prefix="b-move"):
     """Reschedule: choose a new time."""
 
     booking_id: RowId
 
 
-class CancelBooking(CallbackData, prefix="b-cancel"):
+class CancelBooking(Callback, prefix="b-cancel"):
     """Cancel (asks for an optional reason first)."""
 
     booking_id: RowId
 
 
-class DeclineBooking(CallbackData, prefix="b-decline"):
+class DeclineBooking(Callback, prefix="b-decline"):
     """Decline a request (asks for an optional reason first)."""
 
     booking_id: RowId
 
 
-class ChangeBooking(CallbackData, prefix="b-do"):
+class ChangeBooking(Callback, prefix="b-do"):
     """A change made at once: accept a request, mark completed or no-show."""
 
     booking_id: RowId
     change: Literal["accept", "complete", "no_show"]
 
 
-class BookingsList(CallbackData, prefix="b-list"):
+class BookingsList(Callback, prefix="b-list"):
     """The customer's upcoming or past bookings."""
 
     past: bool
 
 
-class AgendaPage(CallbackData, prefix="b-agenda"):
+class AgendaPage(Callback, prefix="b-agenda"):
     """The provider's agenda, from session number `first`."""
 
     first: Annotated[int, Field(ge=0, le=9999)] = 0

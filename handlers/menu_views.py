@@ -8,24 +8,25 @@ from functools import cache
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.callbacks import Callback
 from bot.config import Locale
 from bot.i18n import Translator, translator
 
 
 # One typed callback per entry; each feature's router takes its own.
-class FindEntry(CallbackData, prefix="menu-find"):
+class FindEntry(Callback, prefix="menu-find"):
     """Main menu → Find a service."""
 
 
-class BookingsEntry(CallbackData, prefix="menu-bookings"):
+class BookingsEntry(Callback, prefix="menu-bookings"):
     """Main menu → My bookings."""
 
 
-class OfferEntry(CallbackData, prefix="menu-offer"):
+class OfferEntry(Callback, prefix="menu-offer"):
     """Main menu → Offer a service."""
 
 
-class SettingsEntry(CallbackData, prefix="menu-settings"):
+class SettingsEntry(Callback, prefix="menu-settings"):
     """Main menu → Settings."""
 
 

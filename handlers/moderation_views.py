@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal, get_args
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_date
 
-from bot.callbacks import RowId
+from bot.callbacks import Callback, RowId
 from bot.i18n import Translator
 from handlers.review_views import stars_text
 from models import Review
@@ -22,21 +21,21 @@ ReportKind = Literal["offer", "review", "provider", "booking"]
 
 
 # One typed callback per action; a value no button of ours carries fails unpacking.
-class StartReport(CallbackData, prefix="rp"):
+class StartReport(Callback, prefix="rp"):
     """🚩 Report on an offer, a provider's page or a booking's other side."""
 
     kind: ReportKind
     target_id: RowId
 
 
-class ChooseReportTarget(CallbackData, prefix="rp-t"):
+class ChooseReportTarget(Callback, prefix="rp-t"):
     """On a provider's page: the provider, or one of the reviews shown."""
 
     kind: ReportKind
     target_id: RowId
 
 
-class ChooseReportReason(CallbackData, prefix="rp-why"):
+class ChooseReportReason(Callback, prefix="rp-why"):
     """Why it is reported."""
 
     kind: ReportKind
@@ -44,7 +43,7 @@ class ChooseReportReason(CallbackData, prefix="rp-why"):
     reason: Reason
 
 
-class ModerationCallback(CallbackData, prefix="md"):
+class ModerationCallback(Callback, prefix="md"):
     """An admin's decision on a report."""
 
     action: Literal["dismiss", "hide", "ban"]

@@ -10,7 +10,7 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from pydantic import Field
 
-from bot.callbacks import RowId
+from bot.callbacks import Callback, RowId
 from bot.i18n import Translator
 from handlers.offer_views import render_card
 from models import Offer, OfferStatus
@@ -30,88 +30,88 @@ RuleName = Literal["buffer_min", "min_notice_min", "max_advance_days", "free_can
 # One typed callback per action; a value no button of ours carries fails unpacking. Offer
 # ids are still untrusted: every action goes through services.offers, which answers
 # someone else's offer exactly like a missing one.
-class OffersList(CallbackData, prefix="mo-list"):
+class OffersList(Callback, prefix="mo-list"):
     """My offers, one page of it."""
 
     page: Annotated[int, Field(ge=0, le=9999)] = 0
 
 
-class OpenOffer(CallbackData, prefix="mo"):
+class OpenOffer(Callback, prefix="mo"):
     """One offer's card with the owner's actions."""
 
     offer_id: RowId
 
 
-class PauseOffer(CallbackData, prefix="mo-pause"):
+class PauseOffer(Callback, prefix="mo-pause"):
     """Pause (hide from customers) or resume."""
 
     offer_id: RowId
     paused: bool
 
 
-class AskDelete(CallbackData, prefix="mo-del"):
+class AskDelete(Callback, prefix="mo-del"):
     """Delete: asks first."""
 
     offer_id: RowId
 
 
-class DeleteOffer(CallbackData, prefix="mo-del-ok"):
+class DeleteOffer(Callback, prefix="mo-del-ok"):
     """Delete, confirmed."""
 
     offer_id: RowId
 
 
-class ShareOffer(CallbackData, prefix="mo-share"):
+class ShareOffer(Callback, prefix="mo-share"):
     """The share link."""
 
     offer_id: RowId
 
 
-class EditOffer(CallbackData, prefix="mo-edit"):
+class EditOffer(Callback, prefix="mo-edit"):
     """Which field to edit."""
 
     offer_id: RowId
 
 
-class EditOfferField(CallbackData, prefix="mo-field"):
+class EditOfferField(Callback, prefix="mo-field"):
     """Edit one field, with the offer dialogue's question."""
 
     offer_id: RowId
     field: OfferField
 
 
-class OfferPhotos(CallbackData, prefix="mo-photos"):
+class OfferPhotos(Callback, prefix="mo-photos"):
     """Add photos."""
 
     offer_id: RowId
 
 
-class ClearPhotos(CallbackData, prefix="mo-photos-rm"):
+class ClearPhotos(Callback, prefix="mo-photos-rm"):
     """Remove all photos."""
 
     offer_id: RowId
 
 
-class PhotosDone(CallbackData, prefix="mo-photos-ok"):
+class PhotosDone(Callback, prefix="mo-photos-ok"):
     """Done adding photos."""
 
     offer_id: RowId
 
 
-class OfferRules(CallbackData, prefix="mo-rules"):
+class OfferRules(Callback, prefix="mo-rules"):
     """The booking rules and special dates."""
 
     offer_id: RowId
 
 
-class AskRule(CallbackData, prefix="mo-rule"):
+class AskRule(Callback, prefix="mo-rule"):
     """The preset choices of one rule."""
 
     offer_id: RowId
     name: RuleName
 
 
-class SetRule(CallbackData, prefix="mo-rule-ok"):
+class SetRule(Callback, prefix="mo-rule-ok"):
     """One preset of one rule (checked against the presets when pressed)."""
 
     offer_id: RowId
@@ -119,20 +119,20 @@ class SetRule(CallbackData, prefix="mo-rule-ok"):
     value: Annotated[int, Field(ge=0, le=100_000)]
 
 
-class ToggleApproval(CallbackData, prefix="mo-approval"):
+class ToggleApproval(Callback, prefix="mo-approval"):
     """Instant confirmation, or approval of each request."""
 
     offer_id: RowId
 
 
-class AskDate(CallbackData, prefix="mo-date"):
+class AskDate(Callback, prefix="mo-date"):
     """A day off, or extra hours on a date: type the date."""
 
     offer_id: RowId
     kind: Literal["dayoff", "extra"]
 
 
-class ClearDates(CallbackData, prefix="mo-dates-rm"):
+class ClearDates(Callback, prefix="mo-dates-rm"):
     """Forget the special dates."""
 
     offer_id: RowId

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, get_args
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
 )
 from pydantic import Field
 
+from bot.callbacks import Callback
 from bot.i18n import Translator
 from handlers.my_offers_views import OffersList, OpenOffer, button
 from handlers.offer_views import render_card
@@ -38,37 +38,37 @@ PLACES = ("area", "customer", "online")
 
 
 # One typed callback per action; a value no button of ours carries fails unpacking.
-class Choose(CallbackData, prefix="od"):
+class Choose(Callback, prefix="od"):
     """A choice for the open question (checked against that question's choices)."""
 
     value: Annotated[str, Field(min_length=1, max_length=40)]
 
 
-class StepByStep(CallbackData, prefix="od-guided"):
+class StepByStep(Callback, prefix="od-guided"):
     """Every field asked in order, instead of one message."""
 
 
-class Back(CallbackData, prefix="od-back"):
+class Back(Callback, prefix="od-back"):
     """Forget the last answer and ask it again."""
 
 
-class Discard(CallbackData, prefix="od-x"):
+class Discard(Callback, prefix="od-x"):
     """Cancel or Discard: nothing is kept."""
 
 
-class Publish(CallbackData, prefix="od-ok"):
+class Publish(Callback, prefix="od-ok"):
     """Publish the previewed offer."""
 
 
-class FieldMenu(CallbackData, prefix="od-fields"):
+class FieldMenu(Callback, prefix="od-fields"):
     """Edit field: which one?"""
 
 
-class ShowPreview(CallbackData, prefix="od-preview"):
+class ShowPreview(Callback, prefix="od-preview"):
     """Back to the preview."""
 
 
-class EditField(CallbackData, prefix="od-edit"):
+class EditField(Callback, prefix="od-edit"):
     """Ask one field again, then come back to the preview."""
 
     field: PreviewField

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
 )
 
+from bot.callbacks import Callback
 from bot.i18n import Translator
 
 
-class PrivacyCallback(CallbackData, prefix="pv"):
+class PrivacyCallback(Callback, prefix="pv"):
     """The answer to "erase everything?"."""
 
     action: str  # erase, keep

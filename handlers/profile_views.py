@@ -10,7 +10,7 @@ from aiogram.types import (
     InlineKeyboardMarkup,
 )
 
-from bot.callbacks import Zone
+from bot.callbacks import Callback, Zone
 from bot.i18n import Translator
 from handlers.offer_views import format_place
 from handlers.review_views import provider_record
@@ -18,45 +18,45 @@ from models import Provider, User
 
 
 # One typed callback per action; a value no button of ours carries fails unpacking.
-class ShowProfile(CallbackData, prefix="pf"):
+class ShowProfile(Callback, prefix="pf"):
     """Back to the profile card."""
 
 
-class EditText(CallbackData, prefix="pf-edit"):
+class EditText(Callback, prefix="pf-edit"):
     """Type a new name, bio or area."""
 
     field: Literal["name", "bio", "area"]
 
 
-class WhereMenu(CallbackData, prefix="pf-where"):
+class WhereMenu(Callback, prefix="pf-where"):
     """Where I work: the choices."""
 
 
-class AskLocation(CallbackData, prefix="pf-locate"):
+class AskLocation(Callback, prefix="pf-locate"):
     """Share a location as the workplace."""
 
 
-class SetWorkplace(CallbackData, prefix="pf-where-ok"):
+class SetWorkplace(Callback, prefix="pf-where-ok"):
     """At the customer's place, or online."""
 
     kind: Literal["customer", "online"]
 
 
-class AskTimezone(CallbackData, prefix="pf-tz"):
+class AskTimezone(Callback, prefix="pf-tz"):
     """The zone the offers' hours are in."""
 
 
-class ChooseTimezone(CallbackData, prefix="pf-tz-ok"):
+class ChooseTimezone(Callback, prefix="pf-tz-ok"):
     """One of several zones a typed city matched."""
 
     zone: Zone
 
 
-class AskPhone(CallbackData, prefix="pf-phone"):
+class AskPhone(Callback, prefix="pf-phone"):
     """Share one's phone with Telegram's contact button."""
 
 
-class RemovePhone(CallbackData, prefix="pf-phone-rm"):
+class RemovePhone(Callback, prefix="pf-phone-rm"):
     """Forget the phone."""
 
 

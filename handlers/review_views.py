@@ -11,7 +11,7 @@ from babel.dates import format_date
 from babel.numbers import format_decimal, format_percent
 from pydantic import Field
 
-from bot.callbacks import RowId
+from bot.callbacks import Callback, RowId
 from bot.i18n import Translator
 from models import Booking, Provider, Review, Role
 from services.reputation import CustomerRecord, completion_rate
@@ -24,14 +24,14 @@ Side = Role  # who rates: the customer the booking, the provider the customer
 
 
 # One typed callback per action; a value no button of ours carries fails unpacking.
-class AskStars(CallbackData, prefix="r-ask"):
+class AskStars(Callback, prefix="r-ask"):
     """Review (customer) or Rate the customer (provider), from a booking card."""
 
     side: Side
     booking_id: RowId
 
 
-class GiveStars(CallbackData, prefix="r-star"):
+class GiveStars(Callback, prefix="r-star"):
     """One to five stars for a booking (or its customer)."""
 
     side: Side
@@ -39,13 +39,13 @@ class GiveStars(CallbackData, prefix="r-star"):
     stars: Annotated[int, Field(ge=1, le=5)]
 
 
-class ReplyToReview(CallbackData, prefix="r-reply"):
+class ReplyToReview(Callback, prefix="r-reply"):
     """The provider's one public reply to a review."""
 
     review_id: RowId
 
 
-class DoneReviewing(CallbackData, prefix="r-done"):
+class DoneReviewing(Callback, prefix="r-done"):
     """No comment after the stars."""
 
 

@@ -13,7 +13,7 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, list_currencies
 from pydantic import AfterValidator, Field
 
-from bot.callbacks import Day, RowId
+from bot.callbacks import Callback, Day, RowId
 from bot.i18n import Translator
 from handlers.moderation_views import report_button
 from handlers.offer_views import format_duration, format_place, format_price, render_card
@@ -54,102 +54,102 @@ FilterName = Literal["category", "price", "date", "distance", "sort"]
 
 # One typed callback per action; a value no button of ours carries fails unpacking, and
 # the fallback answers it as an old button. Ids stay untrusted: the services look them up.
-class SearchCategory(CallbackData, prefix="s-cat"):
+class SearchCategory(Callback, prefix="s-cat"):
     """Search one category (from the start screen)."""
 
     category: Category
 
 
-class NearMe(CallbackData, prefix="s-near"):
+class NearMe(Callback, prefix="s-near"):
     """Ask for a location to search near."""
 
 
-class NewSearch(CallbackData, prefix="s-new"):
+class NewSearch(Callback, prefix="s-new"):
     """Start over."""
 
 
-class ShowFilters(CallbackData, prefix="s-filters"):
+class ShowFilters(Callback, prefix="s-filters"):
     """The filter panel."""
 
 
-class FilterChoices(CallbackData, prefix="s-f"):
+class FilterChoices(Callback, prefix="s-f"):
     """The choices of one filter."""
 
     name: FilterName
 
 
-class SetCategory(CallbackData, prefix="s-set-cat"):
+class SetCategory(Callback, prefix="s-set-cat"):
     """Filter by a category, or any (None)."""
 
     category: Category | None = None
 
 
-class SetPrice(CallbackData, prefix="s-set-price"):
+class SetPrice(Callback, prefix="s-set-price"):
     """At most this price, or any (None)."""
 
     max_minor: Annotated[int, Field(ge=0, le=offers.PRICE_LIMIT_MINOR)] | None = None
     currency: Currency | None = None
 
 
-class SetDate(CallbackData, prefix="s-set-date"):
+class SetDate(Callback, prefix="s-set-date"):
     """Free on this day, or any day (None)."""
 
     day: Day | None = None
 
 
-class SetRadius(CallbackData, prefix="s-set-km"):
+class SetRadius(Callback, prefix="s-set-km"):
     """How far from the location."""
 
     km: Annotated[int, AfterValidator(_radius)]
 
 
-class SetSort(CallbackData, prefix="s-set-sort"):
+class SetSort(Callback, prefix="s-set-sort"):
     """The order of the results."""
 
     sort: Sort
 
 
-class SetOnline(CallbackData, prefix="s-set-online"):
+class SetOnline(Callback, prefix="s-set-online"):
     """Include online offers in a search near a location."""
 
     included: bool
 
 
-class ClearFilter(CallbackData, prefix="s-clear"):
+class ClearFilter(Callback, prefix="s-clear"):
     """Drop the words or one filter (from "nothing found")."""
 
     name: Literal["text", "category", "price", "date"]
 
 
-class UseSuggestion(CallbackData, prefix="s-did"):
+class UseSuggestion(Callback, prefix="s-did"):
     """Search the "did you mean" words."""
 
 
-class UseSavedPlace(CallbackData, prefix="s-loc"):
+class UseSavedPlace(Callback, prefix="s-loc"):
     """Search near one of the user's recent locations."""
 
     location_id: RowId
 
 
-class ResultsPage(CallbackData, prefix="s-page"):
+class ResultsPage(Callback, prefix="s-page"):
     """The results from number `offset`."""
 
     offset: Annotated[int, Field(ge=0, le=MAX_OFFSET)] = 0
 
 
-class OfferDetail(CallbackData, prefix="s-open"):
+class OfferDetail(Callback, prefix="s-open"):
     """An offer's detail card."""
 
     offer_id: RowId
 
 
-class ProviderPage(CallbackData, prefix="s-provider"):
+class ProviderPage(Callback, prefix="s-provider"):
     """A provider's public page."""
 
     provider_id: RowId
 
 
-class BookOffer(CallbackData, prefix="s-book"):
+class BookOffer(Callback, prefix="s-book"):
     """Book: the offer's calendar."""
 
     offer_id: RowId

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     InlineKeyboardMarkup,
     KeyboardButton,
@@ -13,7 +12,7 @@ from aiogram.types import (
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import ReminderHours, Zone
+from bot.callbacks import Callback, ReminderHours, Zone
 from bot.config import LOCALES, Locale
 from bot.i18n import LANGUAGE_NAMES, Translator
 from models import User
@@ -21,41 +20,41 @@ from services.outbox import REMINDER_CHOICES, reminder_hours
 
 
 # One typed callback per action; a value no button of ours carries fails unpacking.
-class ShowSettings(CallbackData, prefix="set"):
+class ShowSettings(Callback, prefix="set"):
     """Back to the settings screen."""
 
 
-class LanguageMenu(CallbackData, prefix="set-lang"):
+class LanguageMenu(Callback, prefix="set-lang"):
     """Settings → Language."""
 
 
-class ChooseLanguage(CallbackData, prefix="set-lang-ok"):
+class ChooseLanguage(Callback, prefix="set-lang-ok"):
     """One of the languages gigbot speaks."""
 
     locale: Locale
 
 
-class RemindersMenu(CallbackData, prefix="set-rem"):
+class RemindersMenu(Callback, prefix="set-rem"):
     """Settings → Reminders."""
 
 
-class ToggleReminder(CallbackData, prefix="set-rem-x"):
+class ToggleReminder(Callback, prefix="set-rem-x"):
     """One reminder time on or off."""
 
     hours: ReminderHours
 
 
-class AskTimezone(CallbackData, prefix="set-tz"):
+class AskTimezone(Callback, prefix="set-tz"):
     """Settings → Time zone."""
 
 
-class ChooseTimezone(CallbackData, prefix="set-tz-ok"):
+class ChooseTimezone(Callback, prefix="set-tz-ok"):
     """One of several zones a typed city matched."""
 
     zone: Zone
 
 
-class BackToMenu(CallbackData, prefix="set-menu"):
+class BackToMenu(Callback, prefix="set-menu"):
     """Settings → main menu."""
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -27,8 +28,8 @@ from tests.helpers import offer_data
 from tests.helpers import publish as publish_offers
 
 
-def offer(**fields: object) -> OfferData:
-    return offer_data("Guitar lesson", category="lessons", **fields)
+def offer(**fields: Any) -> OfferData:
+    return offer_data(**{"title": "Guitar lesson", "category": "lessons", **fields})
 
 
 async def publish(engine: AsyncEngine, provider: SimUser, data: OfferData) -> int:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
@@ -28,8 +29,8 @@ POOL = 3  # connections each test's engine pools (on SQLite too)
 ROUNDS = 200
 
 
-def offer(**fields: object) -> OfferData:
-    return offer_data("Haircut", **{"duration_min": 30, "weekly": ALL_DAY, **fields})
+def offer(**fields: Any) -> OfferData:
+    return offer_data(**{"duration_min": 30, "weekly": ALL_DAY, **fields})
 
 
 @pytest.fixture

@@ -4,10 +4,13 @@ only the wiring (bot/dispatcher.py, bot/scheduler.py, bot/app.py) imports handle
 from __future__ import annotations
 
 import ast
+import importlib
 from pathlib import Path
 
 import pytest
+from aiogram.filters.callback_data import CallbackData
 
+from bot.callbacks import Callback
 from handlers.notices import NOTICES
 from models import NotificationKind
 
@@ -84,13 +87,20 @@ def test_views_are_pure_screens(path: Path) -> None:
 
 
 def test_callbacks_live_in_views_modules() -> None:
-    """Every CallbackData class is declared in a `<feature>_views.py`, beside its screens."""
-    elsewhere = [
-        f"{path.stem}.{node.name}"
+    """Every CallbackData class is declared in a `<feature>_views.py`, beside its screens,
+    and derives from bot.callbacks.Callback (whose filter compares the prefix first)."""
+    declared = [
+        value
         for path in handler_modules()
-        if not is_views(path)
-        for node in ast.walk(ast.parse(path.read_text()))
-        if isinstance(node, ast.ClassDef)
-        and any(isinstance(b, ast.Name) and b.id == "CallbackData" for b in node.bases)
+        for value in vars(importlib.import_module(f"handlers.{path.stem}")).values()
+        if isinstance(value, type)
+        and issubclass(value, CallbackData)
+        and value.__module__ == f"handlers.{path.stem}"
+    ]
+    assert len(declared) > 50
+    elsewhere = [
+        f"{c.__module__}.{c.__name__}" for c in declared if not c.__module__.endswith("_views")
     ]
     assert not elsewhere, elsewhere
+    plain = [c.__name__ for c in declared if not issubclass(c, Callback)]
+    assert not plain, plain

@@ -20,7 +20,7 @@ BERLIN_MITTE = (52.5200, 13.4050)
 
 
 def offer(title: str, **fields: object) -> OfferData:
-    return offer_data(title, category="lessons", **fields)
+    return offer_data(title, **{"category": "lessons", **fields})
 
 
 async def test_words_then_details_then_book(tg: Emulator, engine: AsyncEngine) -> None:
