@@ -82,9 +82,18 @@ async def _free_days(
     """Days of a month (in the customer's zone) with a free slot, and the last bookable day."""
     first = date(year, month, 1)
     following = date(year + (month == 12), month % 12 + 1, 1)
-    slots = (await slots_by_offer(session, [offer], first - timedelta(days=1), following, now=now))[
-        offer.id
-    ]
+    # A day in the provider's calendar is the customer's day when they share a zone; one
+    # free slot then tells it is free.
+    same_zone = zone.key == offer.provider.timezone
+    found = await slots_by_offer(
+        session,
+        [offer],
+        first - timedelta(days=1),
+        following,
+        now=now,
+        per_day=1 if same_zone else None,
+    )
+    slots = found[offer.id]
     days = {
         slot.start.astimezone(zone).date()
         for slot in slots
@@ -333,7 +342,7 @@ async def on_confirm(
         note=choice.get("note"),
         moving=int(moving) if moving else None,
     )
-    booked = await bookings.book_choice(session, user, chosen, now=now)
+    booked = await bookings.book_choice(session, user, chosen, now=now, offer=offer)
     if booked is None:
         day = chosen.start.astimezone(tz).date()
         slots = await _slots_on(session, offer, day, tz, now)

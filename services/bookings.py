@@ -284,10 +284,11 @@ class Choice:
 
 
 async def book_choice(
-    session: AsyncSession, user: User, choice: Choice, *, now: datetime
+    session: AsyncSession, user: User, choice: Choice, *, now: datetime, offer: Offer | None = None
 ) -> Booked | None:
     """Book the choice, or move booking `choice.moving` to its time; None when the time
-    was taken meanwhile (nothing changed). Other refusals raise BookingError."""
+    was taken meanwhile (nothing changed). Other refusals raise BookingError. `offer`:
+    the offer as `bookable_offer` loaded it in this transaction, not to load it again."""
     try:
         if choice.moving is not None:
             moved = await reschedule(session, user, choice.moving, choice.start, now=now)
@@ -300,6 +301,7 @@ async def book_choice(
             seats=choice.seats,
             note=choice.note,
             now=now,
+            offer=offer,
         )
     except SlotTaken:
         return None
@@ -323,10 +325,15 @@ async def book(
     note: str | None = None,
     now: datetime,
     approved: bool = False,
+    offer: Offer | None = None,
 ) -> Booked:
     """Book `seats` at `starts_at`; the existing booking if this customer already holds
-    one there (a double tap). SlotTaken when the time is no longer free."""
-    offer = await bookable_offer(session, offer_id, customer)
+    one there (a double tap). SlotTaken when the time is no longer free. `offer`: the
+    offer as `bookable_offer` loaded it in this transaction, not to load it again."""
+    if customer.banned:
+        raise Suspended()
+    if offer is None or offer.id != offer_id:
+        offer = await bookable_offer(session, offer_id, customer)
     if offer.provider.user_id == customer.id:
         raise OwnOffer()
     if not 1 <= seats <= offer.capacity or (note is not None and len(note) > NOTE_LIMIT):

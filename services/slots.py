@@ -67,12 +67,19 @@ async def slots_by_offer(
     last_day: date,
     *,
     now: datetime,
+    per_day: int | None = None,
 ) -> dict[int, list[Slot]]:
-    """Free slots of each offer between two dates of the provider's calendar."""
+    """Free slots of each offer between two dates of the provider's calendar (at most
+    `per_day` on each day)."""
     busy = await busy_times(session, offers, since=now)
     return {
         offer.id: free_slots(
-            availability_rules(offer), first_day, last_day, now=now, busy=busy[offer.id]
+            availability_rules(offer),
+            first_day,
+            last_day,
+            now=now,
+            busy=busy[offer.id],
+            per_day=per_day,
         )
         for offer in offers
     }
@@ -97,9 +104,11 @@ async def next_free_slots(
     session: AsyncSession, offers: Sequence[Offer], *, now: datetime, days: int = 14, count: int = 1
 ) -> dict[int, list[Slot]]:
     """The first `count` free slots of each offer within `days` days."""
+    busy = await busy_times(session, offers, since=now)
     result: dict[int, list[Slot]] = {}
     for offer in offers:
         today = now.astimezone(ZoneInfo(offer.provider.timezone)).date()
-        found = await slots_by_offer(session, [offer], today, today + timedelta(days=days), now=now)
-        result[offer.id] = found[offer.id][:count]
+        rules = availability_rules(offer)
+        last = today + timedelta(days=days)
+        result[offer.id] = free_slots(rules, today, last, now=now, busy=busy[offer.id], limit=count)
     return result

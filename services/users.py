@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -17,6 +17,9 @@ from services.errors import UnknownLanguage
 from services.timezones import require_timezone
 
 SUPPORTED_LANGUAGES = ("en", "ru", "es")
+
+
+TOUCH_EVERY = timedelta(minutes=5)  # how stale `last_seen_at` may be before it is written
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,14 +57,41 @@ def _upsert_statement(dialect: str) -> ReturningInsert[Any]:
     ).returning(User)
 
 
+def _is_current(user: User, profile: TelegramProfile, now: datetime) -> bool:
+    """Whether the row already says what an upsert would write (but `last_seen_at`, kept
+    to within TOUCH_EVERY)."""
+    return (
+        user.first_name == profile.first_name[:128]
+        and user.last_name == (profile.last_name[:128] if profile.last_name else None)
+        and user.username == profile.username
+        and user.language_code == profile.language_code
+        and not user.blocked_bot
+        and now - user.last_seen_at < TOUCH_EVERY
+    )
+
+
+async def current_user(
+    session: AsyncSession, profile: TelegramProfile, *, now: datetime
+) -> User | None:
+    """The user's row if it already says what `touch_user` would write; None otherwise."""
+    known = await session.get(User, profile.id)
+    return known if known is not None and _is_current(known, profile, now) else None
+
+
 async def touch_user(
     session: AsyncSession, profile: TelegramProfile, *, now: datetime | None = None
 ) -> User:
-    """Create or refresh the user's row in one statement and return it.
+    """The user's row, created or refreshed (in one statement) when needed.
 
     Name, username and language code follow Telegram; the user's own settings are kept.
     Writing to the user also means they can be reached again, so the blocked flag clears.
+    A row that already says all that, seen within TOUCH_EVERY, is only read: most updates
+    then write nothing before their handler.
     """
+    now = now or utcnow()
+    known = await current_user(session, profile, now=now)
+    if known is not None:
+        return known
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     result = await session.scalars(
         _upsert_statement(dialect),
@@ -71,7 +101,7 @@ async def touch_user(
             "last_name": profile.last_name[:128] if profile.last_name else None,
             "username": profile.username,
             "language_code": profile.language_code,
-            "now": now or utcnow(),
+            "now": now,
         },
         execution_options={"populate_existing": True},
     )

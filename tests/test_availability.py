@@ -18,6 +18,8 @@ from services.availability import (
     WeeklyRange,
     day_ranges,
     free_slots,
+    local_instant,
+    wall_clock,
 )
 
 
@@ -204,3 +206,29 @@ def test_group_sessions_count_seats() -> None:
     # The provider busy with another offer: no seats at all.
     other = free_slots(rules, day, day, now=before(day), busy=[Busy(*nine)])
     assert [s.start.hour for s in other] == [10]
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe"])
+def test_a_fixed_offset_day_gives_what_the_zone_gives(zone: str) -> None:
+    """Days without an offset change take a fixed offset (fast); it must agree with
+    asking the zone for each wall time, on every day of a year with two changes."""
+    tz = ZoneInfo(zone)
+    day = date(2026, 1, 1)
+    while day.year == 2026:
+        for minute in range(0, 24 * 60, 30):
+            assert wall_clock(day, tz)(minute) == local_instant(day, minute, tz), (day, minute)
+        day += timedelta(days=1)
+
+
+def test_limit_and_per_day_take_the_first_slots() -> None:
+    rules = Rules(timezone="Europe/Berlin", duration_min=30, weekly=every_day(8, 20))
+    first, last = date(2026, 3, 27), date(2026, 4, 2)  # over the spring change
+    everything = free_slots(rules, first, last, now=before(first))
+    assert free_slots(rules, first, last, now=before(first), limit=5) == everything[:5]
+    tz = ZoneInfo("Europe/Berlin")
+    firsts: dict[date, Slot] = {}
+    for slot in everything:
+        firsts.setdefault(slot.start.astimezone(tz).date(), slot)
+    one_a_day = free_slots(rules, first, last, now=before(first), per_day=1)
+    assert one_a_day == list(firsts.values())
+    assert len(one_a_day) == 7

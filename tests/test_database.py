@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,7 +20,7 @@ from bot.db import SQLITE_BEGIN, create_engine, create_sessionmaker, is_sqlite
 from bot.migrate import alembic_config, upgrade
 from models import Base, User
 from models.search_index import include_name
-from services.users import TelegramProfile, touch_user
+from services.users import TOUCH_EVERY, TelegramProfile, touch_user
 from tests.databases import sqlite_copy
 from tests.helpers import stored_user
 
@@ -78,6 +79,30 @@ async def test_naive_datetimes_are_refused(engine: AsyncEngine) -> None:
             await touch_user(
                 session, TelegramProfile(id=6, first_name="Naive"), now=datetime(2026, 1, 1)
             )
+
+
+async def test_a_current_user_row_is_read_not_written(engine: AsyncEngine) -> None:
+    """Most updates come from someone whose row already says it all: no write before the
+    handler. The row is written again when Telegram's profile changes, the user had
+    blocked the bot, or it was last seen more than TOUCH_EVERY ago."""
+    sessions = create_sessionmaker(engine)
+    start = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    anna = TelegramProfile(id=9, first_name="Anna", username="anna")
+
+    async def touch(profile: TelegramProfile, minutes: float) -> User:
+        async with sessions.begin() as session:
+            await touch_user(session, profile, now=start + timedelta(minutes=minutes))
+        return await stored_user(engine, profile.id)
+
+    assert (await touch(anna, 0)).last_seen_at == start
+    assert (await touch(anna, 1)).last_seen_at == start  # current: only read
+    renamed = await touch(replace(anna, username="anna_k"), 2)
+    assert (renamed.username, renamed.last_seen_at) == ("anna_k", start + timedelta(minutes=2))
+    async with sessions.begin() as session:
+        await session.execute(update(User).where(User.id == 9).values(blocked_bot=True))
+    assert not (await touch(replace(anna, username="anna_k"), 3)).blocked_bot
+    later = await touch(replace(anna, username="anna_k"), 3 + TOUCH_EVERY.total_seconds() / 60)
+    assert later.last_seen_at == start + timedelta(minutes=3) + TOUCH_EVERY
 
 
 async def test_telegram_ids_beyond_32_bits_fit(engine: AsyncEngine) -> None:

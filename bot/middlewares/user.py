@@ -10,14 +10,17 @@ from aiogram.types import TelegramObject
 from aiogram.types import User as TelegramUser
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.users import TelegramProfile, touch_user
+from models import utcnow
+from services.users import TelegramProfile, current_user, touch_user
 
 
 class UserMiddleware(BaseMiddleware):
-    """Upserts the sender in its own short transaction before the handler runs.
+    """Hands the handler the sender's row, upserted in its own short transaction when it
+    is new, changed or not seen for a while (services.users.TOUCH_EVERY).
 
-    Committing here keeps SQLite's write lock short, and the user row exists even if the
-    handler fails afterwards.
+    Committing the upsert keeps SQLite's write lock short, and the user row exists even
+    if the handler fails afterwards; a row that is current is only read, and the
+    handler's work continues in that transaction.
     """
 
     async def __call__(
@@ -29,15 +32,17 @@ class UserMiddleware(BaseMiddleware):
         sender: TelegramUser | None = data.get("event_from_user")
         if sender is not None and not sender.is_bot:
             session: AsyncSession = data["session"]
-            data["user"] = await touch_user(
-                session,
-                TelegramProfile(
-                    id=sender.id,
-                    first_name=sender.first_name,
-                    last_name=sender.last_name,
-                    username=sender.username,
-                    language_code=sender.language_code,
-                ),
+            profile = TelegramProfile(
+                id=sender.id,
+                first_name=sender.first_name,
+                last_name=sender.last_name,
+                username=sender.username,
+                language_code=sender.language_code,
             )
-            await session.commit()
+            now = utcnow()
+            user = await current_user(session, profile, now=now)
+            if user is None:
+                user = await touch_user(session, profile, now=now)
+                await session.commit()
+            data["user"] = user
         return await handler(event, data)
