@@ -17,6 +17,7 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # Execution option naming how a SQLite transaction begins: IMMEDIATE (default) takes the
 # write lock at once; DEFERRED is for read-only work.
 SQLITE_BEGIN = "sqlite_begin"
+PG_RECYCLE_SECONDS = 1800  # a PostgreSQL connection is replaced after half an hour
 
 
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
@@ -38,7 +39,11 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
         )
         _make_sqlite_transactional(engine)
         return engine
-    return create_async_engine(database_url, pool_pre_ping=True, **kwargs)
+    # No ping before every checkout (a round trip per update): connections are recycled
+    # after PG_RECYCLE_SECONDS instead, and a connection the server dropped fails one
+    # statement, after which SQLAlchemy discards the whole pool.
+    kwargs.setdefault("pool_recycle", PG_RECYCLE_SECONDS)
+    return create_async_engine(database_url, **kwargs)
 
 
 def _make_sqlite_transactional(engine: AsyncEngine) -> None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, false, func, or_, select, text, update
+from sqlalchemy import Select, and_, bindparam, false, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -184,15 +185,26 @@ async def party_booking(session: AsyncSession, user: User, booking_id: int) -> B
 async def find_party_booking(session: AsyncSession, user: User, booking_id: int) -> Booking | None:
     """A booking `user` is a party to, or None."""
     booking: Booking | None = await session.scalar(
+        _party_booking_statement(), {"booking_id": booking_id, "user_id": user.id}
+    )
+    return booking
+
+
+@cache
+def _party_booking_statement() -> Select[Booking]:
+    """Built once: building a statement costs more than running it."""
+    return (
         select(Booking)
         .join(Provider, Provider.id == Booking.provider_id)
         .where(
-            Booking.id == booking_id,
-            or_(Booking.customer_id == user.id, Provider.user_id == user.id),
+            Booking.id == bindparam("booking_id"),
+            or_(
+                Booking.customer_id == bindparam("user_id"),
+                Provider.user_id == bindparam("user_id"),
+            ),
         )
         .options(*_with_details())  # type: ignore[arg-type]
     )
-    return booking
 
 
 def role_of(booking: Booking, user: User) -> Role:
@@ -244,11 +256,22 @@ async def bookable_offer(
     needs (not its photos); BookingNotFound otherwise, Suspended if `customer` is banned."""
     if customer is not None and customer.banned:
         raise Suspended()
-    offer: Offer | None = await session.scalar(
+    offer: Offer | None = await session.scalar(_bookable_offer_statement(), {"offer_id": offer_id})
+    if offer is None:
+        raise OfferUnavailable()
+    return offer
+
+
+@cache
+def _bookable_offer_statement() -> Select[Offer]:
+    """Built once: building a statement costs more than running it."""
+    return (
         select(Offer)
         .join(Provider, Provider.id == Offer.provider_id)
         .where(
-            Offer.id == offer_id, Offer.status == OfferStatus.PUBLISHED, Provider.banned == false()
+            Offer.id == bindparam("offer_id"),
+            Offer.status == OfferStatus.PUBLISHED,
+            Provider.banned == false(),
         )
         .options(
             selectinload(Offer.hours),
@@ -256,9 +279,6 @@ async def bookable_offer(
             joinedload(Offer.provider),
         )
     )
-    if offer is None:
-        raise OfferUnavailable()
-    return offer
 
 
 async def offer_to_book(

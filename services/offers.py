@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from babel.numbers import list_currencies
-from sqlalchemy import false, func, select
+from sqlalchemy import Select, bindparam, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -308,15 +309,23 @@ async def owned_offer(session: AsyncSession, user: User, offer_id: int) -> Offer
 async def find_public_offer(session: AsyncSession, offer_id: int) -> Offer | None:
     """A published offer as customers see it; None if missing, paused, deleted or its
     provider is banned."""
-    offer: Offer | None = await session.scalar(
+    offer: Offer | None = await session.scalar(_public_offer_statement(), {"offer_id": offer_id})
+    return offer
+
+
+@cache
+def _public_offer_statement() -> Select[Offer]:
+    """Built once: building a statement costs more than running it."""
+    return (
         select(Offer)
         .join(Provider)
         .where(
-            Offer.id == offer_id, Offer.status == OfferStatus.PUBLISHED, Provider.banned == false()
+            Offer.id == bindparam("offer_id"),
+            Offer.status == OfferStatus.PUBLISHED,
+            Provider.banned == false(),
         )
         .options(*_with_details())  # type: ignore[arg-type]
     )
-    return offer
 
 
 async def public_offer(session: AsyncSession, offer_id: int) -> Offer:

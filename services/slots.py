@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
-from models import BookingSession, Offer
+from models import BookingSession, Offer, UTCDateTime
 from services.availability import Busy, Slot, free_slots
 from services.offers import availability_rules
 
@@ -22,13 +23,11 @@ async def busy_times(
     sessions, and every other session of the same provider (with its buffer)."""
     if not offers:
         return {}
-    provider_ids = {offer.provider_id for offer in offers}
-    query = select(BookingSession).where(
-        BookingSession.provider_id.in_(provider_ids), BookingSession.seats_taken > 0
+    provider_ids = sorted({offer.provider_id for offer in offers})
+    earliest = since if since is not None else datetime(2000, 1, 1, tzinfo=UTC)
+    sessions = list(
+        await session.scalars(_busy_statement(), {"providers": provider_ids, "since": earliest})
     )
-    if since is not None:
-        query = query.where(BookingSession.blocked_until > since)
-    sessions = list(await session.scalars(query))
     busy: dict[int, list[Busy]] = {}
     for offer in offers:
         busy[offer.id] = [
@@ -41,6 +40,16 @@ async def busy_times(
     return busy
 
 
+@cache
+def _busy_statement() -> Select[BookingSession]:
+    """Built once: building a statement costs more than running it."""
+    return select(BookingSession).where(
+        BookingSession.provider_id.in_(bindparam("providers", expanding=True)),
+        BookingSession.seats_taken > 0,
+        BookingSession.blocked_until > bindparam("since", type_=UTCDateTime()),
+    )
+
+
 async def offers_with_rules(
     session: AsyncSession, offer_ids: Iterable[int], *, photos: bool = True
 ) -> list[Offer]:
@@ -49,6 +58,12 @@ async def offers_with_rules(
     ids = list(offer_ids)
     if not ids:
         return []
+    return list(await session.scalars(_offers_statement(photos), {"ids": ids}))
+
+
+@cache
+def _offers_statement(photos: bool) -> Select[Offer]:
+    """Built once per kind: building a statement costs more than running it."""
     loads = [
         selectinload(Offer.hours),
         selectinload(Offer.exceptions),
@@ -56,8 +71,7 @@ async def offers_with_rules(
     ]
     if photos:
         loads.append(selectinload(Offer.photos))
-    result = await session.scalars(select(Offer).where(Offer.id.in_(ids)).options(*loads))
-    return list(result)
+    return select(Offer).where(Offer.id.in_(bindparam("ids", expanding=True))).options(*loads)
 
 
 async def slots_by_offer(

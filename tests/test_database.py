@@ -7,13 +7,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import asyncpg
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import SQLITE_BEGIN, create_engine, create_sessionmaker, is_sqlite
@@ -129,3 +130,27 @@ async def test_the_migrated_schema_matches_the_models(engine: AsyncEngine) -> No
 
     async with engine.connect() as connection:
         assert await connection.run_sync(differences) == []
+
+
+async def test_a_dropped_postgresql_connection_costs_one_statement(engine: AsyncEngine) -> None:
+    """No ping before every checkout: a connection the server dropped fails the one
+    statement that meets it, the pool is discarded, and the next statement works."""
+    if is_sqlite(engine):
+        pytest.skip("SQLite has no server to drop the connection")
+    async with engine.connect() as victim:  # back in the pool, idle, afterwards
+        pid = await victim.scalar(text("SELECT pg_backend_pid()"))
+    server = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+    killer = await asyncpg.connect(server)
+    try:
+        # With a timeout, the call returns once the backend is gone (PostgreSQL 14+).
+        assert await killer.fetchval("SELECT pg_terminate_backend($1, 5000)", pid)
+    finally:
+        await killer.close()
+    invalidated: list[bool] = []
+    for _attempt in range(3):
+        try:
+            async with engine.connect() as connection:
+                assert await connection.scalar(text("SELECT 1")) == 1
+        except DBAPIError as error:
+            invalidated.append(error.connection_invalidated)
+    assert invalidated == [True]
