@@ -20,7 +20,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import selectinload
 
 from models import (
     ACTIVE_STATUSES,
@@ -36,6 +36,7 @@ from models import (
 from services import outbox, reputation
 from services.availability import Slot
 from services.errors import DomainError
+from services.offers import RULES_JOINED
 from services.slots import slots_by_offer
 
 NOTE_LIMIT = 500
@@ -256,7 +257,8 @@ async def bookable_offer(
     needs (not its photos); BookingNotFound otherwise, Suspended if `customer` is banned."""
     if customer is not None and customer.banned:
         raise Suspended()
-    offer: Offer | None = await session.scalar(_bookable_offer_statement(), {"offer_id": offer_id})
+    result = await session.scalars(_bookable_offer_statement(), {"offer_id": offer_id})
+    offer = result.unique().one_or_none()
     if offer is None:
         raise OfferUnavailable()
     return offer
@@ -273,11 +275,7 @@ def _bookable_offer_statement() -> Select[Offer]:
             Offer.status == OfferStatus.PUBLISHED,
             Provider.banned == false(),
         )
-        .options(
-            selectinload(Offer.hours),
-            selectinload(Offer.exceptions),
-            joinedload(Offer.provider),
-        )
+        .options(*RULES_JOINED)
     )
 
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from babel.numbers import list_currencies
 from sqlalchemy import Select, bindparam, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from models import (
     ACTIVE_STATUSES,
@@ -282,6 +282,16 @@ async def create_offer(
     return offer
 
 
+# An offer with what its availability needs, in one statement: its provider, weekly
+# hours and date exceptions joined (rows = hours × exceptions of that one offer; each
+# extra statement costs more than those rows, on SQLite a round trip to its thread).
+RULES_JOINED = (
+    joinedload(Offer.provider),
+    joinedload(Offer.hours),
+    joinedload(Offer.exceptions),
+)
+
+
 def _with_details() -> tuple[object, ...]:
     return (
         selectinload(Offer.hours),
@@ -309,7 +319,8 @@ async def owned_offer(session: AsyncSession, user: User, offer_id: int) -> Offer
 async def find_public_offer(session: AsyncSession, offer_id: int) -> Offer | None:
     """A published offer as customers see it; None if missing, paused, deleted or its
     provider is banned."""
-    offer: Offer | None = await session.scalar(_public_offer_statement(), {"offer_id": offer_id})
+    result = await session.scalars(_public_offer_statement(), {"offer_id": offer_id})
+    offer: Offer | None = result.unique().one_or_none()
     return offer
 
 
@@ -324,7 +335,7 @@ def _public_offer_statement() -> Select[Offer]:
             Offer.status == OfferStatus.PUBLISHED,
             Provider.banned == false(),
         )
-        .options(*_with_details())  # type: ignore[arg-type]
+        .options(*RULES_JOINED, selectinload(Offer.photos))
     )
 
 

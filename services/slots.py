@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from models import BookingSession, Offer, UTCDateTime
 from services.availability import Busy, Slot, free_slots
-from services.offers import availability_rules
+from services.offers import RULES_JOINED, availability_rules
 
 
 async def busy_times(
@@ -58,17 +58,13 @@ async def offers_with_rules(
     ids = list(offer_ids)
     if not ids:
         return []
-    return list(await session.scalars(_offers_statement(photos), {"ids": ids}))
+    return list((await session.scalars(_offers_statement(photos), {"ids": ids})).unique())
 
 
 @cache
 def _offers_statement(photos: bool) -> Select[Offer]:
     """Built once per kind: building a statement costs more than running it."""
-    loads = [
-        selectinload(Offer.hours),
-        selectinload(Offer.exceptions),
-        selectinload(Offer.provider),
-    ]
+    loads = list(RULES_JOINED)
     if photos:
         loads.append(selectinload(Offer.photos))
     return select(Offer).where(Offer.id.in_(bindparam("ids", expanding=True))).options(*loads)
