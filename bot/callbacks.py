@@ -7,6 +7,7 @@ not match, the fallback answers it as an old button, and nothing changes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -38,46 +39,37 @@ ReminderHours = Annotated[int, AfterValidator(_reminder_choice)]
 """One of the reminder times a user can choose (services.outbox.REMINDER_CHOICES)."""
 
 
-def _day(value: object) -> object:
-    if isinstance(value, str):
-        day = iso_day(value)
-        if day is None:
-            raise ValueError("not a day between 2000 and 2100")
-        return day
-    return value
+def _read_with(reader: Callable[[str], object | None], what: str) -> Callable[[object], object]:
+    """A before-validator: text from a button read by `reader` (None: refused)."""
+
+    def read(value: object) -> object:
+        if not isinstance(value, str):
+            return value  # a value our own code built
+        parsed = reader(value)
+        if parsed is None:
+            raise ValueError(f"not {what} between the years 2000 and 2100")
+        return parsed
+
+    return read
 
 
-def _month(value: object) -> object:
-    if isinstance(value, str):
-        first = year_month(value)
-        if first is None:
-            raise ValueError("not a month between 2000 and 2100")
-        return first
-    return value
-
-
-def _instant(value: object) -> object:
-    if isinstance(value, str):
-        moment = unix_instant(value)
-        if moment is None:
-            raise ValueError("not a moment between 2000 and 2100")
-        return moment
-    return value
-
-
-Day = Annotated[date, BeforeValidator(_day), PlainSerializer(date.isoformat, return_type=str)]
+Day = Annotated[
+    date,
+    BeforeValidator(_read_with(iso_day, "a day")),
+    PlainSerializer(date.isoformat, return_type=str),
+]
 """A day (`YYYY-MM-DD` in the button) between the years 2000 and 2100."""
 
 Month = Annotated[
     date,
-    BeforeValidator(_month),
+    BeforeValidator(_read_with(year_month, "a month")),
     PlainSerializer(lambda first: f"{first.year}-{first.month:02d}", return_type=str),
 ]
 """A month, as its first day (`YYYY-MM` in the button), between the years 2000 and 2100."""
 
 Instant = Annotated[
     datetime,
-    BeforeValidator(_instant),
+    BeforeValidator(_read_with(unix_instant, "a moment")),
     PlainSerializer(lambda moment: str(int(moment.timestamp())), return_type=str),
 ]
 """A moment (Unix seconds in the button) between the years 2000 and 2100, aware, UTC."""

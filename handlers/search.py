@@ -389,6 +389,18 @@ async def on_date(
     await show_results(query, state, session, replace(current, on_date=day), _)
 
 
+async def _near_search(
+    state: FSMContext, tz: ZoneInfo, callback_answer: CallbackAnswer, _: Translator
+) -> SearchQuery | None:
+    """The current search if it is near a location (its radius and online options apply
+    only then); None, with the old-button answer, otherwise."""
+    current = await current_search(state, tz)
+    if current.near is None:
+        callback_answer.text = _.text("common.expired_button")
+        return None
+    return current
+
+
 async def on_radius(
     query: CallbackQuery,
     callback_data: SetRadius,
@@ -399,9 +411,8 @@ async def on_radius(
     _: Translator,
 ) -> None:
     """How far from the location (a search near one only)."""
-    current = await current_search(state, tz)
-    if current.near is None:
-        callback_answer.text = _.text("common.expired_button")
+    current = await _near_search(state, tz, callback_answer, _)
+    if current is None:
         return
     changed = replace(current, radius_km=float(callback_data.km))
     await show_results(query, state, session, changed, _)
@@ -417,9 +428,8 @@ async def on_online(
     _: Translator,
 ) -> None:
     """Include online offers, or not (a search near a location only)."""
-    current = await current_search(state, tz)
-    if current.near is None:
-        callback_answer.text = _.text("common.expired_button")
+    current = await _near_search(state, tz, callback_answer, _)
+    if current is None:
         return
     changed = replace(current, include_online=callback_data.included)
     await show_results(query, state, session, changed, _)
