@@ -132,11 +132,19 @@ async def test_the_migrated_schema_matches_the_models(engine: AsyncEngine) -> No
         assert await connection.run_sync(differences) == []
 
 
-async def test_a_dropped_postgresql_connection_costs_one_statement(engine: AsyncEngine) -> None:
+@pytest.mark.postgres
+async def test_a_dropped_postgresql_connection_costs_one_statement(pg_url: str) -> None:
     """No ping before every checkout: a connection the server dropped fails the one
-    statement that meets it, the pool is discarded, and the next statement works."""
-    if is_sqlite(engine):
-        pytest.skip("SQLite has no server to drop the connection")
+    statement that meets it, the pool is discarded, and the next statement works.
+    (PostgreSQL only: SQLite has no server to drop a connection.)"""
+    engine = create_engine(pg_url)
+    try:
+        await _drop_one_connection(engine)
+    finally:
+        await engine.dispose()
+
+
+async def _drop_one_connection(engine: AsyncEngine) -> None:
     async with engine.connect() as victim:  # back in the pool, idle, afterwards
         pid = await victim.scalar(text("SELECT pg_backend_pid()"))
     server = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
