@@ -348,10 +348,10 @@ async def book(
     """Book `seats` at `starts_at`; the existing booking if this customer already holds
     one there (a double tap). SlotTaken when the time is no longer free. `offer`: the
     offer as `bookable_offer` loaded it in this transaction, not to load it again."""
-    if customer.banned:
-        raise Suspended()
     if offer is None or offer.id != offer_id:
-        offer = await bookable_offer(session, offer_id, customer)
+        offer = await bookable_offer(session, offer_id, customer)  # refuses a banned one
+    elif customer.banned:
+        raise Suspended()
     if offer.provider.user_id == customer.id:
         raise OwnOffer()
     if not 1 <= seats <= offer.capacity or (note is not None and len(note) > NOTE_LIMIT):
@@ -480,11 +480,11 @@ async def change(
         booking: Booking | None = await session.get(Booking, booking_id)
         if booking is None or rule.by is not None:
             raise BookingNotFound()
+        if rule.after_start and now < booking.starts_at:
+            raise NotNow()
     else:
         booking = await party_booking(session, user, booking_id)
-        check_change(booking, user, action, now=now)
-    if rule.after_start and now < booking.starts_at:
-        raise NotNow()
+        check_change(booking, user, action, now=now)  # the side, the status, the clock
     previous = booking.status
     late = (
         action in CANCELLATIONS.values()

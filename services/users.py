@@ -90,8 +90,11 @@ async def touch_user(
     """
     now = now or utcnow()
     known = await current_user(session, profile, now=now)
-    if known is not None:
-        return known
+    return known if known is not None else await upsert_user(session, profile, now=now)
+
+
+async def upsert_user(session: AsyncSession, profile: TelegramProfile, *, now: datetime) -> User:
+    """Create or refresh the user's row in one statement, whatever it says now."""
     dialect = session.bind.dialect.name if session.bind else "sqlite"
     result = await session.scalars(
         _upsert_statement(dialect),

@@ -11,7 +11,7 @@ from aiogram.types import User as TelegramUser
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import utcnow
-from services.users import TelegramProfile, current_user, touch_user
+from services.users import TelegramProfile, current_user, upsert_user
 
 
 class UserMiddleware(BaseMiddleware):
@@ -42,7 +42,7 @@ class UserMiddleware(BaseMiddleware):
             now = utcnow()
             user = await current_user(session, profile, now=now)
             if user is None:
-                user = await touch_user(session, profile, now=now)
+                user = await upsert_user(session, profile, now=now)
                 await session.commit()
             data["user"] = user
         return await handler(event, data)
