@@ -21,7 +21,7 @@ from bot.commands import publish_menus
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
 from bot.dispatcher import build_dispatcher, create_storage
-from bot.middlewares import CommitBeforeSending
+from bot.middlewares import CommitBeforeSending, KeepResponseModels
 from bot.scheduler import Scheduler
 from bot.sender import Sender
 from bot.startup import StartupError, check_bot_api, check_redis, prepare_database, reason
@@ -51,6 +51,7 @@ def create_bot(settings: Settings) -> Bot:
         else AiohttpSession()
     )
     session.middleware(CommitBeforeSending())
+    session.middleware(KeepResponseModels())
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,

@@ -1,22 +1,34 @@
-"""Delivering due notifications from the outbox: claim, decide, send, record.
+"""Delivering due notifications from the outbox: claim, decide, send, record — pipelined.
 
 What each kind says, and whether it is still relevant, is decided by the `decide` the
 wiring hands in (`handlers/notices.py`, wired by `bot/scheduler.py`); this module knows
 no kind.
 
-No database transaction is open while a message goes out: the claim is committed first
-(other instances skip it), each message is decided and rendered in a short
-transaction, sent, then recorded in another. A crash between sending and recording
-leaves the claim to lapse, and the message is sent again: at least once, never lost,
-at most the in-flight batch duplicated.
+No database transaction is open while a message goes out. One run is a pipeline of
+three stages working side by side until nothing due is left:
+
+- the *claimer* claims a batch, decides each notification (rendered in its recipient's
+  language and zone) and commits the claim — other instances skip it —, then hands the
+  batch to the senders; it claims the next batch while this one goes out, never more
+  than one batch ahead, and never re-claims its own claims still on their way;
+- `CONCURRENCY` *senders* send through the rate-limited `Sender`;
+- the *recorder* records what was sent in one transaction per `RECORD_EVERY` outcomes
+  (or per `RECORD_AFTER` seconds), while sending goes on.
+
+A crash between sending and recording leaves the claim to lapse, and the message is
+sent again: at least once, never lost. Senders pause while `UNRECORDED_LIMIT` outcomes
+await recording, so at most `BATCH` messages (those plus the ones in flight) are sent
+twice after a hard crash.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from aiogram.types import InlineKeyboardMarkup
@@ -25,10 +37,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.sender import Outcome, Sender
 from models import Notification
 from services import bookings, outbox
-from services.users import mark_reachable
+from services.users import load_users, mark_reachable
 
-BATCH = 200  # claimed per run; also the most a hard crash can duplicate
+BATCH = 200  # claimed at a time; also the most a hard crash can duplicate
 CONCURRENCY = 50  # messages in flight (the sender's limits pace them)
+UNRECORDED_LIMIT = BATCH - CONCURRENCY  # sent, not yet recorded: senders wait beyond this
+RECORD_EVERY = 50  # outcomes recorded together (fewer, larger transactions) …
+RECORD_AFTER = 1.0  # … or after this many seconds, whichever comes first
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +61,13 @@ Decision = Notice | tuple[str, str | None]
 Decide = Callable[[AsyncSession, Notification, datetime], Awaitable[Decision]]
 
 
+Claimed = tuple[int, int, Decision]
+"""A claimed notification's id, its recipient and what to do with it."""
+
+Settled = tuple[int, int, str, str | None]
+"""A notification's id, its recipient, and how it ended: (status, error)."""
+
+
 async def deliver_due(
     sessions: async_sessionmaker[AsyncSession],
     sender: Sender,
@@ -55,45 +77,126 @@ async def deliver_due(
     batch: int = BATCH,
     lease: timedelta = outbox.LEASE,
 ) -> Counter[str]:
-    """Send what is due at `now`; returns how many ended how (sent, expired, …).
-
-    Three steps per batch: claim and decide in one transaction, send (no transaction
-    open), record every outcome in one transaction.
-    """
+    """Send what is due at `now` (and what falls due while sending); returns how many
+    ended how (sent, expired, …)."""
     async with sessions() as session:
         # Bookings nobody marked complete themselves first: their review requests are
         # queued in the same transaction and go out in this very run.
         await bookings.complete_finished(session, now=now)
         await session.commit()
-    async with sessions() as session:
-        claimed = await outbox.claim_due(session, now=now, limit=batch, lease=lease)
-        decisions = [(n.id, n.recipient_id, await decide(session, n, now)) for n in claimed]
-        await session.commit()
-    gate = asyncio.Semaphore(CONCURRENCY)
+    run = _Run(sessions, sender, decide, batch, lease, now, time.monotonic())
+    try:
+        async with asyncio.TaskGroup() as tasks:
+            tasks.create_task(run.claim())
+            recording = tasks.create_task(run.record())
+            await asyncio.gather(*(run.send() for _ in range(CONCURRENCY)))
+            run.finished = True
+            run.wake.set()
+            await recording
+    except ExceptionGroup as failed:  # the recorder's failure, as itself
+        raise failed.exceptions[0] from None
+    if run.failure is not None:  # the claimer's, after what it had claimed went out
+        raise run.failure
+    return run.ended
 
-    async def settle(decision: Decision) -> tuple[str, str | None]:
-        if not isinstance(decision, Notice):
-            return decision
-        async with gate:
-            outcome = await sender.send(
-                decision.chat_id, decision.text, reply_markup=decision.markup
-            )
-        return ("sent", None) if outcome is Outcome.SENT else ("failed", outcome.value)
 
-    settled = await asyncio.gather(*(settle(decision) for _id, _to, decision in decisions))
-    async with sessions() as session:
-        for (_id, recipient_id, _decision), (_status, error) in zip(
-            decisions, settled, strict=True
-        ):
-            if error == Outcome.BLOCKED.value:
-                await mark_reachable(session, recipient_id, reachable=False)
-        await outbox.finish_many(
-            session,
-            [
-                (n_id, status, error)
-                for (n_id, _to, _d), (status, error) in zip(decisions, settled, strict=True)
-            ],
-            now=now,
-        )
-        await session.commit()
-    return Counter(status for status, _error in settled)
+@dataclass(eq=False)
+class _Run:
+    """One run of the pipeline and the state its stages share."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    sender: Sender
+    decide: Decide
+    batch: int
+    lease: timedelta
+    started_at: datetime
+    started: float  # time.monotonic() at `started_at`
+    claimed: asyncio.Queue[Claimed | None] = field(init=False)
+    held: set[int] = field(default_factory=set)  # claimed, not yet recorded
+    unrecorded: list[Settled] = field(default_factory=list)
+    wake: asyncio.Event = field(default_factory=asyncio.Event)  # the recorder's bell
+    room: asyncio.Condition = field(default_factory=asyncio.Condition)
+    finished: bool = False
+    failure: Exception | None = None  # what stopped the claimer
+    ended: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self.claimed = asyncio.Queue(maxsize=self.batch)
+
+    def now(self) -> datetime:
+        """The run's `now`, moved on by the time spent since it started."""
+        return self.started_at + timedelta(seconds=time.monotonic() - self.started)
+
+    async def claim(self) -> None:
+        """Claim and decide batch after batch, handing each to the senders; a failure
+        ends the claiming, and what was claimed before it still goes out."""
+        try:
+            while True:
+                now = self.now()
+                async with self.sessions() as session:
+                    claimed = await outbox.claim_due(
+                        session,
+                        now=now,
+                        limit=self.batch,
+                        lease=self.lease,
+                        held=frozenset(self.held),
+                    )
+                    recipients = await load_users(session, {n.recipient_id for n in claimed})
+                    decisions = [
+                        (n.id, n.recipient_id, await self.decide(session, n, now)) for n in claimed
+                    ]
+                    await session.commit()
+                del recipients  # held while deciding: `session.get` found them loaded
+                self.held.update(n_id for n_id, _to, _d in decisions)
+                for decision in decisions:
+                    await self.claimed.put(decision)  # waits while a batch is queued
+                if len(claimed) < self.batch:
+                    break
+        except Exception as error:  # re-raised by deliver_due once the rest went out
+            self.failure = error
+        for _ in range(CONCURRENCY):  # one end-of-run mark per sender
+            await self.claimed.put(None)
+
+    async def send(self) -> None:
+        """One sender: send claimed notices until the claimer is done."""
+        while (item := await self.claimed.get()) is not None:
+            notification_id, recipient_id, decision = item
+            if isinstance(decision, Notice):
+                async with self.room:
+                    await self.room.wait_for(lambda: len(self.unrecorded) < UNRECORDED_LIMIT)
+                outcome = await self.sender.send(
+                    decision.chat_id, decision.text, reply_markup=decision.markup
+                )
+                status, error = (
+                    ("sent", None) if outcome is Outcome.SENT else ("failed", outcome.value)
+                )
+            else:
+                status, error = decision
+            self.unrecorded.append((notification_id, recipient_id, status, error))
+            if len(self.unrecorded) >= min(RECORD_EVERY, UNRECORDED_LIMIT):
+                self.wake.set()
+
+    async def record(self) -> None:
+        """Record outcomes in rounds, one transaction for all that waited."""
+        while True:
+            with contextlib.suppress(TimeoutError):  # a slow trickle is recorded too
+                await asyncio.wait_for(self.wake.wait(), RECORD_AFTER)
+            self.wake.clear()
+            while self.unrecorded:
+                settled, self.unrecorded = self.unrecorded, []
+                async with self.sessions() as session:
+                    for _id, recipient_id, _status, error in settled:
+                        if error == Outcome.BLOCKED.value:
+                            await mark_reachable(session, recipient_id, reachable=False)
+                    await outbox.finish_many(
+                        session,
+                        [(n_id, status, error) for n_id, _to, status, error in settled],
+                        now=self.now(),
+                    )
+                    await session.commit()
+                self.held.difference_update(n_id for n_id, _to, _s, _e in settled)
+                self.ended.update(status for _id, _to, status, _error in settled)
+                async with self.room:
+                    self.room.notify_all()
+            if self.finished:
+                return

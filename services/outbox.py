@@ -5,6 +5,7 @@ causes them, unique by key (nothing is queued twice), claimed in batches with a 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -151,15 +152,22 @@ async def cancel_for_booking(session: AsyncSession, booking_id: int) -> None:
 
 
 async def claim_due(
-    session: AsyncSession, *, now: datetime, limit: int, lease: timedelta = LEASE
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int,
+    lease: timedelta = LEASE,
+    held: Collection[int] = (),
 ) -> list[Notification]:
-    """Take up to `limit` due notifications (and ones whose claim lapsed), oldest first.
+    """Take up to `limit` due notifications (and ones whose claim lapsed), oldest first;
+    never one of `held` (the caller's own claims still on their way).
 
-    On PostgreSQL `FOR UPDATE SKIP LOCKED` lets several instances claim side by side;
-    the caller commits the claim before sending.
+    One statement: an UPDATE of the rows a limited, ordered sub-select picks, returning
+    them. On PostgreSQL the sub-select locks them `FOR UPDATE SKIP LOCKED`, so several
+    instances claim side by side; the caller commits the claim before sending.
     """
-    query = (
-        select(Notification)
+    due = (
+        select(Notification.id)
         .where(
             or_(
                 and_(Notification.status == "pending", Notification.due_at <= now),
@@ -169,15 +177,19 @@ async def claim_due(
         .order_by(Notification.due_at, Notification.id)
         .limit(limit)
     )
+    if held:
+        due = due.where(Notification.id.not_in(held))
     if session.get_bind().dialect.name != "sqlite":
-        query = query.with_for_update(skip_locked=True)
-    claimed = list(await session.scalars(query))
-    for notification in claimed:
-        notification.status = "sending"
-        notification.lease_until = now + lease
-        notification.attempts += 1
-    await session.flush()
-    return claimed
+        due = due.with_for_update(skip_locked=True)
+    claim = (
+        update(Notification)
+        .where(Notification.id.in_(due.scalar_subquery()))
+        .values(status="sending", lease_until=now + lease, attempts=Notification.attempts + 1)
+        .returning(Notification)
+        .execution_options(synchronize_session=False)
+    )
+    claimed = list(await session.scalars(claim))
+    return sorted(claimed, key=lambda n: (n.due_at, n.id))
 
 
 async def finish_many(

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import bindparam, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.dml import ReturningInsert
@@ -130,3 +130,12 @@ async def set_timezone(session: AsyncSession, user: User, name: str) -> None:
 async def mark_reachable(session: AsyncSession, user_id: int, *, reachable: bool) -> None:
     """Record whether the user has blocked the bot (Telegram answers 403 if so)."""
     await session.execute(update(User).where(User.id == user_id).values(blocked_bot=not reachable))
+
+
+async def load_users(session: AsyncSession, user_ids: set[int]) -> list[User]:
+    """Read these users' rows in one statement: while the caller holds the list, the
+    session's `get` finds them without another (a batch of notifications asks for each
+    recipient)."""
+    if not user_ids:
+        return []
+    return list(await session.scalars(select(User).where(User.id.in_(user_ids))))

@@ -1,11 +1,13 @@
 """Update middlewares, outermost first: sender check, flood control, DB session, user,
-i18n; the message middleware that lets a /command leave any dialogue; callback answers."""
+i18n; the message middleware that lets a /command leave any dialogue; callback answers;
+and the Bot API request middlewares (commit before sending, keep response models)."""
 
 from bot.middlewares.callback_answer import CallbackAnswers
 from bot.middlewares.commands import CommandLeavesDialogue
 from bot.middlewares.database import CommitBeforeSending, DatabaseMiddleware
 from bot.middlewares.flood import FloodMiddleware, TokenBucket
 from bot.middlewares.i18n import I18nMiddleware
+from bot.middlewares.response_models import KeepResponseModels
 from bot.middlewares.sender import SenderCheck
 from bot.middlewares.user import UserMiddleware
 
@@ -16,6 +18,7 @@ __all__ = [
     "DatabaseMiddleware",
     "FloodMiddleware",
     "I18nMiddleware",
+    "KeepResponseModels",
     "SenderCheck",
     "TokenBucket",
     "UserMiddleware",
