@@ -35,10 +35,9 @@ from aiogram.types import CallbackQuery, Message, Update
 
 from bench.databases import DEFAULT_URL, fresh_postgres
 from bench.report import backend_name
-from bot.app import assemble, close
+from bot.app import add_request_middlewares, assemble, close
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
-from bot.middlewares import CommitBeforeSending
 from bot.migrate import upgrade
 from services import offers
 from services.offers import OfferData
@@ -275,7 +274,7 @@ def bots(settings: Settings) -> tuple[Bots, Callable[[], Awaitable[None]]]:
     """Both dispatchers behind stub sessions; and how to close gigbot."""
     app = assemble(settings)
     gigbot_recorder, echo_recorder = Recorder(), Recorder()
-    gigbot_recorder.middleware(CommitBeforeSending())
+    add_request_middlewares(gigbot_recorder)
     defaults = DefaultBotProperties(parse_mode="HTML")
     gigbot_bot = Bot(TOKEN, session=gigbot_recorder, default=defaults)
     echo_bot = Bot(TOKEN, session=echo_recorder, default=defaults)

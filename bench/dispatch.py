@@ -24,9 +24,8 @@ from aiogram.types import Update
 
 from bench.databases import DEFAULT_URL, fresh_postgres
 from bench.report import backend_name, percentiles
-from bot.app import assemble, close
+from bot.app import add_request_middlewares, assemble, close
 from bot.config import Settings
-from bot.middlewares import CommitBeforeSending
 from bot.migrate import upgrade
 
 TOKEN = "123456789:AAbenchBENCHbenchBENCHbenchBENCH12345"  # noqa: S105 - not a real token
@@ -99,7 +98,7 @@ async def measure(database_url: str, count: int, text: str) -> str:
     )
     app = assemble(settings)
     session = StubSession()
-    session.middleware(CommitBeforeSending())
+    add_request_middlewares(session)
     bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode="HTML"))
     for n in range(200):  # warm-up: rows exist, lazy pydantic models built
         await app.dispatcher.feed_update(bot, start_update(n + 1, 1000 + n % 100, text))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
@@ -21,7 +22,7 @@ from bot.commands import publish_menus
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
 from bot.dispatcher import build_dispatcher, create_storage
-from bot.middlewares import CommitBeforeSending, KeepResponseModels
+from bot.middlewares import CommitBeforeSending, KeepResponseModels, StepOutWhileSending
 from bot.scheduler import Scheduler
 from bot.sender import Sender
 from bot.startup import StartupError, check_bot_api, check_redis, prepare_database, reason
@@ -43,6 +44,14 @@ class Gigbot:
     scheduler: Scheduler
 
 
+def add_request_middlewares(session: BaseSession) -> None:
+    """What runs around every Bot API call: commit the update's session first, step out
+    of the admission gate for the round trip, keep aiogram's response models."""
+    session.middleware(CommitBeforeSending())
+    session.middleware(StepOutWhileSending())
+    session.middleware(KeepResponseModels())
+
+
 def create_bot(settings: Settings) -> Bot:
     """The Bot API client, talking to TELEGRAM_API_URL when set (self-hosted server or emulator)."""
     session = (
@@ -50,8 +59,7 @@ def create_bot(settings: Settings) -> Bot:
         if settings.telegram_api_url
         else AiohttpSession()
     )
-    session.middleware(CommitBeforeSending())
-    session.middleware(KeepResponseModels())
+    add_request_middlewares(session)
     return Bot(
         token=settings.bot_token.get_secret_value(),
         session=session,

@@ -62,12 +62,22 @@ class Settings(DatabaseSettings):
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     flood_rate: float = Field(default=2.0, gt=0)
     flood_burst: int = Field(default=10, ge=1)
+    # Updates worked on at once (the rest wait their turn); empty: 4 on SQLite, 8 on
+    # PostgreSQL — see bot/middlewares/admission.py.
+    update_concurrency: int | None = Field(default=None, ge=1, le=1000)
     # Notifications: how often the outbox is checked, and the global send rate (Telegram
     # allows about 30 messages a second).
     scheduler_interval: float = Field(default=5.0, gt=0)
     send_rate: float = Field(default=25.0, gt=0, le=1000)
     # Seconds a claimed notification stays claimed; after a crash it is sent again then.
     notification_lease: float = Field(default=120.0, gt=0)
+
+    @property
+    def admitted_updates(self) -> int:
+        """UPDATE_CONCURRENCY, or the default for the database."""
+        if self.update_concurrency is not None:
+            return self.update_concurrency
+        return 4 if self.database_url.startswith("sqlite") else 8
 
     @field_validator("bot_token")
     @classmethod

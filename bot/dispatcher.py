@@ -10,10 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
 from bot.middlewares import (
+    Admission,
     CallbackAnswers,
     CommandLeavesDialogue,
     DatabaseMiddleware,
     FloodMiddleware,
+    Gate,
     I18nMiddleware,
     SenderCheck,
     TokenBucket,
@@ -52,6 +54,7 @@ def build_dispatcher(
             TokenBucket(settings.flood_rate, settings.flood_burst), settings.default_locale
         )
     )
+    dispatcher.update.outer_middleware(Admission(Gate(settings.admitted_updates)))
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker))
     dispatcher.update.outer_middleware(UserMiddleware())
     dispatcher.update.outer_middleware(

@@ -1,7 +1,9 @@
-"""Update middlewares, outermost first: sender check, flood control, DB session, user,
-i18n; the message middleware that lets a /command leave any dialogue; callback answers;
-and the Bot API request middlewares (commit before sending, keep response models)."""
+"""Update middlewares, outermost first: sender check, flood control, admission, DB
+session, user, i18n; the message middleware that lets a /command leave any dialogue;
+callback answers; and the Bot API request middlewares (commit before sending, step out
+of admission while sending, keep response models)."""
 
+from bot.middlewares.admission import Admission, Gate, StepOutWhileSending
 from bot.middlewares.callback_answer import CallbackAnswers
 from bot.middlewares.commands import CommandLeavesDialogue
 from bot.middlewares.database import CommitBeforeSending, DatabaseMiddleware
@@ -12,14 +14,17 @@ from bot.middlewares.sender import SenderCheck
 from bot.middlewares.user import UserMiddleware
 
 __all__ = [
+    "Admission",
     "CallbackAnswers",
     "CommandLeavesDialogue",
     "CommitBeforeSending",
     "DatabaseMiddleware",
     "FloodMiddleware",
+    "Gate",
     "I18nMiddleware",
     "KeepResponseModels",
     "SenderCheck",
+    "StepOutWhileSending",
     "TokenBucket",
     "UserMiddleware",
 ]
