@@ -10,9 +10,13 @@ from sqlalchemy import (
     ColumnElement,
     FromClause,
     Select,
+    and_,
     bindparam,
+    case,
     column,
+    exists,
     func,
+    intersect,
     literal_column,
     select,
     table,
@@ -21,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Offer
+from services.search_query import RANKED_MATCHES
 
 P = bindparam  # every value is a named parameter: one SQL text per query shape
 offers_table = Offer.__table__
@@ -41,16 +46,24 @@ class Backend(Protocol):
         """A date as the driver takes it."""
         ...
 
-    def match(self) -> Match:
-        """Offers joined to the index, matching `:words`."""
+    def word_values(self, words: list[str]) -> dict[str, str]:
+        """Any further parameters the words take (beside `:words`)."""
+        ...
+
+    def match(self, word_count: int) -> Match:
+        """Offers joined to the index, matching `:words` (`word_count` of them)."""
         ...
 
     def rating_order(self, rating: Any, review_count: Any) -> list[ColumnElement[Any]]:
         """Best rating first, unrated offers last."""
         ...
 
-    def matching_ids(self) -> Select[Any]:
-        """The ids of offers matching `:words` (to filter a search driven by place)."""
+    def matching_ids(self, word_count: int) -> Select[Any]:
+        """The ids of offers matching `:words`."""
+        ...
+
+    def holds_words(self, offer_id: ColumnElement[int], word_count: int) -> ColumnElement[bool]:
+        """Whether the offer matches `:words` (to filter a search driven by place)."""
         ...
 
     async def words_starting(self, session: AsyncSession, prefix: str) -> list[str]:
@@ -72,16 +85,24 @@ class SqliteBackend:
         """SQLAlchemy stores dates in SQLite as ISO text."""
         return day.isoformat()
 
-    def match(self) -> Match:
+    def word_values(self, words: list[str]) -> dict[str, str]:
+        """None: `:words` is the whole FTS5 query."""
+        return {}
+
+    def match(self, word_count: int) -> Match:
         """FTS5 MATCH; rank is bm25 with title words weighing four times."""
         joined = self._fts.join(offers_table, offers_table.c.id == self._fts.c.rowid)
         condition = literal_column("offer_search").op("MATCH")(P("words"))
         return joined, condition, self._fts.c.rank, self._fts.c.rowid
 
-    def matching_ids(self) -> Select[Any]:
+    def matching_ids(self, word_count: int) -> Select[Any]:
         """Rowids straight from the FTS5 index."""
-        _, condition, _, rowid = self.match()
+        _, condition, _, rowid = self.match(word_count)
         return select(rowid).select_from(self._fts).where(condition)
+
+    def holds_words(self, offer_id: ColumnElement[int], word_count: int) -> ColumnElement[bool]:
+        """In the ids FTS5 finds (`id + 0` keeps SQLite from driving by the id list)."""
+        return (offer_id + literal_column("0")).in_(self.matching_ids(word_count))
 
     def rating_order(self, rating: Any, review_count: Any) -> list[ColumnElement[Any]]:
         """SQLite sorts NULLs last in descending order, which the browse index serves."""
@@ -93,7 +114,8 @@ class SqliteBackend:
 
 
 class PostgresBackend:
-    """PostgreSQL full-text search (`offer_search.document`, GIN; 'simple' + unaccent)."""
+    """PostgreSQL: words found in `offer_search_words` (a B-tree of (word, offer id)),
+    ranked by their `offer_search.document` ('simple' + unaccent)."""
 
     _index = table("offer_search", column("offer_id"), column("document"))
 
@@ -105,25 +127,68 @@ class PostgresBackend:
         """asyncpg takes date objects."""
         return day
 
-    def match(self) -> Match:
-        """`document @@ query`, ranked by ts_rank; the tsquery is built once per search in
-        a one-row subquery (unaccent is STABLE, so in the SELECT list it would run per row)."""
-        tsquery = self._tsquery()
-        joined = self._index.join(offers_table, offers_table.c.id == self._index.c.offer_id)
-        joined = joined.join(tsquery, true())
-        condition = self._index.c.document.op("@@")(tsquery.c.query)
-        rank = -func.ts_rank(self._index.c.document, tsquery.c.query)
-        return joined, condition, rank, self._index.c.offer_id
+    def word_values(self, words: list[str]) -> dict[str, str]:
+        """Each word on its own, for the range scans of `offer_search_words`."""
+        return {f"word{n}": word for n, word in enumerate(words)}
 
-    def matching_ids(self) -> Select[Any]:
-        """Offer ids from the GIN index."""
-        tsquery = self._tsquery()
-        condition = self._index.c.document.op("@@")(tsquery.c.query)
-        return (
-            select(self._index.c.offer_id)
-            .select_from(self._index.join(tsquery, true()))
-            .where(condition)
+    def match(self, word_count: int) -> Match:
+        """The newest matches (ids from `offer_search_words`, which holds published
+        offers only, newest first, `RANKED_MATCHES` at most: an array computed once, so
+        each becomes one primary-key probe), joined to their documents and ranked by
+        ts_rank; the tsquery is built once per search in a one-row subquery (unaccent is
+        STABLE, so in the SELECT list it would run per row)."""
+        held = self.matching_ids(word_count).subquery("held")
+        newest = (
+            select(held.c.offer_id)
+            .order_by(held.c.offer_id.desc())
+            .limit(literal_column(str(RANKED_MATCHES)))
         )
+        tsquery = self._tsquery()
+        joined = offers_table.join(self._index, self._index.c.offer_id == offers_table.c.id).join(
+            tsquery, true()
+        )
+        condition = offers_table.c.id == func.any(func.array(newest.scalar_subquery()))
+        rank = -func.ts_rank(self._index.c.document, tsquery.c.query)
+        return joined, condition, rank, offers_table.c.id
+
+    def matching_ids(self, word_count: int) -> Select[Any]:
+        """Offer ids holding every word (each a prefix; one letter: the whole word): an
+        index-only range scan of `offer_search_words` per word, intersected."""
+        scans = [self._holding(n) for n in range(word_count)]
+        if len(scans) == 1:
+            return scans[0].distinct()  # a prefix may match several words of one offer
+        return select(intersect(*scans).subquery("holding").c.offer_id)
+
+    def holds_words(self, offer_id: ColumnElement[int], word_count: int) -> ColumnElement[bool]:
+        """A probe of (offer id, word) per word; PostgreSQL may instead hash the words'
+        ids when they are fewer than the offers near the point (it estimates both)."""
+        checks = []
+        for n in range(word_count):
+            postings, in_range = self._word_range(n)
+            checks.append(exists().where(postings.c.offer_id == offer_id, in_range))
+        return and_(*checks)
+
+    @classmethod
+    def _holding(cls, n: int) -> Select[Any]:
+        """Ids of offers with a word in the range of word `n`."""
+        postings, in_range = cls._word_range(n)
+        return select(postings.c.offer_id).where(in_range)
+
+    @staticmethod
+    def _word_range(n: int) -> tuple[Any, ColumnElement[bool]]:
+        """`offer_search_words` (aliased) and the range of word `n` in byte order: every
+        word that starts with it; for one letter, that letter alone."""
+        postings = table("offer_search_words", column("word"), column("offer_id")).alias(f"w{n}")
+        word: Any = P(f"word{n}")
+        first = func.unaccent(word)
+        beyond = case(
+            (
+                func.length(word) > literal_column("1"),
+                first.op("||")(literal_column("chr(1114111)")),
+            ),
+            else_=first.op("||")(literal_column("chr(1)")),
+        )
+        return postings, and_(postings.c.word >= first, postings.c.word < beyond)
 
     @staticmethod
     def _tsquery() -> Any:

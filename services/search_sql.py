@@ -56,6 +56,7 @@ class Shape:
 
     dialect: str
     words: bool
+    word_count: int
     category: bool
     price: bool
     on_date: bool
@@ -70,6 +71,7 @@ def shape_of(query: SearchQuery, dialect: str) -> Shape:
     return Shape(
         dialect=dialect,
         words=bool(words),
+        word_count=len(words),
         category=bool(query.category),
         price=query.max_price_minor is not None and bool(query.currency),
         on_date=query.on_date is not None,
@@ -81,7 +83,8 @@ def shape_of(query: SearchQuery, dialect: str) -> Shape:
 
 def parameters(query: SearchQuery, backend: Backend) -> dict[str, Any]:
     """The values for the statement of `query`'s shape."""
-    values: dict[str, Any] = {"words": backend.match_text(query_words(query.text))}
+    words = query_words(query.text)
+    values: dict[str, Any] = {"words": backend.match_text(words), **backend.word_values(words)}
     values.update(category=query.category, max_price=query.max_price_minor)
     values["currency"] = query.currency
     if query.on_date is not None:
@@ -206,11 +209,10 @@ def build_statement(shape: Shape, backend: Backend) -> Select[Any]:
     relevance: ColumnElement[Any] = literal_column("0")
     conditions = _filters(shape)
     if shape.words and shape.near:
-        # The place's box is narrower than most words: it drives, the words filter
-        # (`id + 0` keeps SQLite from driving by the id list instead).
-        conditions.append((o.c.id + sql_constant(0)).in_(backend.matching_ids()))
+        # The place's box is narrower than most words: it drives, the words filter.
+        conditions.append(backend.holds_words(o.c.id, shape.word_count))
     elif shape.words:
-        base, matched, relevance, match_order = backend.match()
+        base, matched, relevance, match_order = backend.match(shape.word_count)
         conditions.append(matched)
     distance: ColumnElement[Any] = sql_constant(FAR)
     if shape.near:
