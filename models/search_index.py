@@ -106,37 +106,28 @@ POSTGRESQL_CREATE = (
 # every match (3 ms for the 1,800 offers of "plumb" in 100,000) — and the newest
 # published matches are simply the highest ids. The sync function and trigger below
 # replace 0003's: they also follow the offer's status.
-_PG_SYNC_WITH_WORDS = f"""CREATE OR REPLACE FUNCTION offer_search_sync() RETURNS trigger
+_PG_SYNC = """CREATE OR REPLACE FUNCTION offer_search_sync() RETURNS trigger
     LANGUAGE plpgsql AS $$
     DECLARE
-        doc tsvector := {_PG_DOCUMENT.format(row="NEW")};
+        doc tsvector := {document};
     BEGIN
         INSERT INTO offer_search (offer_id, document) VALUES (NEW.id, doc)
             ON CONFLICT (offer_id) DO UPDATE SET document = EXCLUDED.document;
         INSERT INTO search_words (word) SELECT lexeme FROM unnest(doc)
-            ON CONFLICT DO NOTHING;
+            ON CONFLICT DO NOTHING;{words}
+        RETURN NULL;
+    END
+    $$"""
+_PG_SYNC_WORDS = """
         IF TG_OP = 'UPDATE' THEN
             DELETE FROM offer_search_words WHERE offer_id = NEW.id;
         END IF;
         IF NEW.status = 'published' THEN
             INSERT INTO offer_search_words (word, offer_id)
                 SELECT lexeme, NEW.id FROM unnest(doc);
-        END IF;
-        RETURN NULL;
-    END
-    $$"""
-_PG_SYNC_WITHOUT_WORDS = f"""CREATE OR REPLACE FUNCTION offer_search_sync() RETURNS trigger
-    LANGUAGE plpgsql AS $$
-    DECLARE
-        doc tsvector := {_PG_DOCUMENT.format(row="NEW")};
-    BEGIN
-        INSERT INTO offer_search (offer_id, document) VALUES (NEW.id, doc)
-            ON CONFLICT (offer_id) DO UPDATE SET document = EXCLUDED.document;
-        INSERT INTO search_words (word) SELECT lexeme FROM unnest(doc)
-            ON CONFLICT DO NOTHING;
-        RETURN NULL;
-    END
-    $$"""
+        END IF;"""
+_PG_SYNC_WITH_WORDS = _PG_SYNC.format(document=_PG_DOCUMENT.format(row="NEW"), words=_PG_SYNC_WORDS)
+_PG_SYNC_WITHOUT_WORDS = _PG_SYNC.format(document=_PG_DOCUMENT.format(row="NEW"), words="")
 _PG_TRIGGER = """CREATE TRIGGER offer_search_sync AFTER INSERT OR UPDATE OF {columns}
     ON offers FOR EACH ROW EXECUTE FUNCTION offer_search_sync()"""
 POSTGRESQL_WORDS_CREATE = (

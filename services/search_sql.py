@@ -15,7 +15,6 @@ from sqlalchemy import (
     TextClause,
     and_,
     case,
-    exists,
     false,
     func,
     literal_column,
@@ -139,8 +138,13 @@ def _filters(shape: Shape) -> list[ColumnElement[bool]]:
         weekdays: list[Any] = [P(f"weekday{n}") for n in range(3)]
         conditions.append(
             or_(
-                exists().where(OfferHours.offer_id == o.c.id, OfferHours.weekday.in_(weekdays)),
-                exists().where(
+                _probe(
+                    shape,
+                    OfferHours.offer_id == o.c.id,
+                    OfferHours.weekday.in_(weekdays),
+                ),
+                _probe(
+                    shape,
                     OfferException.offer_id == o.c.id,
                     OfferException.closed == false(),
                     OfferException.day.between(P("day_from"), P("day_to")),
@@ -148,6 +152,17 @@ def _filters(shape: Shape) -> list[ColumnElement[bool]]:
             )
         )
     return conditions
+
+
+def _probe(shape: Shape, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    """EXISTS a row of an offer's hours or dates, checked per offer as the browse order
+    reaches it. On PostgreSQL `OFFSET 0` keeps the planner from turning it into a hash
+    of the whole table (built before the first row: 33 ms of offer_hours at 100,000
+    offers, when a page needs a dozen probes of 10 µs)."""
+    probe: Select[Any] = select(literal_column("1")).where(*conditions)
+    if shape.dialect != "sqlite":
+        probe = probe.offset(literal_column("0"))
+    return probe.exists()
 
 
 def _distance_key() -> ColumnElement[float]:
