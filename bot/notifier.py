@@ -114,6 +114,7 @@ class _Run:
     claimed: asyncio.Queue[Claimed | None] = field(init=False)
     held: set[int] = field(default_factory=set)  # claimed, not yet recorded
     unrecorded: list[Settled] = field(default_factory=list)
+    recording: int = 0  # outcomes in the recorder's open transaction
     wake: asyncio.Event = field(default_factory=asyncio.Event)  # the recorder's bell
     room: asyncio.Condition = field(default_factory=asyncio.Condition)
     finished: bool = False
@@ -163,7 +164,9 @@ class _Run:
             notification_id, recipient_id, decision = item
             if isinstance(decision, Notice):
                 async with self.room:
-                    await self.room.wait_for(lambda: len(self.unrecorded) < UNRECORDED_LIMIT)
+                    await self.room.wait_for(
+                        lambda: len(self.unrecorded) + self.recording < UNRECORDED_LIMIT
+                    )
                 outcome = await self.sender.send(
                     decision.chat_id, decision.text, reply_markup=decision.markup
                 )
@@ -184,6 +187,7 @@ class _Run:
             self.wake.clear()
             while self.unrecorded:
                 settled, self.unrecorded = self.unrecorded, []
+                self.recording = len(settled)
                 async with self.sessions() as session:
                     for _id, recipient_id, _status, error in settled:
                         if error == Outcome.BLOCKED.value:
@@ -196,6 +200,7 @@ class _Run:
                     await session.commit()
                 self.held.difference_update(n_id for n_id, _to, _s, _e in settled)
                 self.ended.update(status for _id, _to, status, _error in settled)
+                self.recording = 0
                 async with self.room:
                     self.room.notify_all()
             if self.finished:

@@ -50,8 +50,10 @@ class Backend(Protocol):
         """Any further parameters the words take (beside `:words`)."""
         ...
 
-    def match(self, word_count: int) -> Match:
-        """Offers joined to the index, matching `:words` (`word_count` of them)."""
+    def match(self, word_count: int, *, only_words: bool) -> Match:
+        """Offers joined to the index, matching `:words` (`word_count` of them);
+        `only_words` when no other filter applies (the newest matches may then be
+        picked before the offers are read)."""
         ...
 
     def rating_order(self, rating: Any, review_count: Any) -> list[ColumnElement[Any]]:
@@ -89,7 +91,7 @@ class SqliteBackend:
         """None: `:words` is the whole FTS5 query."""
         return {}
 
-    def match(self, word_count: int) -> Match:
+    def match(self, word_count: int, *, only_words: bool) -> Match:
         """FTS5 MATCH; rank is bm25 with title words weighing four times."""
         joined = self._fts.join(offers_table, offers_table.c.id == self._fts.c.rowid)
         condition = literal_column("offer_search").op("MATCH")(P("words"))
@@ -97,7 +99,7 @@ class SqliteBackend:
 
     def matching_ids(self, word_count: int) -> Select[Any]:
         """Rowids straight from the FTS5 index."""
-        _, condition, _, rowid = self.match(word_count)
+        _, condition, _, rowid = self.match(word_count, only_words=True)
         return select(rowid).select_from(self._fts).where(condition)
 
     def holds_words(self, offer_id: ColumnElement[int], word_count: int) -> ColumnElement[bool]:
@@ -131,23 +133,31 @@ class PostgresBackend:
         """Each word on its own, for the range scans of `offer_search_words`."""
         return {f"word{n}": word for n, word in enumerate(words)}
 
-    def match(self, word_count: int) -> Match:
-        """The newest matches (ids from `offer_search_words`, which holds published
-        offers only, newest first, `RANKED_MATCHES` at most: an array computed once, so
-        each becomes one primary-key probe), joined to their documents and ranked by
-        ts_rank; the tsquery is built once per search in a one-row subquery (unaccent is
-        STABLE, so in the SELECT list it would run per row)."""
-        held = self.matching_ids(word_count).subquery("held")
-        newest = (
-            select(held.c.offer_id)
-            .order_by(held.c.offer_id.desc())
-            .limit(literal_column(str(RANKED_MATCHES)))
-        )
+    def match(self, word_count: int, *, only_words: bool) -> Match:
+        """Offers matching the words (ids from `offer_search_words`, which holds
+        published offers only), joined to their documents and ranked by ts_rank; the
+        tsquery is built once per search in a one-row subquery (unaccent is STABLE, so
+        in the SELECT list it would run per row).
+
+        With only words, the newest `RANKED_MATCHES` ids are picked first, as an array
+        computed once (each id then one primary-key probe); with other filters too, the
+        filters apply first (the matches are a hashed set the offers are checked in).
+        """
+        matched = self.matching_ids(word_count)
         tsquery = self._tsquery()
         joined = offers_table.join(self._index, self._index.c.offer_id == offers_table.c.id).join(
             tsquery, true()
         )
-        condition = offers_table.c.id == func.any(func.array(newest.scalar_subquery()))
+        if only_words:
+            held = matched.subquery("held")
+            newest = (
+                select(held.c.offer_id)
+                .order_by(held.c.offer_id.desc())
+                .limit(literal_column(str(RANKED_MATCHES)))
+            )
+            condition = offers_table.c.id == func.any(func.array(newest.scalar_subquery()))
+        else:
+            condition = offers_table.c.id.in_(matched)
         rank = -func.ts_rank(self._index.c.document, tsquery.c.query)
         return joined, condition, rank, offers_table.c.id
 

@@ -227,7 +227,10 @@ def build_statement(shape: Shape, backend: Backend) -> Select[Any]:
         # The place's box is narrower than most words: it drives, the words filter.
         conditions.append(backend.holds_words(o.c.id, shape.word_count))
     elif shape.words:
-        base, matched, relevance, match_order = backend.match(shape.word_count)
+        only_words = not (shape.category or shape.price or shape.on_date)
+        base, matched, relevance, match_order = backend.match(
+            shape.word_count, only_words=only_words
+        )
         conditions.append(matched)
     distance: ColumnElement[Any] = sql_constant(FAR)
     if shape.near:

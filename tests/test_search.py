@@ -20,7 +20,7 @@ from services import offers, providers
 from services.geo import GeoPoint, distance_km
 from services.offers import OfferData
 from services.search import SearchQuery, search
-from services.search_query import query_words
+from services.search_query import RANKED_MATCHES, query_words
 from services.users import TelegramProfile, touch_user
 from tests.helpers import offer_data
 
@@ -313,3 +313,22 @@ async def test_offers_without_a_point_are_found_near_their_provider(
     hits = (await search(session, query, now=NOW)).hits
     assert {hit.offer_id for hit in hits} == {sitting.id, walking.id}
     assert [hit.comes_to_customer for hit in hits if hit.offer_id == walking.id] == [True]
+
+
+async def test_filters_apply_before_the_newest_matches_are_cut(session: AsyncSession) -> None:
+    # More offers hold the word than are ranked (300): the one in the wanted category
+    # is the oldest, behind 310 newer matches of another category.
+    user = await touch_user(session, TelegramProfile(id=5000, first_name="Zed"))
+    oldest = await offers.create_offer(
+        session, user, offer("Zebra painting lesson", category="lessons"), default_timezone="UTC"
+    )
+    for n in range(RANKED_MATCHES + 10):
+        await offers.create_offer(
+            session, user, offer(f"Zebra park tour {n}", category="tours"), default_timezone="UTC"
+        )
+    await session.commit()
+    page = await search(session, SearchQuery(text="zebra", category="lessons"), now=NOW)
+    assert [hit.offer_id for hit in page.hits] == [oldest.id]
+    page = await search(session, SearchQuery(text="zebra"), now=NOW, limit=5)
+    assert len(page.hits) == 5  # words alone: the newest are ranked
+    assert page.has_more
