@@ -20,21 +20,21 @@ import statistics
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from aiogram import Bot, Dispatcher, F, Router
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.base import BaseSession
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import CallbackQuery, Message, Update
 
 from bench.databases import DEFAULT_URL, fresh_postgres
 from bench.report import backend_name
+from bench.stub_bot import TOKEN, StubSession, bench_settings
 from bot.app import add_request_middlewares, assemble, close
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
@@ -43,7 +43,6 @@ from services import offers
 from services.offers import OfferData
 from services.users import TelegramProfile, touch_user
 
-TOKEN = "123456789:AAbenchBENCHbenchBENCHbenchBENCH12345"  # noqa: S105 - not a real token
 STEPS = ("/start", "/find", "words", "open", "book", "day", "time", "skip note", "confirm")
 # The button each pressing step looks for, by the prefix of its callback data.
 PRESSES = {
@@ -63,7 +62,7 @@ def word(number: int) -> str:
     return "".join(letters)
 
 
-class Recorder(BaseSession):
+class Recorder(StubSession):
     """A Bot API that answers at once and remembers each chat's messages and buttons."""
 
     def __init__(self) -> None:
@@ -82,17 +81,7 @@ class Recorder(BaseSession):
             self.screens[chat_id][message_id] = [
                 button.callback_data for row in rows or [] for button in row if button.callback_data
             ]
-        payload: Any = {
-            "message_id": message_id,
-            "date": 0,
-            "text": "ok",
-            "chat": {"id": chat_id, "type": "private", "first_name": "x"},
-        }
-        returning: Any = method.__returning__
-        result: Any = (
-            returning.model_validate(payload) if hasattr(returning, "model_validate") else True
-        )
-        return cast(TelegramType, result)
+        return self.answer(method, chat_id, message_id)
 
     def button(self, chat_id: int, prefix: str) -> tuple[int, str] | None:
         """The newest message of the chat with a button whose data starts with `prefix`."""
@@ -101,13 +90,6 @@ class Recorder(BaseSession):
                 if data.startswith(prefix):
                     return message_id, data
         return None
-
-    async def close(self) -> None:
-        """Nothing to close."""
-
-    def stream_content(self, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
-        """Not used by the benchmark."""
-        raise NotImplementedError
 
 
 class Updates:
@@ -317,14 +299,7 @@ async def measure(database_url: str, args: argparse.Namespace) -> list[str]:
     """Seed, then interleave gigbot and echo rounds, one at a time and in bursts."""
     await upgrade(database_url)
     await seed(database_url, args.offers, args.providers)
-    settings = Settings(
-        _env_file=None,
-        bot_token=TOKEN,
-        database_url=database_url,
-        flood_rate=1e9,
-        flood_burst=10**9,
-    )
-    both, closing = bots(settings)
+    both, closing = bots(bench_settings(database_url))
     results: dict[str, tuple[Tally, Tally]] = {
         "one at a time": (Tally(), Tally()),
         f"{args.burst} at once": (Tally(), Tally()),

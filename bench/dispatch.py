@@ -11,51 +11,17 @@ import asyncio
 import statistics
 import tempfile
 import time
-from collections.abc import AsyncGenerator
 from pathlib import Path
-from typing import Any, cast
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.base import BaseSession
-from aiogram.methods import TelegramMethod
-from aiogram.methods.base import TelegramType
 from aiogram.types import Update
 
 from bench.databases import DEFAULT_URL, fresh_postgres
 from bench.report import backend_name, percentiles
+from bench.stub_bot import TOKEN, StubSession, bench_settings
 from bot.app import add_request_middlewares, assemble, close
-from bot.config import Settings
 from bot.migrate import upgrade
-
-TOKEN = "123456789:AAbenchBENCHbenchBENCHbenchBENCH12345"  # noqa: S105 - not a real token
-
-
-class StubSession(BaseSession):
-    """Answers every method as Telegram would for a plain sendMessage, without I/O."""
-
-    async def make_request(
-        self, bot: Bot, method: TelegramMethod[TelegramType], timeout: int | None = None
-    ) -> TelegramType:
-        payload: Any = {
-            "message_id": 1,
-            "date": 0,
-            "text": "ok",
-            "chat": {"id": getattr(method, "chat_id", 1), "type": "private", "first_name": "x"},
-        }
-        returning: Any = method.__returning__
-        result: Any = (
-            returning.model_validate(payload) if hasattr(returning, "model_validate") else True
-        )
-        return cast(TelegramType, result)
-
-    async def close(self) -> None:
-        """Nothing to close."""
-
-    def stream_content(self, *args: Any, **kwargs: Any) -> AsyncGenerator[bytes, None]:
-        """Not used by the benchmark."""
-        raise NotImplementedError
-
 
 OLD_BUTTON = "button:old:1"  # a press of a button no handler takes: every filter is tried
 
@@ -89,14 +55,7 @@ def start_update(update_id: int, user_id: int, text: str) -> Update:
 
 async def measure(database_url: str, count: int, text: str) -> str:
     """Feed `count` updates (100 users, one at a time) and time each."""
-    settings = Settings(
-        _env_file=None,
-        bot_token=TOKEN,
-        database_url=database_url,
-        flood_rate=1e9,
-        flood_burst=10**9,
-    )
-    app = assemble(settings)
+    app = assemble(bench_settings(database_url))
     session = StubSession()
     add_request_middlewares(session)
     bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode="HTML"))
