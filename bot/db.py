@@ -13,6 +13,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.sqlite_driver import one_trip_dbapi
+
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Execution option naming how a SQLite transaction begins: IMMEDIATE (default) takes the
 # write lock at once; DEFERRED is for read-only work.
@@ -23,7 +25,8 @@ PG_RECYCLE_SECONDS = 1800  # a PostgreSQL connection is replaced after half an h
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     """Create the async engine for `database_url` (SQLite via aiosqlite or PostgreSQL).
 
-    On SQLite every connection gets WAL, foreign keys and a busy timeout, and every
+    On SQLite each statement is one trip to aiosqlite's thread (bot.sqlite_driver), and
+    every connection gets WAL, foreign keys and a busy timeout, and every
     transaction starts with BEGIN IMMEDIATE: a deferred transaction that reads and
     then writes can fail with "database is locked" at once, busy timeout or not.
     """
@@ -34,6 +37,7 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
         # timeout still covers other processes (a second `gigbot migrate`, say).
         kwargs.setdefault("pool_size", 1)
         kwargs.setdefault("max_overflow", 0)
+        kwargs.setdefault("module", one_trip_dbapi())
         engine = create_async_engine(
             database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
