@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from bot.sqlite_driver import one_trip_dbapi
+from bot.sqlite_driver import OneTripConnection, one_trip_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 # Execution option naming how a SQLite transaction begins: IMMEDIATE (default) takes the
@@ -65,7 +65,12 @@ def _make_sqlite_transactional(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
-        connection.exec_driver_sql(f"BEGIN {'DEFERRED' if mode == 'DEFERRED' else 'IMMEDIATE'}")
+        statement = f"BEGIN {'DEFERRED' if mode == 'DEFERRED' else 'IMMEDIATE'}"
+        adapted = connection.connection.dbapi_connection
+        if isinstance(adapted, OneTripConnection):
+            adapted.begin_with_next(statement)  # no trip of its own
+        else:
+            connection.exec_driver_sql(statement)
 
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

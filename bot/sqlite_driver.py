@@ -31,9 +31,16 @@ Description = tuple[tuple[Any, ...], ...] | None
 
 
 def _run(
-    connection: sqlite3.Connection, operation: str, parameters: Any, many: bool
+    connection: sqlite3.Connection,
+    operation: str,
+    parameters: Any,
+    many: bool,
+    begin: str | None,
 ) -> tuple[Description, list[Any], int, int | None]:
-    """On the connection's thread: the whole statement, rows included."""
+    """On the connection's thread: the transaction's BEGIN if it is still to be sent,
+    then the whole statement, rows included."""
+    if begin is not None:
+        connection.execute(begin)
     cursor = connection.cursor()
     try:
         if many:
@@ -70,9 +77,11 @@ class OneTripCursor:
         self._trip(operation, seq_of_parameters, many=True)
 
     def _trip(self, operation: str, parameters: Any, *, many: bool) -> None:
-        driver = cast(aiosqlite.Connection, self._adapted._connection)
+        adapted = self._adapted
+        driver = cast(aiosqlite.Connection, adapted._connection)
+        begin, adapted._begin = adapted._begin, None
         try:
-            work = partial(_run, driver._conn, operation, parameters, many)
+            work = partial(_run, driver._conn, operation, parameters, many, begin)
             outcome = await_(driver._execute(work))  # type: ignore[no-untyped-call]
         except Exception as error:
             self._adapted._handle_exception(error)
@@ -114,9 +123,40 @@ class OneTripCursor:
 
 
 class OneTripConnection(AsyncAdapt_aiosqlite_connection):
-    """SQLAlchemy's adapted aiosqlite connection, handing out one-trip cursors."""
+    """SQLAlchemy's adapted aiosqlite connection, handing out one-trip cursors.
 
-    __slots__ = ()
+    A transaction's BEGIN travels with its first statement (`begin_with_next`), and a
+    commit or rollback with no transaction open on the SQLite connection costs no trip:
+    the pool's rollback of every connection handed back after a commit, and the whole
+    of a transaction that ran no statement, are then free.
+    """
+
+    __slots__ = ("_begin",)
+
+    def __init__(self, dbapi: Any, connection: Any) -> None:
+        super().__init__(dbapi, connection)
+        self._begin: str | None = None
+
+    def begin_with_next(self, statement: str) -> None:
+        """Send `statement` (a BEGIN) just before the next statement, in its trip."""
+        self._begin = statement
+
+    def _in_transaction(self) -> bool:
+        if self._begin is not None:  # begun on paper only: nothing to end
+            self._begin = None
+            return False
+        raw = cast(aiosqlite.Connection, self._connection)._connection
+        return raw is not None and raw.in_transaction
+
+    def commit(self) -> None:
+        """Commit, if SQLite has a transaction open."""
+        if self._in_transaction():
+            super().commit()
+
+    def rollback(self) -> None:
+        """Roll back, if SQLite has a transaction open."""
+        if self._in_transaction():
+            super().rollback()
 
     def cursor(self, server_side: bool = False) -> Any:
         """A one-trip cursor (gigbot never asks for server-side ones)."""

@@ -9,7 +9,7 @@ from typing import Any
 import aiosqlite
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_engine
@@ -33,7 +33,7 @@ def trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     original: Callable[..., Awaitable[Any]] = aiosqlite.Connection._execute
 
     async def counting(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
-        calls.append(getattr(fn, "__name__", type(fn).__name__))
+        calls.append(getattr(getattr(fn, "func", fn), "__name__", "?"))
         return await original(self, fn, *args, **kwargs)
 
     monkeypatch.setattr(aiosqlite.Connection, "_execute", counting)
@@ -78,3 +78,48 @@ async def test_errors_are_sqlalchemys_and_the_connection_goes_on(engine: AsyncEn
         await connection.rollback()
         count = await connection.scalar(text("SELECT count(*) FROM things"))
         assert count == 0
+
+
+async def test_a_transaction_is_its_statements_and_a_commit(
+    engine: AsyncEngine, trips: list[str]
+) -> None:
+    """BEGIN travels with the first statement; handing the connection back after the
+    commit costs no rollback trip."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+        await connection.execute(text("SELECT 2"))
+        await connection.commit()
+    assert trips == ["_run", "_run", "commit"]
+
+
+async def test_a_transaction_without_statements_costs_no_trip(
+    engine: AsyncEngine, trips: list[str]
+) -> None:
+    async with engine.connect() as connection:
+        await connection.begin()
+        await connection.commit()
+        await connection.begin()
+        await connection.rollback()
+    assert trips == []
+
+
+async def test_the_deferred_begin_is_still_immediate(tmp_path: Path) -> None:
+    """The write lock is taken by the first statement: a second writer waits for it."""
+    path = tmp_path / "lock.db"
+    engine = create_engine(f"sqlite+aiosqlite:///{path}")
+    other = create_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))  # a read, in BEGIN IMMEDIATE
+            async with other.connect() as second:
+                raw = await second.get_raw_connection()
+                assert raw.driver_connection is not None
+                await raw.driver_connection.execute("PRAGMA busy_timeout=0")
+                with pytest.raises(OperationalError, match="locked"):
+                    await second.execute(text("SELECT 1"))
+            await connection.rollback()
+        async with other.connect() as second:
+            assert await second.scalar(text("SELECT 1")) == 1
+    finally:
+        await engine.dispose()
+        await other.dispose()
