@@ -171,11 +171,13 @@ async def run(messages: int, rate: float, mode: str) -> None:
                 await touch_user(session, TelegramProfile(id=user_id, first_name=f"U{n}"))
                 await outbox.queue(
                     session,
-                    key=f"r{n}",
-                    recipient_id=user_id,
-                    kind=NotificationKind.MESSAGE,
-                    due_at=due,
-                    payload={"text": f"reminder {n}"},
+                    outbox.Notice(
+                        key=f"r{n}",
+                        recipient_id=user_id,
+                        kind=NotificationKind.MESSAGE,
+                        due_at=due,
+                        payload={"text": f"reminder {n}"},
+                    ),
                 )
             await session.commit()
         settings = Settings(

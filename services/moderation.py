@@ -158,11 +158,13 @@ async def report(
         if await session.get(User, admin_id) is not None:
             await outbox.queue(
                 session,
-                key=f"report{filed.id}:a{admin_id}",
-                recipient_id=admin_id,
-                kind=NotificationKind.REPORT,
-                due_at=now,
-                payload={"report": filed.id},
+                outbox.Notice(
+                    key=f"report{filed.id}:a{admin_id}",
+                    recipient_id=admin_id,
+                    kind=NotificationKind.REPORT,
+                    due_at=now,
+                    payload={"report": filed.id},
+                ),
             )
     return filed
 
@@ -373,12 +375,14 @@ async def cancel_future_bookings(
         if other is not None:
             await outbox.queue(
                 session,
-                key=f"b{booking_id}:notice:cancelled",
-                recipient_id=other,
-                kind=NotificationKind.NOTICE,
-                due_at=now,
-                booking_id=booking_id,
-                payload={"key": "notify.booking_cancelled"},
+                outbox.Notice(
+                    key=f"b{booking_id}:notice:cancelled",
+                    recipient_id=other,
+                    kind=NotificationKind.NOTICE,
+                    due_at=now,
+                    booking_id=booking_id,
+                    payload={"key": "notify.booking_cancelled"},
+                ),
             )
         count += 1
     return count

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Insert, and_, bindparam, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,30 +43,51 @@ async def set_reminder_hours(session: AsyncSession, user: User, hours: list[int]
     return user
 
 
-async def queue(
-    session: AsyncSession,
-    *,
-    key: str,
-    recipient_id: int,
-    kind: NotificationKind,
-    due_at: datetime,
-    booking_id: int | None = None,
-    payload: dict[str, Any] | None = None,
-) -> None:
-    """Queue one notification unless one with the same key exists."""
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-    statement = insert(Notification.__table__).values(  # type: ignore[arg-type]
-        key=key,
-        recipient_id=recipient_id,
-        kind=kind,
-        booking_id=booking_id,
-        due_at=due_at,
-        payload=payload,
-        status="pending",
-        attempts=0,
-        created_at=utcnow(),
+async def queue(session: AsyncSession, notice: Notice) -> None:
+    """Queue one notification unless one with its key exists."""
+    await queue_all(session, [notice])
+
+
+class Notice(NamedTuple):
+    """A notification to queue."""
+
+    key: str  # unique: a notification with a key already queued is not queued again
+    recipient_id: int
+    kind: NotificationKind
+    due_at: datetime
+    booking_id: int | None = None
+    payload: dict[str, Any] | None = None
+
+
+async def queue_all(session: AsyncSession, notices: list[Notice]) -> None:
+    """Queue these notifications in one statement, each unless its key exists."""
+    if notices:
+        dialect = session.get_bind().dialect.name
+        now = utcnow()
+        rows = [notice._asdict() | {"now": now} for notice in notices]
+        await session.execute(_queue_statement(dialect), rows)
+
+
+@cache
+def _queue_statement(dialect: str) -> Insert:
+    """INSERT … ON CONFLICT (key) DO NOTHING for `dialect`, built once: building a
+    statement costs more than running it."""
+    table = Notification.__table__
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    columns = ("key", "recipient_id", "kind", "booking_id", "due_at", "payload")
+    values = {name: bindparam(name, type_=table.c[name].type) for name in columns}
+    return (
+        insert(table)  # type: ignore[arg-type]
+        .values(
+            values
+            | {
+                "status": "pending",
+                "attempts": 0,
+                "created_at": bindparam("now", type_=table.c.created_at.type),
+            }
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
     )
-    await session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
 
 
 async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: datetime) -> None:
@@ -74,11 +96,13 @@ async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: dat
     if booking.status == BookingStatus.REQUESTED and booking.answer_by is not None:
         await queue(
             session,
-            key=f"b{booking.id}:expiry",
-            recipient_id=booking.customer_id,
-            kind=NotificationKind.REQUEST_EXPIRY,
-            due_at=booking.answer_by,
-            booking_id=booking.id,
+            Notice(
+                key=f"b{booking.id}:expiry",
+                recipient_id=booking.customer_id,
+                kind=NotificationKind.REQUEST_EXPIRY,
+                due_at=booking.answer_by,
+                booking_id=booking.id,
+            ),
         )
         return
     if booking.status == BookingStatus.COMPLETED:
@@ -86,30 +110,34 @@ async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: dat
         # provider's mark or by the sweep some hours after its end.
         await queue(
             session,
-            key=f"b{booking.id}:review",
-            recipient_id=booking.customer_id,
-            kind=NotificationKind.REVIEW_REQUEST,
-            due_at=now,
-            booking_id=booking.id,
+            Notice(
+                key=f"b{booking.id}:review",
+                recipient_id=booking.customer_id,
+                kind=NotificationKind.REVIEW_REQUEST,
+                due_at=now,
+                booking_id=booking.id,
+            ),
         )
         return
     if booking.status != BookingStatus.CONFIRMED:
         return
     provider = await session.get(Provider, booking.provider_id)
     provider_user_id = provider.user_id if provider else None
+    notices: list[Notice] = []  # queued together, in one statement
     if provider is not None:
         # The provider's agenda on the morning of that day, once per day with bookings.
         zone = ZoneInfo(provider.timezone)
         day = booking.starts_at.astimezone(zone).date()
         morning = datetime.combine(day, AGENDA_AT, tzinfo=zone).astimezone(UTC)
         if morning > now:
-            await queue(
-                session,
-                key=f"agenda:u{provider.user_id}:{day.isoformat()}",
-                recipient_id=provider.user_id,
-                kind=NotificationKind.AGENDA,
-                due_at=morning,
-                payload={"day": day.isoformat()},
+            notices.append(
+                Notice(
+                    f"agenda:u{provider.user_id}:{day.isoformat()}",
+                    provider.user_id,
+                    NotificationKind.AGENDA,
+                    morning,
+                    payload={"day": day.isoformat()},
+                )
             )
     for recipient_id in (booking.customer_id, provider_user_id):
         recipient = await session.get(User, recipient_id) if recipient_id else None
@@ -119,26 +147,28 @@ async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: dat
         for hours in reminder_hours(recipient):
             due = booking.starts_at - timedelta(hours=hours)
             if due > now:
-                await queue(
-                    session,
-                    key=f"b{booking.id}:reminder{hours}:u{recipient_id}",
-                    recipient_id=recipient_id,
-                    kind=NotificationKind.REMINDER,
-                    due_at=due,
-                    booking_id=booking.id,
-                    payload={"hours": hours},
+                notices.append(
+                    Notice(
+                        f"b{booking.id}:reminder{hours}:u{recipient_id}",
+                        recipient_id,
+                        NotificationKind.REMINDER,
+                        due,
+                        booking.id,
+                        {"hours": hours},
+                    )
                 )
-        if recipient_id != provider_user_id:
-            continue
-        # The provider is asked to mark whether the booking took place.
-        await queue(
-            session,
-            key=f"b{booking.id}:followup:u{recipient_id}",
-            recipient_id=recipient_id,
-            kind=NotificationKind.FOLLOW_UP,
-            due_at=booking.ends_at + FOLLOW_UP_AFTER,
-            booking_id=booking.id,
-        )
+        if recipient_id == provider_user_id:
+            # The provider is asked to mark whether the booking took place.
+            notices.append(
+                Notice(
+                    f"b{booking.id}:followup:u{recipient_id}",
+                    recipient_id,
+                    NotificationKind.FOLLOW_UP,
+                    booking.ends_at + FOLLOW_UP_AFTER,
+                    booking.id,
+                )
+            )
+    await queue_all(session, notices)
 
 
 async def cancel_for_booking(session: AsyncSession, booking_id: int) -> None:

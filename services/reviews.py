@@ -122,11 +122,13 @@ async def review_booking(
         if provider is not None:
             await outbox.queue(
                 session,
-                key=f"r{review.id}:new",
-                recipient_id=provider.user_id,
-                kind=NotificationKind.NEW_REVIEW,
-                due_at=now,
-                booking_id=booking.id,
+                outbox.Notice(
+                    key=f"r{review.id}:new",
+                    recipient_id=provider.user_id,
+                    kind=NotificationKind.NEW_REVIEW,
+                    due_at=now,
+                    booking_id=booking.id,
+                ),
             )
         await reputation.add_stars(
             session, booking.offer_id, booking.provider_id, stars=stars, count=1

@@ -61,11 +61,13 @@ async def test_kill_9_while_sending_loses_nothing(
             await touch_user(session, TelegramProfile(id=user.id, first_name=f"U{n}"))
             await outbox.queue(
                 session,
-                key=f"notice{n}",
-                recipient_id=user.id,
-                kind=NotificationKind.MESSAGE,
-                due_at=utcnow() - timedelta(minutes=1),
-                payload={"text": f"notice {n}"},
+                outbox.Notice(
+                    key=f"notice{n}",
+                    recipient_id=user.id,
+                    kind=NotificationKind.MESSAGE,
+                    due_at=utcnow() - timedelta(minutes=1),
+                    payload={"text": f"notice {n}"},
+                ),
             )
         await session.commit()
 

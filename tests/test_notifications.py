@@ -282,10 +282,12 @@ async def test_two_instances_share_due_rows_without_duplicates(pg_url: str) -> N
         for n in range(2000):
             await outbox.queue(
                 session,
-                key=f"k{n}",
-                recipient_id=user.id,
-                kind=NotificationKind.REMINDER,
-                due_at=T0,
+                outbox.Notice(
+                    key=f"k{n}",
+                    recipient_id=user.id,
+                    kind=NotificationKind.REMINDER,
+                    due_at=T0,
+                ),
             )
         await session.commit()
 

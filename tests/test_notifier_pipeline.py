@@ -49,11 +49,13 @@ async def due_messages(engine: AsyncEngine, count: int) -> async_sessionmaker[As
         for n in range(count):
             await outbox.queue(
                 session,
-                key=f"m{n}",
-                recipient_id=user.id,
-                kind=NotificationKind.MESSAGE,
-                due_at=T0,
-                payload={"text": f"m{n}"},
+                outbox.Notice(
+                    key=f"m{n}",
+                    recipient_id=user.id,
+                    kind=NotificationKind.MESSAGE,
+                    due_at=T0,
+                    payload={"text": f"m{n}"},
+                ),
             )
         await session.commit()
     return sessions
