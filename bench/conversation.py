@@ -35,7 +35,7 @@ from aiogram.types import CallbackQuery, Message, Update
 from bench.databases import DEFAULT_URL, fresh_postgres
 from bench.report import backend_name
 from bench.stub_bot import TOKEN, StubSession, bench_settings
-from bot.app import add_request_middlewares, assemble, close
+from bot.app import add_request_middlewares, assemble, close, freeze_startup_objects
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
 from bot.migrate import upgrade
@@ -315,6 +315,7 @@ async def measure(database_url: str, args: argparse.Namespace) -> list[str]:
     # Warm-up: every code path once, lazy pydantic models built.
     await run(both.gigbot_feed, both.gigbot_recorder, customers(3), at_once=False)
     await run(both.echo_feed, both.echo_recorder, customers(3), at_once=False)
+    freeze_startup_objects()  # as `gigbot run` does before taking updates
     for _round in range(args.rounds):
         for mode, at_once, count in (
             ("one at a time", False, args.customers),

@@ -20,7 +20,7 @@ from aiogram.types import Update
 from bench.databases import DEFAULT_URL, fresh_postgres
 from bench.report import backend_name, percentiles
 from bench.stub_bot import TOKEN, StubSession, bench_settings
-from bot.app import add_request_middlewares, assemble, close
+from bot.app import add_request_middlewares, assemble, close, freeze_startup_objects
 from bot.migrate import upgrade
 
 OLD_BUTTON = "button:old:1"  # a press of a button no handler takes: every filter is tried
@@ -61,6 +61,7 @@ async def measure(database_url: str, count: int, text: str) -> str:
     bot = Bot(TOKEN, session=session, default=DefaultBotProperties(parse_mode="HTML"))
     for n in range(200):  # warm-up: rows exist, lazy pydantic models built
         await app.dispatcher.feed_update(bot, start_update(n + 1, 1000 + n % 100, text))
+    freeze_startup_objects()  # as `gigbot run` does before taking updates
     timings = []
     for n in range(count):
         update = start_update(10_000 + n, 1000 + n % 100, text)

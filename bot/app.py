@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from dataclasses import dataclass
@@ -164,6 +165,17 @@ async def serve_webhook(app: Gigbot) -> None:
         await runner.cleanup()
 
 
+def freeze_startup_objects() -> None:
+    """Collect once, then exempt everything alive now (modules, pydantic and SQLAlchemy
+    models, routers, caches: about 300,000 objects) from later garbage collections.
+
+    They live as long as the process; left in, every full collection walks them all,
+    which paused the bot for about 240 ms every few thousand updates (bench.conversation).
+    """
+    gc.collect()
+    gc.freeze()
+
+
 async def run(settings: Settings) -> None:
     """Check the token and services, migrate the database, then receive updates by webhook
     or long polling until stopped. What a person can get wrong raises StartupError before
@@ -173,6 +185,7 @@ async def run(settings: Settings) -> None:
         await check_bot_api(app.bot, settings.telegram_api_url)
         await check_redis(settings.redis_url)
         await prepare_database(settings.database_url)
+        freeze_startup_objects()
         if settings.uses_webhook:
             await serve_webhook(app)
         else:
