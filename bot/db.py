@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.postgres_driver import lazy_begin_dbapi
 from bot.sqlite_driver import OneTripConnection, one_trip_dbapi
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -47,6 +48,8 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     # after PG_RECYCLE_SECONDS instead, and a connection the server dropped fails one
     # statement, after which SQLAlchemy discards the whole pool.
     kwargs.setdefault("pool_recycle", PG_RECYCLE_SECONDS)
+    if "isolation_level" not in kwargs:  # reads before the first write need no BEGIN
+        kwargs.setdefault("module", lazy_begin_dbapi())
     return create_async_engine(database_url, **kwargs)
 
 
