@@ -26,10 +26,12 @@ PG_RECYCLE_SECONDS = 1800  # a PostgreSQL connection is replaced after half an h
 def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     """Create the async engine for `database_url` (SQLite via aiosqlite or PostgreSQL).
 
-    On SQLite each statement is one trip to aiosqlite's thread (bot.sqlite_driver), and
-    every connection gets WAL, foreign keys and a busy timeout, and every
-    transaction starts with BEGIN IMMEDIATE: a deferred transaction that reads and
-    then writes can fail with "database is locked" at once, busy timeout or not.
+    On SQLite each statement is one trip to aiosqlite's thread (bot.sqlite_driver);
+    every connection gets WAL, foreign keys and a busy timeout, and every transaction
+    starts with BEGIN IMMEDIATE: a deferred transaction that reads and then writes can
+    fail with "database is locked" at once, busy timeout or not. On PostgreSQL a
+    transaction begins at its first statement that is not a plain read
+    (bot.postgres_driver).
     """
     if database_url.startswith("sqlite"):
         # One connection per process: SQLite has one writer at a time anyway, and waiting

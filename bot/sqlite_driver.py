@@ -5,7 +5,8 @@ per statement (open a cursor, execute, fetch the rows, close the cursor): four t
 that thread and back through the event loop, each costing more CPU than a small query
 itself. This adapter does all four in one trip. It changes nothing SQLAlchemy sees: the
 rows, description, row count and last row id come back together, and errors are those
-of sqlite3. Everything else (connect, commit, rollback, close) is SQLAlchemy's own.
+of sqlite3. A transaction's BEGIN travels with its first statement, and a commit or
+rollback with nothing open is skipped; connecting and closing are SQLAlchemy's own.
 
 It rests on two internals, both pinned in pyproject.toml and covered by
 tests/test_sqlite_driver.py: aiosqlite's `Connection._execute` (run a function on the

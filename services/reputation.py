@@ -14,8 +14,20 @@ as bookings change status.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import (
+    BindParameter,
+    Integer,
+    Select,
+    bindparam,
+    case,
+    func,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Booking, BookingStatus, CustomerRating, Offer, Provider
@@ -108,38 +120,55 @@ class CustomerRecord:
 
 
 async def customer_record(session: AsyncSession, customer_id: int) -> CustomerRecord:
-    """The customer's record over all providers (one customer's rows, by index)."""
-    stars = (
-        await session.execute(
-            select(func.avg(CustomerRating.stars), func.count()).where(
-                CustomerRating.customer_id == customer_id
-            )
-        )
-    ).one()
-    counts = dict(
-        (
-            await session.execute(
-                select(Booking.status, func.count())
-                .where(
-                    Booking.customer_id == customer_id,
-                    Booking.status.in_(
-                        (
-                            BookingStatus.COMPLETED,
-                            BookingStatus.NO_SHOW,
-                            BookingStatus.CANCELLED_BY_CUSTOMER,
-                        )
-                    ),
-                    (Booking.status != BookingStatus.CANCELLED_BY_CUSTOMER)
-                    | Booking.late_cancellation,
-                )
-                .group_by(Booking.status)
-            )
-        ).all()
-    )
+    """The customer's record over all providers (one customer's rows, by index), in one
+    statement."""
+    row = (await session.execute(_customer_record_statement(), {"customer": customer_id})).one()
+    rating, ratings, completed, no_shows, late_cancellations = row
     return CustomerRecord(
-        rating=float(stars[0]) if stars[0] is not None else None,
-        ratings=int(stars[1]),
-        completed=counts.get(BookingStatus.COMPLETED, 0),
-        no_shows=counts.get(BookingStatus.NO_SHOW, 0),
-        late_cancellations=counts.get(BookingStatus.CANCELLED_BY_CUSTOMER, 0),
+        rating=float(rating) if rating is not None else None,
+        ratings=int(ratings),
+        completed=int(completed),
+        no_shows=int(no_shows),
+        late_cancellations=int(late_cancellations),
     )
+
+
+@cache
+def _customer_record_statement() -> Select[Any]:
+    """Built once: the ratings' average and count beside the counts of each outcome
+    (a cancellation counts when it was late)."""
+    customer: BindParameter[int] = bindparam("customer", type_=Integer())
+    ratings = (
+        select(func.avg(CustomerRating.stars).label("rating"), func.count().label("ratings"))
+        .where(CustomerRating.customer_id == customer)
+        .subquery()
+    )
+    outcomes = (
+        select(
+            func.count().filter(Booking.status == BookingStatus.COMPLETED).label("completed"),
+            func.count().filter(Booking.status == BookingStatus.NO_SHOW).label("no_shows"),
+            func.count()
+            .filter(
+                Booking.status == BookingStatus.CANCELLED_BY_CUSTOMER, Booking.late_cancellation
+            )
+            .label("late"),
+        )
+        .where(
+            Booking.customer_id == customer,
+            Booking.status.in_(
+                (
+                    BookingStatus.COMPLETED,
+                    BookingStatus.NO_SHOW,
+                    BookingStatus.CANCELLED_BY_CUSTOMER,
+                )
+            ),
+        )
+        .subquery()
+    )
+    return select(
+        ratings.c.rating,
+        ratings.c.ratings,
+        outcomes.c.completed,
+        outcomes.c.no_shows,
+        outcomes.c.late,
+    ).select_from(ratings.join(outcomes, true()))  # one row each: side by side

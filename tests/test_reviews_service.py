@@ -166,6 +166,31 @@ async def test_the_track_record_counts_each_outcome_once(session: AsyncSession) 
     assert (customer.completed, customer.no_shows, customer.late_cancellations) == (0, 1, 0)
 
 
+async def test_the_customer_record_providers_see(session: AsyncSession) -> None:
+    """Ratings and each outcome, counted by customer_record's one statement: a customer's
+    cancellation counts only when late."""
+    anna, carl, offer_id, booking_id = await completed_booking(session)
+    marked = START + timedelta(hours=1)
+    await reviews.rate_customer(session, anna, booking_id, stars=2, comment=None, now=marked)
+    day = START + timedelta(days=2)
+    missed = await bookings.book(session, carl, offer_id, day, now=NOW)
+    await bookings.change(session, anna, missed.booking.id, "no_show", now=day + timedelta(hours=1))
+    await reviews.rate_customer(
+        session, anna, missed.booking.id, stars=1, comment=None, now=day + timedelta(hours=1)
+    )
+    for hours, when in ((6, day + timedelta(hours=5)), (9, NOW)):  # late, then early
+        cancelled = await bookings.book(
+            session, carl, offer_id, day + timedelta(hours=hours), now=NOW
+        )
+        await bookings.change(session, carl, cancelled.booking.id, "cancel_by_customer", now=when)
+    record = await customer_record(session, carl.id)
+    assert record.rating == pytest.approx(1.5)
+    assert record.ratings == 2
+    assert (record.completed, record.no_shows, record.late_cancellations) == (1, 1, 1)
+    nobody = await customer_record(session, anna.id)
+    assert (nobody.rating, nobody.ratings, nobody.completed) == (None, 0, 0)
+
+
 async def test_banned_users_cannot_review(session: AsyncSession) -> None:
     _anna, carl, _offer_id, booking_id = await completed_booking(session)
     carl.banned = True

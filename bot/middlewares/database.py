@@ -26,12 +26,26 @@ from aiogram.client.session.middlewares.base import (
 from aiogram.methods import Response, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import TelegramObject
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 if TYPE_CHECKING:
     from aiogram import Bot
 
 _current_session: ContextVar[AsyncSession | None] = ContextVar("gigbot_session", default=None)
+_HELD = "gigbot_held"
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+def _hold(session: Session, instance: object) -> None:
+    """Keeps each row an update's session loads for as long as the update: SQLAlchemy's
+    identity map holds objects weakly, so a row read again later in the same update (the
+    other party of a booking: for the outbox, the card, the notice) went back to the
+    database once the first reader had let go of it."""
+    held: list[object] | None = session.info.get(_HELD)
+    if held is not None:
+        held.append(instance)
 
 
 class DatabaseMiddleware(BaseMiddleware):
@@ -47,6 +61,7 @@ class DatabaseMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         async with self._sessionmaker() as session:
+            session.info[_HELD] = []  # see _hold
             data["session"] = session
             token = _current_session.set(session)
             try:
