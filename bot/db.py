@@ -50,8 +50,7 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     # after PG_RECYCLE_SECONDS instead, and a connection the server dropped fails one
     # statement, after which SQLAlchemy discards the whole pool.
     kwargs.setdefault("pool_recycle", PG_RECYCLE_SECONDS)
-    if "isolation_level" not in kwargs:  # reads before the first write need no BEGIN
-        kwargs.setdefault("module", lazy_begin_dbapi())
+    kwargs.setdefault("module", lazy_begin_dbapi())  # reads alone need no BEGIN
     return create_async_engine(database_url, **kwargs)
 
 

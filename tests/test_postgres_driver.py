@@ -100,11 +100,18 @@ async def test_row_locks_and_advisory_locks_begin_it(engine: AsyncEngine, begun:
 
 
 @pytest.mark.postgres
-async def test_another_default_isolation_keeps_every_statement_in_a_transaction(
-    pg_url: str, begun: list[int]
+@pytest.mark.parametrize(
+    "configured",
+    [
+        {"connect_args": {"server_settings": {"default_transaction_isolation": "repeatable read"}}},
+        {"isolation_level": "REPEATABLE READ"},
+    ],
+    ids=["server default", "engine"],
+)
+async def test_another_isolation_keeps_every_statement_in_a_transaction(
+    pg_url: str, begun: list[int], configured: dict[str, Any]
 ) -> None:
-    settings = {"server_settings": {"default_transaction_isolation": "repeatable read"}}
-    engine = create_engine(pg_url, connect_args=settings)
+    engine = create_engine(pg_url, **configured)
     try:
         async with engine.connect():  # the dialect's first look at the server
             pass
