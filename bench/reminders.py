@@ -171,7 +171,7 @@ async def run(messages: int, rate: float, mode: str) -> None:
                 await touch_user(session, TelegramProfile(id=user_id, first_name=f"U{n}"))
                 await outbox.queue(
                     session,
-                    outbox.Notice(
+                    outbox.Entry(
                         key=f"r{n}",
                         recipient_id=user_id,
                         kind=NotificationKind.MESSAGE,

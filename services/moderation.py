@@ -158,7 +158,7 @@ async def report(
         if await session.get(User, admin_id) is not None:
             await outbox.queue(
                 session,
-                outbox.Notice(
+                outbox.Entry(
                     key=f"report{filed.id}:a{admin_id}",
                     recipient_id=admin_id,
                     kind=NotificationKind.REPORT,
@@ -375,7 +375,7 @@ async def cancel_future_bookings(
         if other is not None:
             await outbox.queue(
                 session,
-                outbox.Notice(
+                outbox.Entry(
                     key=f"b{booking_id}:notice:cancelled",
                     recipient_id=other,
                     kind=NotificationKind.NOTICE,

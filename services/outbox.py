@@ -43,13 +43,8 @@ async def set_reminder_hours(session: AsyncSession, user: User, hours: list[int]
     return user
 
 
-async def queue(session: AsyncSession, notice: Notice) -> None:
-    """Queue one notification unless one with its key exists."""
-    await queue_all(session, [notice])
-
-
-class Notice(NamedTuple):
-    """A notification to queue."""
+class Entry(NamedTuple):
+    """A notification to queue: what the outbox stores, not yet rendered."""
 
     key: str  # unique: a notification with a key already queued is not queued again
     recipient_id: int
@@ -59,12 +54,17 @@ class Notice(NamedTuple):
     payload: dict[str, Any] | None = None
 
 
-async def queue_all(session: AsyncSession, notices: list[Notice]) -> None:
+async def queue(session: AsyncSession, entry: Entry) -> None:
+    """Queue one notification unless one with its key exists."""
+    await queue_all(session, [entry])
+
+
+async def queue_all(session: AsyncSession, entries: list[Entry]) -> None:
     """Queue these notifications in one statement, each unless its key exists."""
-    if notices:
+    if entries:
         dialect = session.get_bind().dialect.name
         now = utcnow()
-        rows = [notice._asdict() | {"now": now} for notice in notices]
+        rows = [entry._asdict() | {"now": now} for entry in entries]
         await session.execute(_queue_statement(dialect), rows)
 
 
@@ -96,7 +96,7 @@ async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: dat
     if booking.status == BookingStatus.REQUESTED and booking.answer_by is not None:
         await queue(
             session,
-            Notice(
+            Entry(
                 key=f"b{booking.id}:expiry",
                 recipient_id=booking.customer_id,
                 kind=NotificationKind.REQUEST_EXPIRY,
@@ -110,7 +110,7 @@ async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: dat
         # provider's mark or by the sweep some hours after its end.
         await queue(
             session,
-            Notice(
+            Entry(
                 key=f"b{booking.id}:review",
                 recipient_id=booking.customer_id,
                 kind=NotificationKind.REVIEW_REQUEST,
@@ -123,15 +123,15 @@ async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: dat
         return
     provider = await session.get(Provider, booking.provider_id)
     provider_user_id = provider.user_id if provider else None
-    notices: list[Notice] = []  # queued together, in one statement
+    entries: list[Entry] = []  # queued together, in one statement
     if provider is not None:
         # The provider's agenda on the morning of that day, once per day with bookings.
         zone = ZoneInfo(provider.timezone)
         day = booking.starts_at.astimezone(zone).date()
         morning = datetime.combine(day, AGENDA_AT, tzinfo=zone).astimezone(UTC)
         if morning > now:
-            notices.append(
-                Notice(
+            entries.append(
+                Entry(
                     f"agenda:u{provider.user_id}:{day.isoformat()}",
                     provider.user_id,
                     NotificationKind.AGENDA,
@@ -147,8 +147,8 @@ async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: dat
         for hours in reminder_hours(recipient):
             due = booking.starts_at - timedelta(hours=hours)
             if due > now:
-                notices.append(
-                    Notice(
+                entries.append(
+                    Entry(
                         f"b{booking.id}:reminder{hours}:u{recipient_id}",
                         recipient_id,
                         NotificationKind.REMINDER,
@@ -159,8 +159,8 @@ async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: dat
                 )
         if recipient_id == provider_user_id:
             # The provider is asked to mark whether the booking took place.
-            notices.append(
-                Notice(
+            entries.append(
+                Entry(
                     f"b{booking.id}:followup:u{recipient_id}",
                     recipient_id,
                     NotificationKind.FOLLOW_UP,
@@ -168,7 +168,7 @@ async def queue_for_booking(session: AsyncSession, booking: Booking, *, now: dat
                     booking.id,
                 )
             )
-    await queue_all(session, notices)
+    await queue_all(session, entries)
 
 
 async def cancel_for_booking(session: AsyncSession, booking_id: int) -> None:

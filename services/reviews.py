@@ -122,7 +122,7 @@ async def review_booking(
         if provider is not None:
             await outbox.queue(
                 session,
-                outbox.Notice(
+                outbox.Entry(
                     key=f"r{review.id}:new",
                     recipient_id=provider.user_id,
                     kind=NotificationKind.NEW_REVIEW,

@@ -61,7 +61,7 @@ async def test_kill_9_while_sending_loses_nothing(
             await touch_user(session, TelegramProfile(id=user.id, first_name=f"U{n}"))
             await outbox.queue(
                 session,
-                outbox.Notice(
+                outbox.Entry(
                     key=f"notice{n}",
                     recipient_id=user.id,
                     kind=NotificationKind.MESSAGE,

@@ -282,7 +282,7 @@ async def test_two_instances_share_due_rows_without_duplicates(pg_url: str) -> N
         for n in range(2000):
             await outbox.queue(
                 session,
-                outbox.Notice(
+                outbox.Entry(
                     key=f"k{n}",
                     recipient_id=user.id,
                     kind=NotificationKind.REMINDER,

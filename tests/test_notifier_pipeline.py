@@ -49,7 +49,7 @@ async def due_messages(engine: AsyncEngine, count: int) -> async_sessionmaker[As
         for n in range(count):
             await outbox.queue(
                 session,
-                outbox.Notice(
+                outbox.Entry(
                     key=f"m{n}",
                     recipient_id=user.id,
                     kind=NotificationKind.MESSAGE,
