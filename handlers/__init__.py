@@ -25,20 +25,26 @@ from handlers import (
 
 
 def build_router() -> Router:
-    """All feature routers in the order they are tried; the fallback comes last."""
+    """All feature routers in the order they are tried; the fallback comes last.
+
+    Every handler answers its own command, button prefix or dialogue state, so the order
+    of the features decides no answer; it decides how many routers an update passes
+    before its own. The customer's path (search, then booking) comes right after /start:
+    it carries most updates, and each router passed costs about as much as a small query.
+    """
     root = Router(name="gigbot")
     features = (
         errors.build_router(),
         membership.build_router(),
         start.build_router(),
+        search.build_router(),
+        booking.build_router(),
         settings.build_router(),
         offer_draft.build_router(),
         offer_rules.build_router(),
         offer_photos.build_router(),
         my_offers.build_router(),
         profile.build_router(),
-        search.build_router(),
-        booking.build_router(),
         reviews.build_router(),
         reports.build_router(),
         admin.build_router(),

@@ -21,6 +21,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql.dml import ReturningInsert
 
 from models import (
     ACTIVE_STATUSES,
@@ -391,6 +392,25 @@ async def _active_booking(
     return booking
 
 
+@cache
+def _seats_statement(sqlite: bool) -> ReturningInsert[Any]:
+    """INSERT … ON CONFLICT DO UPDATE … WHERE seats remain … RETURNING id, built once
+    (building it costs more than running it); the values are bind parameters."""
+    insert = sqlite_insert if sqlite else pg_insert
+    table: Any = BookingSession.__table__
+    columns = ("offer_id", "provider_id", "starts_at", "ends_at", "blocked_until")
+    statement = insert(table).values(
+        {name: bindparam(name, type_=table.c[name].type) for name in columns}
+        | {"capacity": bindparam("capacity"), "seats_taken": bindparam("seats_taken")}
+    )
+    added = table.c.seats_taken + statement.excluded.seats_taken
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.offer_id, table.c.starts_at],
+        set_={"seats_taken": added},
+        where=added <= table.c.capacity,
+    ).returning(table.c.id)
+
+
 async def _take_seats(
     session: AsyncSession,
     customer: User,
@@ -413,23 +433,16 @@ async def _take_seats(
             text("SELECT pg_advisory_xact_lock(:namespace, :provider)"),
             {"namespace": PROVIDER_LOCK_NAMESPACE, "provider": offer.provider_id},
         )
-    insert = sqlite_insert if sqlite else pg_insert
-    table: Any = BookingSession.__table__
-    statement = insert(table).values(
-        offer_id=offer.id,
-        provider_id=offer.provider_id,
-        starts_at=slot.start,
-        ends_at=slot.end,
-        blocked_until=slot.end + timedelta(minutes=offer.buffer_min),
-        capacity=offer.capacity,
-        seats_taken=seats,
-    )
-    upsert = statement.on_conflict_do_update(
-        index_elements=[table.c.offer_id, table.c.starts_at],
-        set_={"seats_taken": table.c.seats_taken + statement.excluded.seats_taken},
-        where=table.c.seats_taken + statement.excluded.seats_taken <= table.c.capacity,
-    ).returning(table.c.id)
-    session_id = await session.scalar(upsert)
+    values = {
+        "offer_id": offer.id,
+        "provider_id": offer.provider_id,
+        "starts_at": slot.start,
+        "ends_at": slot.end,
+        "blocked_until": slot.end + timedelta(minutes=offer.buffer_min),
+        "capacity": offer.capacity,
+        "seats_taken": seats,
+    }
+    session_id = await session.scalar(_seats_statement(sqlite), values)
     if session_id is None:
         raise SlotTaken()  # the session is full
     approval = offer.requires_approval and not approved
