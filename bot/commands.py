@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "find": ("start", "menu", "find", "bookings"),
     "offer": ("offer", "my_offers", "agenda", "profile"),
+    "community": ("community",),
     "account": ("settings", "help", "export_my_data", "delete_my_data", "cancel"),
 }
 """Everyone's commands, grouped as /help shows them; the chat menu lists them in this order."""

@@ -5,15 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from aiogram.filters import Filter
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
 
 from services.geo import GeoPoint
 
 
 class PrivateChat(Filter):
-    """Passes messages and callback queries that come from a private chat."""
+    """Passes messages, callback queries and chat member updates of a private chat."""
 
-    async def __call__(self, event: Message | CallbackQuery) -> bool:
+    async def __call__(self, event: Message | CallbackQuery | ChatMemberUpdated) -> bool:
+        if isinstance(event, ChatMemberUpdated):
+            return event.chat.type == "private"
         message = event.message if isinstance(event, CallbackQuery) else event
         return message is not None and message.chat.type == "private"
 
@@ -41,3 +43,25 @@ class SharedPoint(Filter):
     async def __call__(self, message: Message) -> bool | dict[str, Any]:
         point = shared_point(message)
         return {"point": point} if point is not None else False
+
+
+class GroupOrChannel(Filter):
+    """Passes messages and chat member updates from a group, supergroup or channel."""
+
+    async def __call__(self, event: Message | ChatMemberUpdated) -> bool:
+        return event.chat.type in ("group", "supergroup", "channel")
+
+
+class SharedChat(Filter):
+    """Passes the message Telegram sends when someone picks a chat with a `request_chat`
+    button (`chat_shared`)."""
+
+    async def __call__(self, message: Message) -> bool:
+        return message.chat_shared is not None
+
+
+class GroupMigrated(Filter):
+    """Passes the service message of a group upgraded to a supergroup (in the old chat)."""
+
+    async def __call__(self, message: Message) -> bool:
+        return message.migrate_to_chat_id is not None

@@ -21,8 +21,10 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.community_publisher import publish_due
 from bot.notifier import deliver_due
 from bot.sender import Sender
+from handlers.community_views import render_post
 from handlers.notices import decide
 from models import utcnow
 
@@ -100,6 +102,15 @@ class Scheduler:
             return
         if outcome:
             log.info("notifications: %s", dict(outcome))
+        try:
+            posts = await publish_due(
+                self._sessions, self._sender, render=render_post, now=utcnow()
+            )
+        except Exception:
+            log.exception("posting to communities failed; retrying at the next run")
+            return
+        if posts:
+            log.info("community posts: %s", dict(posts))
 
     async def shutdown(self) -> None:
         """Stop, as a dispatcher shutdown hook (aiogram runs plain functions in a thread)."""

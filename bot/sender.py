@@ -16,7 +16,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, TypeVar
 
 from aiogram import Bot
 from aiogram.exceptions import (
@@ -29,6 +29,7 @@ from aiogram.exceptions import (
 from aiolimiter import AsyncLimiter
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PRIVATE_INTERVAL = 1.0  # seconds between two messages to one private chat
 GROUP_PER_MINUTE = 20
@@ -66,35 +67,46 @@ class Sender:
     async def send(self, chat_id: int, text: str, **kwargs: Any) -> Outcome:
         """Send `text` to `chat_id` (HTML), waiting for the limits; never raises for
         Telegram's answers."""
+        outcome, _ = await self.call(
+            chat_id, lambda: self.bot.send_message(chat_id, text, **kwargs)
+        )
+        return outcome
+
+    async def call(
+        self, chat_id: int, request: Callable[[], Awaitable[T]]
+    ) -> tuple[Outcome, T | None]:
+        """Make a Bot API request concerning `chat_id` (post, edit, delete) within the
+        same limits and retries as `send`; its result when it was made."""
         lock = self._locks.setdefault(chat_id, asyncio.Lock())
         async with lock:  # one message at a time per chat keeps the per-chat spacing exact
             await self._wait_for_chat(chat_id)
-            outcome = await self._send_with_retries(chat_id, text, kwargs)
+            outcome, result = await self._with_retries(chat_id, request)
             self._record(chat_id)
-            return outcome
+            return outcome, result
 
-    async def _send_with_retries(self, chat_id: int, text: str, kwargs: dict[str, Any]) -> Outcome:
+    async def _with_retries(
+        self, chat_id: int, request: Callable[[], Awaitable[T]]
+    ) -> tuple[Outcome, T | None]:
         failures = 0
         while True:
             async with self._global:
                 try:
-                    await self.bot.send_message(chat_id, text, **kwargs)
-                    return Outcome.SENT
+                    return Outcome.SENT, await request()
                 except TelegramRetryAfter as error:
                     log.warning("429 from Telegram: waiting %s s", error.retry_after)
                     await self.sleep(float(error.retry_after))
                 except TelegramForbiddenError:
-                    return Outcome.BLOCKED
+                    return Outcome.BLOCKED, None
                 except TelegramBadRequest as error:
                     log.warning("message to chat %s refused: %s", chat_id, error.message)
-                    return Outcome.REJECTED
+                    return Outcome.REJECTED, None
                 except (TelegramServerError, TelegramNetworkError) as error:
                     failures += 1
                     if failures > RETRIES:
                         log.warning(
                             "giving up on chat %s after %s tries: %s", chat_id, failures, error
                         )
-                        return Outcome.FAILED
+                        return Outcome.FAILED, None
                     await self.sleep(BACKOFF * 2 ** (failures - 1))
 
     async def _wait_for_chat(self, chat_id: int) -> None:

@@ -6,6 +6,7 @@ from bot.callbacks import skip_other_presses
 from handlers import (
     admin,
     booking,
+    communities,
     errors,
     fallback,
     inline,
@@ -48,6 +49,7 @@ def build_router() -> Router:
         reviews.build_router(),
         reports.build_router(),
         admin.build_router(),
+        communities.build_router(),
         privacy.build_router(),
         inline.build_router(),
         fallback.build_router(),

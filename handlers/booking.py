@@ -60,6 +60,7 @@ from models import Booking, Offer, Provider, Role, User, utcnow
 from services import bookings, offers
 from services.booking_view import BookingAction, allowed_actions, booking_view
 from services.calendar_file import booking_ics
+from services.input_values import ROW_ID_MAX
 from services.slots import slots_by_offer
 
 CALENDAR_REACH = timedelta(days=400)  # no offer is bookable further ahead than this
@@ -127,8 +128,13 @@ async def start_booking(
 ) -> None:
     """Open the month calendar of an offer (to book it, or to move a booking to it)."""
     offer = await bookings.offer_to_book(session, offer_id, user, rescheduling=bool(reschedule))
+    via = (await state.get_data()).get("via")
+    community = (
+        via.get("community") if isinstance(via, dict) and via.get("offer") == offer.id else None
+    )
     await state.set_state(BookingStates.choosing)
-    await state.set_data({"booking": {"offer_id": offer.id, "reschedule": reschedule}})
+    choice = {"offer_id": offer.id, "reschedule": reschedule, "community": community}
+    await state.set_data({"booking": choice})
     now = utcnow()
     today = now.astimezone(tz).date()
     month = today
@@ -141,6 +147,13 @@ async def start_booking(
     screen = calendar_screen(offer, month.year, month.month, days, today, last, _)
     if query.bot is not None:
         await query.bot.send_message(query.from_user.id, screen[0], reply_markup=screen[1])
+
+
+def _community_of(choice: dict[str, Any]) -> int | None:
+    """The community the dialogue came from (FSM data: trusted only as a plain int in
+    range; the service credits it only when the community lists the offer)."""
+    value = choice.get("community")
+    return value if isinstance(value, int) and 1 <= value <= ROW_ID_MAX else None
 
 
 async def _choice(state: FSMContext) -> dict[str, Any] | None:
@@ -341,6 +354,7 @@ async def on_confirm(
         seats=int(choice.get("seats") or 1),
         note=choice.get("note"),
         moving=int(moving) if moving else None,
+        community_id=_community_of(choice),
     )
     booked = await bookings.book_choice(session, user, chosen, now=now, offer=offer)
     if booked is None:

@@ -7,24 +7,24 @@ from aiogram.filters import KICKED, MEMBER, ChatMemberUpdatedFilter
 from aiogram.types import ChatMemberUpdated
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.filters import PrivateChat
 from services.users import mark_reachable
 
 
 async def on_blocked(event: ChatMemberUpdated, session: AsyncSession) -> None:
     """The user blocked the bot: stop sending them anything."""
-    if event.chat.type == "private":
-        await mark_reachable(session, event.from_user.id, reachable=False)
+    await mark_reachable(session, event.from_user.id, reachable=False)
 
 
 async def on_unblocked(event: ChatMemberUpdated, session: AsyncSession) -> None:
     """The user unblocked the bot."""
-    if event.chat.type == "private":
-        await mark_reachable(session, event.from_user.id, reachable=True)
+    await mark_reachable(session, event.from_user.id, reachable=True)
 
 
 def build_router() -> Router:
     """my_chat_member updates: blocked and unblocked."""
     router = Router(name="membership")
+    router.my_chat_member.filter(PrivateChat())  # groups and channels: handlers/communities
     router.my_chat_member.register(
         on_blocked, ChatMemberUpdatedFilter(member_status_changed=KICKED)
     )

@@ -12,6 +12,7 @@ from pydantic import Field
 
 from bot.callbacks import Callback, RowId
 from bot.i18n import Translator
+from handlers.community_views import OfferCommunities
 from handlers.offer_views import render_card
 from models import Offer, OfferStatus
 from services import offers
@@ -196,8 +197,9 @@ def render_manage(offer: Offer, _: Translator) -> tuple[str, InlineKeyboardMarku
         ],
         [
             button(_.text("offers.share"), ShareOffer(offer_id=offer.id)),
-            button(_.text("offers.delete"), AskDelete(offer_id=offer.id)),
+            button(_.text("offers.communities"), OfferCommunities(offer_id=offer.id)),
         ],
+        [button(_.text("offers.delete"), AskDelete(offer_id=offer.id))],
         [button(_.text("offers.back_to_list"), OffersList())],
     ]
     return text, InlineKeyboardMarkup(inline_keyboard=rows)

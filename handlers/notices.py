@@ -19,10 +19,20 @@ from bot.i18n import translator_for
 from bot.notifier import Decision, Notice
 from handlers.booking import card_for
 from handlers.booking_views import agenda_screen
+from handlers.community_views import decided_text, submission_screen
 from handlers.moderation_views import report_card
 from handlers.review_views import new_review_screen, review_request_screen
-from models import Booking, BookingStatus, Notification, NotificationKind, Report, User
-from services import bookings, moderation, offers, reviews
+from models import (
+    Booking,
+    BookingStatus,
+    CommunityListing,
+    ListingStatus,
+    Notification,
+    NotificationKind,
+    Report,
+    User,
+)
+from services import bookings, communities, moderation, offers, reviews
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +63,31 @@ async def _report(
         return ("cancelled", "handled")
     text, markup = report_card(await moderation.details(session, filed), translator_for(admin))
     return Notice(admin.id, text, markup)
+
+
+async def _submission(
+    session: AsyncSession, notification: Notification, admin: User, now: datetime
+) -> Decision:
+    """An offer submitted to a community, for one of its admins, while it still waits."""
+    payload = notification.payload or {}
+    listing = await session.get(CommunityListing, int(payload.get("listing", 0)))
+    if listing is None or listing.status != ListingStatus.SUBMITTED:
+        return ("cancelled", "decided")
+    found = await communities.submission(session, listing.id, listing.community_id)
+    text, markup = submission_screen(found, translator_for(admin))
+    return Notice(admin.id, text, markup)
+
+
+async def _submission_decided(
+    session: AsyncSession, notification: Notification, provider_user: User, now: datetime
+) -> Decision:
+    """The community's decision, for the provider, in their language."""
+    payload = notification.payload or {}
+    listing = await session.get(CommunityListing, int(payload.get("listing", 0)))
+    if listing is None:
+        return ("cancelled", "gone")
+    found = await communities.submission(session, listing.id, listing.community_id)
+    return Notice(provider_user.id, decided_text(found, translator_for(provider_user)), None)
 
 
 async def _message(
@@ -197,6 +232,8 @@ NOTICES: dict[str, Entry] = {
     NotificationKind.AGENDA: _agenda,
     NotificationKind.REPORT: _report,
     NotificationKind.MESSAGE: _message,
+    NotificationKind.SUBMISSION: _submission,
+    NotificationKind.SUBMISSION_DECIDED: _submission_decided,
     NotificationKind.REQUEST_EXPIRY: _about_a_booking(_request_expiry),
     NotificationKind.REVIEW_REQUEST: _about_a_booking(_review_request),
     NotificationKind.NEW_REVIEW: _about_a_booking(_new_review),

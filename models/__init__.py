@@ -9,6 +9,18 @@ from models.booking import (
     BookingStatus,
     Role,
 )
+from models.community import (
+    ChatKind,
+    Community,
+    CommunityAdmin,
+    CommunityBan,
+    CommunityListing,
+    CommunityStatus,
+    ListingStatus,
+    Moderation,
+    Posting,
+    PostState,
+)
 from models.location import SavedLocation
 from models.moderation import (
     MODERATION_ACTIONS,
@@ -44,7 +56,15 @@ __all__ = [
     "Booking",
     "BookingSession",
     "BookingStatus",
+    "ChatKind",
+    "Community",
+    "CommunityAdmin",
+    "CommunityBan",
+    "CommunityListing",
+    "CommunityStatus",
     "CustomerRating",
+    "ListingStatus",
+    "Moderation",
     "ModerationAction",
     "Notification",
     "NotificationKind",
@@ -53,6 +73,8 @@ __all__ = [
     "OfferHours",
     "OfferPhoto",
     "OfferStatus",
+    "PostState",
+    "Posting",
     "Provider",
     "Report",
     "Review",

@@ -117,6 +117,10 @@ class Booking(Base):
     late_cancellation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # A request the provider has not answered by then expires.
     answer_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The community whose post or catalogue the customer came from, if any.
+    community_id: Mapped[int | None] = mapped_column(
+        ForeignKey("communities.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

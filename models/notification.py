@@ -24,6 +24,8 @@ class NotificationKind(StrEnum):
     REPORT = "report"  # to an admin
     NOTICE = "notice"  # a booking changed by someone else (moderation, erasure)
     MESSAGE = "message"  # a ready text
+    SUBMISSION = "submission"  # an offer submitted to a community, to its admins
+    SUBMISSION_DECIDED = "submission_decided"  # the admins' decision, to the provider
 
 
 # pending → sending (claimed, with a lease) → sent; or expired (too late to be useful),

@@ -34,7 +34,7 @@ from models import (
     Role,
     User,
 )
-from services import outbox, reputation
+from services import communities, outbox, reputation
 from services.availability import Slot
 from services.errors import DomainError
 from services.offers import RULES_JOINED
@@ -300,6 +300,7 @@ class Choice:
     seats: int = 1
     note: str | None = None
     moving: int | None = None
+    community_id: int | None = None  # the community the customer came from, if any
 
 
 async def book_choice(
@@ -321,6 +322,7 @@ async def book_choice(
             note=choice.note,
             now=now,
             offer=offer,
+            community_id=choice.community_id,
         )
     except SlotTaken:
         return None
@@ -345,10 +347,12 @@ async def book(
     now: datetime,
     approved: bool = False,
     offer: Offer | None = None,
+    community_id: int | None = None,
 ) -> Booked:
     """Book `seats` at `starts_at`; the existing booking if this customer already holds
     one there (a double tap). SlotTaken when the time is no longer free. `offer`: the
-    offer as `bookable_offer` loaded it in this transaction, not to load it again."""
+    offer as `bookable_offer` loaded it in this transaction, not to load it again.
+    `community_id`: where the customer came from; credited when it lists the offer."""
     if offer is None or offer.id != offer_id:
         offer = await bookable_offer(session, offer_id, customer)  # refuses a banned one
     elif customer.banned:
@@ -362,10 +366,12 @@ async def book(
     try:
         if slot is None or slot.seats_left < seats:
             raise SlotTaken()
+        credited = await communities.attributed(session, community_id, offer.id)
         async with session.begin_nested():
             booking = await _take_seats(
                 session, customer, offer, slot, seats, note, now, approved=approved
             )
+            booking.community_id = credited
             await outbox.queue_for_booking(session, booking, now=now)
             return Booked(booking, created=True)
     except (IntegrityError, SlotTaken):

@@ -5,14 +5,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_PAYLOAD_RE = re.compile(r"^(offer|provider)_([1-9][0-9]{0,17})$")
+_PAYLOAD_RE = re.compile(r"^(offer|provider)_([1-9][0-9]{0,17})(?:_c([1-9][0-9]{0,17}))?$")
+_COMMUNITY_RE = re.compile(r"^cm_([1-9][0-9]{0,17})$")
 
 
 @dataclass(frozen=True, slots=True)
 class OfferLink:
-    """A link to one offer."""
+    """A link to one offer (from a community's post: `community_id` gets the credit)."""
 
     offer_id: int
+    community_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityAdminLink:
+    """The set-up of a community, for its admins (the button the bot posts in a group)."""
+
+    community_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,23 +31,33 @@ class ProviderLink:
     provider_id: int
 
 
-DeepLink = OfferLink | ProviderLink
+DeepLink = OfferLink | ProviderLink | CommunityAdminLink
 
 
 def parse_start_payload(payload: str | None) -> DeepLink | None:
     """The deep link in a /start payload, or None when there is none or it is malformed."""
     if not payload:
         return None
+    community = _COMMUNITY_RE.match(payload.strip())
+    if community is not None:
+        return CommunityAdminLink(int(community.group(1)))
     match = _PAYLOAD_RE.match(payload.strip())
     if match is None:
         return None
-    kind, number = match.groups()
-    return OfferLink(int(number)) if kind == "offer" else ProviderLink(int(number))
+    kind, number, via = match.groups()
+    if kind == "offer":
+        return OfferLink(int(number), int(via) if via else None)
+    return None if via else ProviderLink(int(number))
 
 
 def start_link(bot_username: str, link: DeepLink) -> str:
     """The shareable t.me URL that opens `link` in the bot."""
-    payload = (
-        f"offer_{link.offer_id}" if isinstance(link, OfferLink) else f"provider_{link.provider_id}"
-    )
+    if isinstance(link, OfferLink):
+        payload = f"offer_{link.offer_id}"
+        if link.community_id is not None:
+            payload += f"_c{link.community_id}"
+    elif isinstance(link, ProviderLink):
+        payload = f"provider_{link.provider_id}"
+    else:
+        payload = f"cm_{link.community_id}"
     return f"https://t.me/{bot_username}?start={payload}"

@@ -19,6 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import (
     Base,
     Booking,
+    Community,
+    CommunityAdmin,
+    CommunityListing,
     CustomerRating,
     ModerationAction,
     Notification,
@@ -132,6 +135,26 @@ async def export_data(session: AsyncSession, user: User) -> dict[str, Any]:
             .where(Booking.provider_id == (provider.id if provider else -1)),
         )
     ]
+    # Communities: the chats Telegram lists this user as an admin of, and the offers'
+    # standing in communities (the submissions are part of the provider's offers).
+    data["community_admin_of"] = [
+        {"community_id": c.id, "name": c.name, "chat_id": c.chat_id}
+        for c in await _all(
+            session,
+            select(Community)
+            .join(CommunityAdmin, CommunityAdmin.community_id == Community.id)
+            .where(CommunityAdmin.user_id == user.id),
+        )
+    ]
+    data["community_listings"] = [
+        _row(listing, "decided_by", "post_claimed_until")
+        for listing in await _all(
+            session,
+            select(CommunityListing)
+            .join(Offer, Offer.id == CommunityListing.offer_id)
+            .where(Offer.provider_id == (provider.id if provider else -1)),
+        )
+    ]
     data["reports_filed"] = [
         _row(r, "reporter_id")
         for r in await _all(session, select(Report).where(Report.reporter_id == user.id))
@@ -180,6 +203,9 @@ async def erase(session: AsyncSession, user: User, *, now: datetime) -> int:
     await rekey(Review, Review.author_id, author_id=ghost.id, comment=None)
     await rekey(CustomerRating, CustomerRating.customer_id, customer_id=ghost.id, comment=None)
     await rekey(Report, Report.reporter_id, reporter_id=None)
+    await rekey(Community, Community.linked_by, linked_by=None)
+    await rekey(CommunityListing, CommunityListing.decided_by, decided_by=None)
+    await session.execute(delete(CommunityAdmin).where(CommunityAdmin.user_id == user.id))
     await rekey(ModerationAction, ModerationAction.admin_id, admin_id=ghost.id)
     for model in (Report, ModerationAction):
         await session.execute(

@@ -9,11 +9,13 @@ but the fallback is bound to a command or to dialogue states no other feature us
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import combinations
 
 from aiogram import Router
 from aiogram.filters import Command, StateFilter
 
 from bot.callbacks import PrefixFirst
+from bot.filters import GroupOrChannel, PrivateChat
 from handlers import build_router
 from handlers.offer_draft_views import DRAFT_PREFIXES
 
@@ -54,15 +56,28 @@ def test_each_button_prefix_belongs_to_one_feature() -> None:
 
 
 def test_message_handlers_without_a_command_are_bound_to_states_of_their_own() -> None:
-    owners: dict[str | None, set[str]] = defaultdict(set)
+    """In one dialogue state, two features may both take messages only when they take
+    different kinds (a shared location, a shared chat); groups are no dialogue."""
+    owners: dict[str | None, list[tuple[str, frozenset[str]]]] = defaultdict(list)
     for name, feature in _features():
         for handler in feature.message.handlers:
             checks = [check.callback for check in handler.filters or []]
-            if any(isinstance(check, Command) for check in checks):
+            if any(isinstance(check, Command | GroupOrChannel) for check in checks):
                 continue
             states = [check for check in checks if isinstance(check, StateFilter)]
             assert states, f"{name}.{handler.callback.__name__} takes messages in any state"
+            kinds = frozenset(
+                type(check).__name__
+                for check in checks
+                if not isinstance(check, StateFilter | PrivateChat)
+            )
             for state in states[0].states:
-                owners[None if state is None else str(state)].add(name)
+                owners[None if state is None else str(state)].append((name, kinds))
     assert owners
-    assert {state: names for state, names in owners.items() if len(names) > 1} == {}
+    clashes = {
+        state: takers
+        for state, takers in owners.items()
+        for (one, first), (other, second) in combinations(takers, 2)
+        if one != other and (not first or not second or first & second)
+    }
+    assert clashes == {}

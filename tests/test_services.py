@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from bot.middlewares.flood import TokenBucket
-from services.deeplinks import OfferLink, ProviderLink, parse_start_payload, start_link
+from services.deeplinks import (
+    CommunityAdminLink,
+    OfferLink,
+    ProviderLink,
+    parse_start_payload,
+    start_link,
+)
 from services.timezones import find_timezones, timezone_at
 
 
@@ -13,6 +19,13 @@ from services.timezones import find_timezones, timezone_at
     ("payload", "expected"),
     [
         ("offer_42", OfferLink(42)),
+        ("offer_42_c3", OfferLink(42, 3)),
+        ("offer_42_c0", None),
+        ("offer_42_c", None),
+        ("provider_7_c3", None),
+        ("cm_5", CommunityAdminLink(5)),
+        ("cm_0", None),
+        ("cm_١", None),
         ("provider_7", ProviderLink(7)),
         (" offer_1 ", OfferLink(1)),
         ("offer_0", None),
@@ -33,6 +46,8 @@ def test_links_round_trip() -> None:
     url = start_link("gigbot_test_bot", OfferLink(42))
     assert url == "https://t.me/gigbot_test_bot?start=offer_42"
     assert parse_start_payload(url.split("start=")[1]) == OfferLink(42)
+    for link in (OfferLink(42, 3), ProviderLink(7), CommunityAdminLink(5)):
+        assert parse_start_payload(start_link("b", link).split("start=")[1]) == link
 
 
 @pytest.mark.parametrize(

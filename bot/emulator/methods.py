@@ -10,7 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.emulator.people import chat_member
+from bot.emulator.people import member_of
 from bot.emulator.state import ApiError, EmuBot, EmuChat, EmuMessage, Webhook, bad_request
 from bot.emulator.telegram_html import HtmlParseError, parse_html, utf16_len
 
@@ -93,7 +93,12 @@ def _writable_chat(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> EmuCha
     if chat.type == "private" and chat.id in emu.blocked_by:
         raise ApiError(403, "Forbidden: bot was blocked by the user")
     if chat.type != "private" and chat.members.get(bot.user.id) in (None, "left", "kicked"):
-        raise ApiError(403, "Forbidden: bot is not a member of the group chat")
+        kind = "channel" if chat.type == "channel" else "group"
+        raise ApiError(403, f"Forbidden: bot is not a member of the {kind} chat")
+    if chat.type == "channel":
+        rights = member_of(chat, bot.user)
+        if not rights.get("can_post_messages"):
+            raise bad_request("need administrator rights in the channel chat")
     return chat
 
 
@@ -609,12 +614,19 @@ async def delete_my_commands(emu: Emulator, bot: EmuBot, params: dict[str, Any])
 async def get_chat(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
     """The chat's full info (the basic fields here)."""
     chat = _chat(emu, params)
-    return {**chat.to_api(), "accent_color_id": 0, "max_reaction_count": 11}
+    gifts = ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription")
+    accepted = dict.fromkeys((*gifts, "gifts_from_channels"), False)
+    return {
+        **chat.to_api(),
+        "accent_color_id": 0,
+        "max_reaction_count": 11,
+        "accepted_gift_types": accepted,
+    }
 
 
 @api("getChatMember")
 async def get_chat_member(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
-    """A user's status in a chat (creator, administrator, member, left, kicked)."""
+    """A user's status in a chat (creator, administrator with rights, member, left, kicked)."""
     chat = _chat(emu, params)
     _require(params, "user_id")
     user = emu.users.get(int(params["user_id"])) or (
@@ -622,5 +634,18 @@ async def get_chat_member(emu: Emulator, bot: EmuBot, params: dict[str, Any]) ->
     )
     if user is None:
         raise bad_request("user not found")
-    status = "member" if chat.type == "private" else chat.members.get(user.id, "left")
-    return chat_member(status, user)
+    return member_of(chat, user)
+
+
+@api("getChatAdministrators")
+async def get_chat_administrators(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """The chat's creator and administrators (bots included, as Telegram lists them)."""
+    chat = _chat(emu, params)
+    if chat.type == "private":
+        raise bad_request("there are no administrators in the private chat")
+    admins = []
+    for user_id, status in chat.members.items():
+        account = emu.users.get(user_id) or (bot.user if user_id == bot.user.id else None)
+        if account is not None and status in ("creator", "administrator"):
+            admins.append(member_of(chat, account))
+    return admins

@@ -36,16 +36,36 @@ ADMIN_RIGHTS = {
 }
 
 
-def chat_member(status: str, user: EmuUser) -> dict[str, Any]:
-    """A Bot API ChatMember object of `status` with the fields that status requires."""
+CHANNEL_ADMIN_RIGHTS = {
+    **ADMIN_RIGHTS,
+    "can_restrict_members": False,
+    "can_post_messages": True,
+    "can_edit_messages": True,
+}
+
+
+def chat_member(
+    status: str, user: EmuUser, *, channel: bool = False, rights: dict[str, bool] | None = None
+) -> dict[str, Any]:
+    """A Bot API ChatMember object of `status` with the fields that status requires (an
+    administrator's rights: the defaults of a group or channel, changed by `rights`)."""
     member: dict[str, Any] = {"status": status, "user": user.to_api()}
     if status == "administrator":
-        member.update(ADMIN_RIGHTS)
+        member.update(CHANNEL_ADMIN_RIGHTS if channel else ADMIN_RIGHTS)
+        member.update(rights or {})
     elif status == "kicked":
         member["until_date"] = 0
     elif status == "creator":
         member["is_anonymous"] = False
     return member
+
+
+def member_of(chat: EmuChat, user: EmuUser) -> dict[str, Any]:
+    """`user`'s ChatMember in `chat`, as getChatMember answers."""
+    status = "member" if chat.type == "private" else chat.members.get(user.id, "left")
+    return chat_member(
+        status, user, channel=chat.type == "channel", rights=chat.rights.get(user.id)
+    )
 
 
 def _command_entities(text: str) -> list[dict[str, Any]]:
@@ -218,6 +238,22 @@ class SimUser:
             raise AssertionError(f"{label!r} opens {button['url']}; nothing is sent to the bot")
         return await self.send(button["text"])
 
+    async def follow(self, label: str, chat: EmuChat | None = None) -> EmuMessage | None:
+        """Press a URL button that opens the private chat with the bot
+        (`t.me/<bot>?start=…`): Telegram sends `/start <parameter>` there."""
+        _, button = self.find_button(label, chat or self.chat)
+        url = str(button.get("url") or "")
+        prefix = f"https://t.me/{self.bot.user.username}?start="
+        if not url.startswith(prefix):
+            raise AssertionError(f"{label!r} opens {url!r}, not a start link of the bot")
+        return await self.send(f"/start {url.removeprefix(prefix)}")
+
+    async def share_chat(self, request_id: int, group: SimGroup) -> EmuMessage | None:
+        """Pick `group` with a `request_chat` button: the bot gets `chat_shared`."""
+        chat = self.chat
+        shared = {"request_id": request_id, "chat_id": group.id, "title": group.chat.title}
+        return await self._act(chat, {"message": self._message(chat, chat_shared=shared)})
+
     async def press_callback(self, message: EmuMessage, data: str) -> EmuMessage | None:
         """Send a callback query with any `data`, as a forged or stale button would."""
         query_id = str(next(_query_ids))
@@ -310,23 +346,78 @@ class SimGroup:
         """What the bot has posted in the group."""
         return [m for m in self.emulator.messages_in(self.chat.id) if m.from_bot]
 
-    def join(self, user: SimUser, status: str = "member") -> None:
-        """Make `user` a member (or "administrator", "creator")."""
-        self.chat.members[user.id] = status
+    def member(self, user: EmuUser) -> dict[str, Any]:
+        """The Bot API ChatMember of `user` in this chat, as getChatMember answers."""
+        return member_of(self.chat, user)
 
-    async def add_bot(self, by: SimUser, *, as_admin: bool = False) -> None:
-        """`by` adds the bot to the group; the bot receives my_chat_member."""
-        self.chat.members.setdefault(by.id, "creator")
-        status = "administrator" if as_admin else "member"
-        self.chat.members[self.bot.user.id] = status
+    def join(
+        self, user: SimUser, status: str = "member", rights: dict[str, bool] | None = None
+    ) -> None:
+        """Make `user` a member (or "administrator" with `rights` changed, "creator")."""
+        self.join_account(user.account, status, rights)
+
+    async def _member_update(
+        self, kind: str, by: SimUser, old: dict[str, Any], new: dict[str, Any]
+    ) -> None:
         payload = {
-            "my_chat_member": {
+            kind: {
                 "chat": self.chat.to_api(),
                 "from": by.account.to_api(),
                 "date": int(time.time()),
-                "old_chat_member": chat_member("left", self.bot.user),
-                "new_chat_member": chat_member(status, self.bot.user),
+                "old_chat_member": old,
+                "new_chat_member": new,
             }
         }
         update_id = await self.emulator.push_update(self.bot, payload)
         await self.emulator.wait_processed(self.bot, update_id)
+
+    async def add_bot(
+        self, by: SimUser, *, as_admin: bool = False, rights: dict[str, bool] | None = None
+    ) -> None:
+        """`by` adds the bot to the chat (a channel: always as an administrator); the bot
+        receives my_chat_member."""
+        self.chat.members.setdefault(by.id, "creator")
+        await self.set_bot_status(
+            by, "administrator" if as_admin or self.chat.type == "channel" else "member", rights
+        )
+
+    async def set_bot_status(
+        self, by: SimUser, status: str, rights: dict[str, bool] | None = None
+    ) -> None:
+        """`by` changes the bot's status (removes it: "left" or "kicked"; promotes,
+        demotes); the bot receives my_chat_member."""
+        old = self.member(self.bot.user)
+        self.join_account(self.bot.user, status, rights)
+        await self._member_update("my_chat_member", by, old, self.member(self.bot.user))
+
+    def join_account(
+        self, account: EmuUser, status: str, rights: dict[str, bool] | None = None
+    ) -> None:
+        """Set the status (and rights) of any account in this chat, silently."""
+        self.chat.members[account.id] = status
+        self.chat.rights.pop(account.id, None)
+        if rights:
+            self.chat.rights[account.id] = dict(rights)
+
+    async def set_status(
+        self, user: SimUser, status: str, *, by: SimUser, rights: dict[str, bool] | None = None
+    ) -> None:
+        """`by` changes `user`'s status or rights; an administrator bot hears of it
+        (chat_member, delivered only when the bot asked for it in allowed_updates)."""
+        old = self.member(user.account)
+        self.join_account(user.account, status, rights)
+        if self.chat.members.get(self.bot.user.id) == "administrator":
+            await self._member_update("chat_member", by, old, self.member(user.account))
+
+    async def migrate(self, by: SimUser) -> SimGroup:
+        """Upgrade this group to a supergroup: a new chat id; the bot receives the
+        service message with `migrate_to_chat_id` in the old chat."""
+        new = self.emulator.group(self.chat.title or "", kind="supergroup", bot=self.bot)
+        new.chat.members = dict(self.chat.members)
+        new.chat.rights = dict(self.chat.rights)
+        message = self.emulator.add_message(
+            self.chat, by.account, extra={"migrate_to_chat_id": new.id}
+        )
+        update_id = await self.emulator.push_update(self.bot, {"message": message.to_api()})
+        await self.emulator.wait_processed(self.bot, update_id)
+        return new

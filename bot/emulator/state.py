@@ -63,6 +63,8 @@ class EmuChat:
     user: EmuUser | None = None  # the other side of a private chat
     # Group membership: user id -> status (creator, administrator, member, left, kicked).
     members: dict[int, str] = field(default_factory=dict)
+    # An administrator's rights that differ from the defaults (see people.chat_member).
+    rights: dict[int, dict[str, bool]] = field(default_factory=dict)
     next_message_id: int = 1
 
     def to_api(self) -> dict[str, Any]:

@@ -1,0 +1,101 @@
+"""The publisher of community cards: 60 approvals at once reach one group at no more
+than 20 posts a minute, each exactly once, none lost — through the real Bot API path
+(the emulator), with the sender's clock and waits simulated."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import TelegramType
+from sqlalchemy import select
+
+from bot.community_publisher import publish_due
+from bot.db import create_sessionmaker
+from bot.sender import GROUP_PER_MINUTE, Sender
+from handlers.community_views import render_post
+from models import CommunityListing, utcnow
+from services import communities, offers
+from tests.trust_setup import World, stored_person
+
+APPROVALS = 60
+
+
+class FakeTime:
+    """The sender's monotonic clock and its waits, simulated."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(seconds, 0.0)
+
+
+class PostTimes(BaseRequestMiddleware):
+    """Records the simulated moment of every post to a chat."""
+
+    def __init__(self, time: FakeTime, chat_id: int) -> None:
+        self.time, self.chat_id, self.moments = time, chat_id, list[float]()
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Any:
+        if getattr(method, "chat_id", None) == self.chat_id and type(method).__name__ in (
+            "SendMessage",
+            "SendPhoto",
+        ):
+            self.moments.append(self.time.now)
+        return await make_request(bot, method)
+
+
+async def test_sixty_approvals_reach_a_group_at_twenty_a_minute_none_lost(world: World) -> None:
+    greta = world.tg.user("Greta")
+    await greta.send("/start")
+    group = world.tg.group("Linden Street")
+    await group.add_bot(greta)
+    sessions = create_sessionmaker(world.engine)
+    offer_ids = [await world.offer(world.anna, f"Lesson {n}") for n in range(APPROVALS)]
+    start = utcnow()
+    async with sessions() as session:
+        anna = await stored_person(session, world.anna)
+        community = await communities.community_of_chat(session, group.id)
+        assert community is not None
+        for offer_id in offer_ids:
+            offer = await offers.public_offer(session, offer_id)
+            listing = await communities.submit(session, offer, anna, community.id, start)
+            await communities.approve(session, listing.id, community.id, greta.id, start)
+        await session.commit()
+    time = FakeTime()
+    bot = world.bot.app.bot
+    recorder = PostTimes(time, group.id)
+    bot.session.middleware(recorder)
+    sender = Sender(bot, per_second=30, clock=time.clock, sleep=time.sleep)
+    runs = 0
+    while len(recorder.moments) < APPROVALS and runs < 20:
+        # The scheduler's runs, 10 s apart on the simulated clock.
+        now = start + timedelta(seconds=time.now - 1000.0)
+        await publish_due(world.bot.app.sessionmaker, sender, render=render_post, now=now)
+        time.now += 10
+        runs += 1
+    posts = [m for m in group.messages if (m.text or "").startswith("Lesson")]
+    assert sorted(m.text.split("\n")[0] for m in posts) == sorted(  # type: ignore[union-attr]
+        f"Lesson {n}" for n in range(APPROVALS)
+    )
+    moments = recorder.moments
+    assert len(moments) == APPROVALS  # each posted once
+    busiest = max(sum(1 for m in moments if first <= m < first + 60) for first in moments)
+    assert busiest <= GROUP_PER_MINUTE
+    async with sessions() as session:
+        recorded = list(await session.scalars(select(CommunityListing.post_message_id)))
+    assert len(set(recorded)) == APPROVALS
+    assert None not in recorded
+    assert {m.message_id for m in posts} == set(recorded)
