@@ -89,7 +89,9 @@ async def _carry_out(sender: Sender, job: PostJob, card: Card | None) -> tuple[O
         outcome, _ = await sender.call(chat, lambda: _edit(bot, chat, job.message_id or 0, card))
         if outcome != Outcome.REJECTED:
             return outcome, job.message_id
-        # The card was deleted in the chat: post it afresh.
+        # Deleted in the chat, or no longer editable (a photo card without its photo, say):
+        # the old card goes, and a new one is posted.
+        await sender.call(chat, lambda: bot.delete_message(chat, job.message_id or 0))
     outcome, message = await sender.call(chat, lambda: _post(bot, chat, card))
     return outcome, message.message_id if message is not None else None
 

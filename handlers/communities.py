@@ -42,6 +42,7 @@ from handlers.community_views import (
     Queue,
     SetChoice,
     Submit,
+    catalogue_button,
     chat_picker,
     choice_screen,
     chosen_values,
@@ -53,9 +54,10 @@ from handlers.community_views import (
     welcome_screen,
 )
 from handlers.my_offers_views import OpenOffer
-from models import Community, User, utcnow
+from models import Community, CommunityStatus, User, utcnow
 from services import communities, offers
 from services.communities import ChatRights, NotAnAdmin
+from services.deeplinks import CatalogueLink, start_link
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +172,20 @@ async def on_migrated(message: Message, session: AsyncSession) -> None:
         await communities.move_chat(session, message.chat.id, message.migrate_to_chat_id)
 
 
+async def on_group_find(message: Message, bot: Bot, session: AsyncSession, _: Translator) -> None:
+    """/find in a group: one button that opens the community's catalogue in private (no
+    result lists in the group)."""
+    community = await communities.community_of_chat(session, message.chat.id)
+    me = await bot.me()
+    if community is not None and community.status == CommunityStatus.ACTIVE:
+        url = start_link(me.username or "", CatalogueLink(community.slug))
+        text = _("community.find_here", name=community.name)
+    else:
+        url, text = f"https://t.me/{me.username}", _("community.find_anywhere")
+    with suppress(TelegramAPIError):
+        await message.answer(text, reply_markup=catalogue_button(url, _))
+
+
 # --- admins, in private --------------------------------------------------------------------
 
 
@@ -221,13 +237,20 @@ async def on_chat_shared(
         now=utcnow(),
     )
     await _refresh_admins(bot, session, community)
-    await _answer_screen(message, session, community, _)
+    await _answer_screen(message, bot, session, community, _)
+
+
+async def _screen(
+    bot: Bot, session: AsyncSession, community: Community, _: Translator
+) -> tuple[str, InlineKeyboardMarkup]:
+    me = await bot.me()
+    return community_screen(await communities.overview(session, community), me.username or "", _)
 
 
 async def _answer_screen(
-    message: Message, session: AsyncSession, community: Community, _: Translator
+    message: Message, bot: Bot, session: AsyncSession, community: Community, _: Translator
 ) -> None:
-    text, markup = community_screen(await communities.overview(session, community), _)
+    text, markup = await _screen(bot, session, community, _)
     await message.answer(text, reply_markup=markup)
 
 
@@ -237,7 +260,7 @@ async def send_community(
     """The set-up screen of a community (from the button the bot posted in the group)."""
     community = await admin_community(bot, session, community_id, user.id)
     await communities.add_admins(session, community, [user.id])
-    await _answer_screen(message, session, community, _)
+    await _answer_screen(message, bot, session, community, _)
 
 
 async def on_open(
@@ -252,7 +275,7 @@ async def on_open(
     """A community's set-up screen."""
     community = await admin_community(bot, session, callback_data.community_id, user.id)
     await state.clear()
-    await show(query, *community_screen(await communities.overview(session, community), _))
+    await show(query, *await _screen(bot, session, community, _))
 
 
 async def on_menu(
@@ -286,7 +309,7 @@ async def on_set(
         chosen = chosen_values(community, setting, communities.accepted_categories(community))
         await show(query, *choice_screen(community, setting, chosen, _))
         return
-    await show(query, *community_screen(await communities.overview(session, community), _))
+    await show(query, *await _screen(bot, session, community, _))
 
 
 async def on_edit_text(
@@ -319,7 +342,7 @@ async def on_text(
         await message.answer(_("community.error.text", limit=limit))
         return
     await state.clear()
-    await _answer_screen(message, session, community, _)
+    await _answer_screen(message, bot, session, community, _)
 
 
 async def on_queue(
@@ -442,6 +465,7 @@ def build_router() -> Router:
     router.my_chat_member.register(on_bot_membership, GroupOrChannel())
     router.chat_member.register(on_member_change, GroupOrChannel())
     router.message.register(on_migrated, GroupMigrated(), GroupOrChannel())
+    router.message.register(on_group_find, GroupOrChannel(), Command("find"))
     router.message.register(on_community_command, PrivateChat(), Command("community"))
     router.message.register(on_chat_shared, PrivateChat(), StateFilter(None), SharedChat())
     router.message.register(on_text, PrivateChat(), StateFilter(CommunityStates.text), HasText())

@@ -22,7 +22,7 @@ from handlers.offer_views import format_duration, format_place, format_price
 from handlers.search_views import format_rating
 from models import ChatKind, Community, CommunityListing, Moderation, Offer, Posting
 from services.communities import LANGUAGES, Overview, PostJob, Submission
-from services.deeplinks import CommunityAdminLink, OfferLink, start_link
+from services.deeplinks import CatalogueLink, CommunityAdminLink, OfferLink, start_link
 from services.offer_parser import CATEGORIES
 
 # The rights the bot asks for when added through the menu's links (`admin=` parameter).
@@ -148,6 +148,12 @@ def chat_picker(_: Translator) -> ReplyKeyboardMarkup:
     )
 
 
+def catalogue_button(url: str, _: Translator) -> InlineKeyboardMarkup:
+    """The one button of /find in a group: the catalogue, in private."""
+    button = InlineKeyboardButton(text=_.text("community.open_catalogue"), url=url)
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
 def list_screen(
     items: Sequence[Community], bot_username: str, _: Translator
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -167,8 +173,10 @@ def welcome_screen(
     return _("community.welcome", title=community.title), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
-def community_screen(view: Overview, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
-    """A community's profile and settings, for its admins."""
+def community_screen(
+    view: Overview, bot_username: str, _: Translator
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A community's profile and settings, for its admins, with the catalogue's link."""
     community = view.community
     categories = (
         ", ".join(_.text(f"category.{c}") for c in view.categories)
@@ -188,6 +196,7 @@ def community_screen(view: Overview, _: Translator) -> tuple[str, InlineKeyboard
         posting=_.text(f"community.posting.{community.posting}"),
         waiting=view.waiting,
         listed=view.listed,
+        link=start_link(bot_username, CatalogueLink(community.slug)),
     )
     cid = community.id
     rows = [

@@ -63,8 +63,9 @@ from handlers.search_views import (
     start_screen,
 )
 from models import User, utcnow
-from services import offers, reviews
+from services import communities, offers, reviews
 from services.geo import GeoPoint, distance_km
+from services.input_values import ROW_ID_MAX
 from services.locations import recent_locations, remember_location, saved_location
 from services.search import SearchQuery, price_steps, search
 from services.search_query import SearchExpired
@@ -99,7 +100,14 @@ def load_query(data: dict[str, Any], zone: ZoneInfo) -> SearchQuery | None:
         radius_km=float(stored.get("radius_km") or 5),
         include_online=bool(stored.get("include_online")),
         sort=str(stored.get("sort") or "relevance"),
+        community_id=_row_id(stored.get("community_id")),
+        community_name=str(stored.get("community_name") or "")[:64],
     )
+
+
+def _row_id(value: object) -> int | None:
+    """A row id kept in FSM data, if it is one."""
+    return value if isinstance(value, int) and 1 <= value <= ROW_ID_MAX else None
 
 
 async def save_query(state: FSMContext, query: SearchQuery, **extra: Any) -> None:
@@ -116,6 +124,8 @@ async def save_query(state: FSMContext, query: SearchQuery, **extra: Any) -> Non
             "radius_km": query.radius_km,
             "include_online": query.include_online,
             "sort": query.sort,
+            "community_id": query.community_id,
+            "community_name": query.community_name,
         },
         **extra,
     )
@@ -214,6 +224,21 @@ async def on_find(message: Message, state: FSMContext, tz: ZoneInfo, _: Translat
     await state.clear()
     await save_query(state, SearchQuery(timezone=tz.key))
     text, markup = start_screen(_)
+    await message.answer(text, reply_markup=markup)
+
+
+async def open_catalogue(
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    slug: str,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """`t.me/<bot>?start=c_<slug>`: the search, limited to a community's listed offers."""
+    community = await communities.catalogue(session, slug)
+    query = SearchQuery(timezone=tz.key, community_id=community.id, community_name=community.name)
+    text, markup = await results(session, state, query, 0, _)
     await message.answer(text, reply_markup=markup)
 
 

@@ -188,6 +188,8 @@ def start_screen(_: Translator) -> tuple[str, InlineKeyboardMarkup]:
 def describe_query(query: SearchQuery, _: Translator) -> str:
     """The active words and filters as one line ("«guitar» · Lessons · ≤ €25 · 5 km")."""
     parts = []
+    if query.community_id is not None:
+        parts.append(_.text("search.in_community", name=query.community_name))
     if query.text.strip():
         parts.append(f"«{query.text.strip()[:60]}»")
     if query.category:

@@ -16,9 +16,15 @@ from bot.filters import PrivateChat
 from bot.i18n import Translator
 from handlers.communities import send_community
 from handlers.menu_views import main_menu
-from handlers.search import send_detail, send_provider
+from handlers.search import open_catalogue, send_detail, send_provider
 from models import User
-from services.deeplinks import CommunityAdminLink, OfferLink, ProviderLink, parse_start_payload
+from services.deeplinks import (
+    CatalogueLink,
+    CommunityAdminLink,
+    OfferLink,
+    ProviderLink,
+    parse_start_payload,
+)
 
 
 async def on_start(
@@ -40,6 +46,8 @@ async def on_start(
         if link.community_id is not None:  # from a community's post: it gets the credit
             await state.set_data({"via": {"offer": link.offer_id, "community": link.community_id}})
         await send_detail(bot, message.chat.id, session, link.offer_id, near=None, zone=tz, _=_)
+    elif isinstance(link, CatalogueLink):
+        await open_catalogue(message, state, session, link.slug, tz, _)
     elif isinstance(link, CommunityAdminLink):
         await send_community(message, bot, session, user, link.community_id, _)
     elif isinstance(link, ProviderLink):

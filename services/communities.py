@@ -231,6 +231,16 @@ async def community_of_chat(session: AsyncSession, chat_id: int) -> Community | 
     return await session.scalar(select(Community).where(Community.chat_id == chat_id))
 
 
+async def catalogue(session: AsyncSession, slug: str) -> Community:
+    """The active community whose catalogue link is `slug`; CommunityNotFound otherwise."""
+    found = await session.scalar(
+        select(Community).where(Community.slug == slug, Community.status == CommunityStatus.ACTIVE)
+    )
+    if found is None:
+        raise CommunityNotFound()
+    return found
+
+
 async def administered(session: AsyncSession, user_id: int) -> list[Community]:
     """The communities whose chats Telegram last listed this person as an admin of
     (rights are checked again when they open one)."""
@@ -622,6 +632,54 @@ def _take_down(listing: CommunityListing, now: datetime) -> None:
 
 
 # --- cards in the chat -------------------------------------------------------------------
+
+
+async def refresh_posts(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    offer_ids: Sequence[int] = (),
+    provider_id: int | None = None,
+) -> None:
+    """An offer changed (or was paused, resumed, hidden, deleted; or its provider was
+    banned, unbanned or erased): queue the edit or removal of its cards in every
+    community that lists it."""
+    query = (
+        select(CommunityListing, Offer, Provider, Community)
+        .join(Offer, Offer.id == CommunityListing.offer_id)
+        .join(Provider, Provider.id == Offer.provider_id)
+        .join(Community, Community.id == CommunityListing.community_id)
+        .where(CommunityListing.status == ListingStatus.APPROVED)
+        # Rows changed by bulk updates (a ban, an erasure) are read as they are now.
+        .execution_options(populate_existing=True)
+    )
+    if provider_id is not None:
+        query = query.where(Offer.provider_id == provider_id)
+    else:
+        query = query.where(CommunityListing.offer_id.in_(list(offer_ids)))
+    for listing, offer, provider, target in (await session.execute(query)).all():
+        visible = offer.status == OfferStatus.PUBLISHED and not provider.banned
+        _sync_post(listing, target, visible=visible, now=now)
+    await session.flush()
+
+
+def _sync_post(
+    listing: CommunityListing, target: Community, *, visible: bool, now: datetime
+) -> None:
+    """The card's next step for an approved listing whose offer is `visible` or not."""
+    state = listing.post_state
+    if not visible:
+        _take_down(listing, now)
+        return
+    if state in (PostState.POSTED, PostState.TO_DELETE) and listing.post_message_id:
+        listing.post_state = PostState.TO_EDIT
+    elif state in (PostState.NONE, PostState.DELETED, PostState.TO_DELETE):
+        if target.posting not in (Posting.EACH, Posting.BOTH):
+            return
+        listing.post_state = PostState.TO_POST
+    else:
+        return  # already due to be posted or edited: it will show the offer as it is then
+    listing.post_due_at, listing.post_claimed_until = now, None
 
 
 @dataclass(frozen=True, slots=True)

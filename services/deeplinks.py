@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 _PAYLOAD_RE = re.compile(r"^(offer|provider)_([1-9][0-9]{0,17})(?:_c([1-9][0-9]{0,17}))?$")
 _COMMUNITY_RE = re.compile(r"^cm_([1-9][0-9]{0,17})$")
+_CATALOGUE_RE = re.compile(r"^c_([a-z0-9][a-z0-9-]{0,31})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,13 +32,23 @@ class ProviderLink:
     provider_id: int
 
 
-DeepLink = OfferLink | ProviderLink | CommunityAdminLink
+@dataclass(frozen=True, slots=True)
+class CatalogueLink:
+    """A community's catalogue: the search limited to the offers it lists."""
+
+    slug: str
+
+
+DeepLink = OfferLink | ProviderLink | CommunityAdminLink | CatalogueLink
 
 
 def parse_start_payload(payload: str | None) -> DeepLink | None:
     """The deep link in a /start payload, or None when there is none or it is malformed."""
     if not payload:
         return None
+    catalogue = _CATALOGUE_RE.match(payload.strip())
+    if catalogue is not None:
+        return CatalogueLink(catalogue.group(1))
     community = _COMMUNITY_RE.match(payload.strip())
     if community is not None:
         return CommunityAdminLink(int(community.group(1)))
@@ -58,6 +69,8 @@ def start_link(bot_username: str, link: DeepLink) -> str:
             payload += f"_c{link.community_id}"
     elif isinstance(link, ProviderLink):
         payload = f"provider_{link.provider_id}"
+    elif isinstance(link, CatalogueLink):
+        payload = f"c_{link.slug}"
     else:
         payload = f"cm_{link.community_id}"
     return f"https://t.me/{bot_username}?start={payload}"

@@ -33,8 +33,10 @@ from models import (
     Review,
     SavedLocation,
     User,
+    utcnow,
 )
 from models.search_index import POSTGRESQL_PURGE, SQLITE_PURGE
+from services import communities
 from services.moderation import cancel_future_bookings
 
 DELETED_NAME = "Deleted user"
@@ -243,6 +245,8 @@ async def _anonymise_provider(session: AsyncSession, provider: Provider, ghost_i
         )
         .execution_options(synchronize_session=False)
     )
+    # Their cards in community chats are taken down (the offers are deleted now).
+    await communities.refresh_posts(session, utcnow(), provider_id=provider.id)
     await session.execute(
         update(Review)
         .where(Review.provider_id == provider.id)

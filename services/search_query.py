@@ -44,6 +44,8 @@ class SearchQuery:
     radius_km: float = 10.0
     include_online: bool = False
     sort: str = "relevance"
+    community_id: int | None = None  # only the offers a community lists (its catalogue)
+    community_name: str = ""  # how the catalogue is named on the results screen
 
 
 @dataclass(frozen=True, slots=True)

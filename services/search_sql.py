@@ -27,7 +27,15 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql.base import PGDialect
 from sqlalchemy.dialects.sqlite.base import SQLiteDialect
 
-from models import Offer, OfferException, OfferHours, OfferStatus, Provider
+from models import (
+    CommunityListing,
+    ListingStatus,
+    Offer,
+    OfferException,
+    OfferHours,
+    OfferStatus,
+    Provider,
+)
 from services.geo import KM_PER_DEGREE_LATITUDE, bounding_box, km_per_degree_longitude
 from services.search_backends import Backend, P
 from services.search_query import (
@@ -62,6 +70,7 @@ class Shape:
     near: bool
     include_online: bool
     sort: str
+    community: bool = False
 
 
 def shape_of(query: SearchQuery, dialect: str) -> Shape:
@@ -77,6 +86,7 @@ def shape_of(query: SearchQuery, dialect: str) -> Shape:
         near=query.near is not None,
         include_online=query.near is not None and query.include_online,
         sort=_sort(query, words),
+        community=query.community_id is not None,
     )
 
 
@@ -86,6 +96,7 @@ def parameters(query: SearchQuery, backend: Backend) -> dict[str, Any]:
     values: dict[str, Any] = {"words": backend.match_text(words), **backend.word_values(words)}
     values.update(category=query.category, max_price=query.max_price_minor)
     values["currency"] = query.currency
+    values["community"] = query.community_id
     if query.on_date is not None:
         day = query.on_date
         values.update(
@@ -125,6 +136,13 @@ def _filters(shape: Shape) -> list[ColumnElement[bool]]:
     ]
     if shape.category:
         conditions.append(o.c.category == P("category"))
+    if shape.community:
+        # A community lists few offers: the planner starts from its listings.
+        listed = select(CommunityListing.offer_id).where(
+            CommunityListing.community_id == P("community"),
+            CommunityListing.status == sql_constant(ListingStatus.APPROVED),
+        )
+        conditions.append(o.c.id.in_(listed))
     if shape.price:
         conditions.append(
             or_(
@@ -227,7 +245,7 @@ def build_statement(shape: Shape, backend: Backend) -> Select[Any]:
         # The place's box is narrower than most words: it drives, the words filter.
         conditions.append(backend.holds_words(o.c.id, shape.word_count))
     elif shape.words:
-        only_words = not (shape.category or shape.price or shape.on_date)
+        only_words = not (shape.category or shape.price or shape.on_date or shape.community)
         base, matched, relevance, match_order = backend.match(
             shape.word_count, only_words=only_words
         )

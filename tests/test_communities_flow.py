@@ -19,7 +19,8 @@ from bot.emulator.people import SimGroup
 from bot.sender import Sender
 from handlers.community_views import REQUEST_GROUP, Decide, OpenCommunity, render_post
 from models import Booking, Community, CommunityAdmin, CommunityListing, utcnow
-from tests.trust_setup import World, quiet
+from services import offers
+from tests.trust_setup import World, quiet, stored_person
 
 SET_UP = "⚙️ Set up in private"
 T = TypeVar("T")
@@ -51,10 +52,12 @@ async def linked_group(world: World, owner: SimUser, title: str = "Linden Street
     return group
 
 
-async def submit(world: World, provider: SimUser, offer_id: int, community: str) -> None:
+async def submit(
+    world: World, provider: SimUser, offer_id: int, community: str, title: str = "Haircut"
+) -> None:
     """The provider submits the offer from My offers → Communities."""
     await provider.send("/my_offers")
-    await provider.press("Haircut")
+    await provider.press(f"🟢 {title}")
     await provider.press("🏘 Communities")
     await provider.press(community)
     assert provider.last_answer is not None
@@ -316,3 +319,102 @@ async def test_admins_promoted_and_demoted_in_the_chat_and_an_erased_admin(world
 async def world_rows(world: World, model: type[T]) -> list[T]:
     async with create_sessionmaker(world.engine)() as session:
         return list(await session.scalars(select(model)))
+
+
+async def test_cards_follow_their_offer(world: World) -> None:
+    """Edited, paused, resumed, hidden, its provider banned and unbanned, erased: the
+    card in the chat is edited, removed or posted again."""
+    greta = world.tg.user("Greta")
+    await greta.send("/start")
+    group = await linked_group(world, greta)
+    anna = world.anna
+    offer_id = await world.offer(anna)
+    await submit(world, anna, offer_id, "Linden Street")
+    await world.deliver()
+    await greta.press("✅ Approve")
+    await publish(world)
+
+    def cards() -> list[str]:
+        return [(m.text or "").split("\n")[0] for m in group.messages[1:]]
+
+    assert cards() == ["Haircut"]
+    sessions = create_sessionmaker(world.engine)
+    async with sessions() as session:
+        user = await stored_person(session, anna)
+        await offers.update_offer(session, user, offer_id, title="Haircut & beard")
+        await session.commit()
+    assert await publish(world) == {"to_edit:sent": 1}
+    assert cards() == ["Haircut & beard"]
+    async with sessions() as session:
+        user = await stored_person(session, anna)
+        await offers.set_paused(session, user, offer_id, paused=True)
+        await session.commit()
+    assert await publish(world) == {"to_delete:sent": 1}
+    assert cards() == []
+    async with sessions() as session:
+        user = await stored_person(session, anna)
+        await offers.set_paused(session, user, offer_id, paused=False)
+        await session.commit()
+    assert await publish(world) == {"to_post:sent": 1}
+    assert cards() == ["Haircut & beard"]
+    # Banned bot-wide by the bot's admin: gone; unbanned: back.
+    await world.ada.send(f"/ban {anna.id} spam")
+    assert await publish(world) == {"to_delete:sent": 1}
+    assert cards() == []
+    await world.ada.send(f"/unban {anna.id}")
+    assert await publish(world) == {"to_post:sent": 1}
+    assert cards() == ["Haircut & beard"]
+    # Deleted by hand in the chat, then edited: posted afresh, once.
+    group.chat.members.setdefault(greta.id, "creator")
+    for message in group.messages[1:]:
+        message.deleted = True
+    async with sessions() as session:
+        user = await stored_person(session, anna)
+        await offers.update_offer(session, user, offer_id, price_minor=2500)
+        await session.commit()
+    await publish(world)
+    assert cards() == ["Haircut & beard"]
+    # Anna erases her data: the card goes.
+    await anna.send("/delete_my_data")
+    await anna.press("🗑 Yes, delete everything")
+    assert await publish(world) == {"to_delete:sent": 1}
+    assert cards() == []
+
+
+async def test_the_catalogue_link_and_find_in_the_group(world: World) -> None:
+    greta = world.tg.user("Greta")
+    await greta.send("/start")
+    group = await linked_group(world, greta)
+    anna, carl = world.anna, world.carl
+    offer_id = await world.offer(anna)
+    await world.offer(anna, "Haircut deluxe")  # not submitted: not in the catalogue
+    await submit(world, anna, offer_id, "Linden Street")
+    await world.deliver()
+    await greta.press("✅ Approve")
+    # /find in the group: one button, no results in the group.
+    group.join(carl)
+    answer = await carl.send_in(group, "/find")
+    assert answer is not None
+    assert [b["text"] for row in answer.inline_keyboard for b in row] == ["🔎 Open the catalogue"]
+    assert answer.inline_keyboard[0][0]["url"].endswith("?start=c_linden-street")
+    results = await carl.follow("🔎 Open the catalogue", group.chat)
+    assert results is not None
+    text = results.text or ""
+    assert "in Linden Street" in text
+    assert "Haircut" in text
+    assert "deluxe" not in text
+    # Typed words search within the catalogue; outside it, both are found.
+    reply = await carl.send("haircut")
+    assert reply is not None
+    assert "deluxe" not in (reply.text or "")
+    await carl.send("/find")
+    reply = await carl.send("haircut")
+    assert reply is not None
+    assert "deluxe" in (reply.text or "")
+    # A paused community's catalogue is not there; a made-up slug is not either.
+    for link in ("c_no-such-place", "c_linden-street"):
+        if link == "c_linden-street":
+            await group.set_bot_status(greta, "left")
+        reply = await carl.send(f"/start {link}")
+        assert reply is not None
+        assert "not available" in (reply.text or "")
