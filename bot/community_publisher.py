@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.sender import GROUP_PER_MINUTE, Outcome, Sender
 from models import PostState
-from services import communities
-from services.communities import PostJob
+from services import community_posts
+from services.community_posts import DigestJob, PostJob
 
 BATCH = 100  # cards claimed per round, over all chats
 
@@ -43,19 +43,24 @@ class Card:
 Render = Callable[[PostJob, str], Card]
 """A claimed card as it goes out, given the bot's username (for its Book link)."""
 
+RenderDigest = Callable[[DigestJob, str], Card]
+"""A claimed digest as it goes out, given the bot's username (for its links)."""
+
 
 async def publish_due(
     sessions: async_sessionmaker[AsyncSession],
     sender: Sender,
     *,
     render: Render,
+    render_digest: RenderDigest,
     now: datetime,
     batch: int = BATCH,
 ) -> Counter[str]:
-    """Post, edit and delete the cards due at `now`; returns how many ended how."""
-    ended: Counter[str] = Counter()
+    """Post, edit and delete the cards due at `now`, and post the digests due; returns
+    how many ended how."""
+    ended = await _publish_digests(sessions, sender, render_digest, now)
     async with sessions() as session:
-        jobs = await communities.claim_posts(session, now, batch, per_chat=GROUP_PER_MINUTE)
+        jobs = await community_posts.claim_posts(session, now, batch, per_chat=GROUP_PER_MINUTE)
         await session.commit()
     if not jobs:
         return ended
@@ -69,8 +74,41 @@ async def publish_due(
     async with sessions() as session:
         for job, (outcome, message_id) in zip(jobs, results, strict=True):
             done = outcome == Outcome.SENT
-            await communities.record_post(session, job, done=done, message_id=message_id, now=now)
+            await community_posts.record_post(
+                session, job, done=done, message_id=message_id, now=now
+            )
             ended[f"{job.state}:{outcome.value}"] += 1
+        await session.commit()
+    return ended
+
+
+async def _publish_digests(
+    sessions: async_sessionmaker[AsyncSession],
+    sender: Sender,
+    render: RenderDigest,
+    now: datetime,
+) -> Counter[str]:
+    ended: Counter[str] = Counter()
+    async with sessions() as session:
+        jobs = await community_posts.claim_digests(session, now)
+        await session.commit()
+    if not jobs:
+        return ended
+    username = (await sender.bot.me()).username or ""
+
+    async def post(job: DigestJob) -> tuple[Outcome, Message | None]:
+        card = render(job, username)
+        return await sender.call(job.chat_id, lambda: _post(sender.bot, job.chat_id, card))
+
+    results = await asyncio.gather(*(post(job) for job in jobs))
+    async with sessions() as session:
+        for job, (outcome, message) in zip(jobs, results, strict=True):
+            message_id = message.message_id if message is not None else None
+            sent = outcome == Outcome.SENT
+            await community_posts.record_digest(
+                session, job, sent=sent, message_id=message_id, now=now
+            )
+            ended[f"digest:{outcome.value}"] += 1
         await session.commit()
     return ended
 

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.community_publisher import publish_due
 from bot.notifier import deliver_due
 from bot.sender import Sender
-from handlers.community_views import render_post
+from handlers.community_views import render_digest, render_post
 from handlers.notices import decide
 from models import utcnow
 
@@ -104,7 +104,11 @@ class Scheduler:
             log.info("notifications: %s", dict(outcome))
         try:
             posts = await publish_due(
-                self._sessions, self._sender, render=render_post, now=utcnow()
+                self._sessions,
+                self._sender,
+                render=render_post,
+                render_digest=render_digest,
+                now=utcnow(),
             )
         except Exception:
             log.exception("posting to communities failed; retrying at the next run")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from contextlib import suppress
+from zoneinfo import ZoneInfo
 
 from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
@@ -47,6 +48,7 @@ from handlers.community_views import (
     choice_screen,
     chosen_values,
     community_screen,
+    digest_screen,
     is_channel,
     list_screen,
     offer_communities_screen,
@@ -299,15 +301,21 @@ async def on_set(
     bot: Bot,
     session: AsyncSession,
     user: User,
+    tz: ZoneInfo,
     _: Translator,
 ) -> None:
     """Set a value; categories stay on their menu (several may be ticked)."""
     community = await admin_community(bot, session, callback_data.community_id, user.id)
     setting = callback_data.setting
-    await communities.set_choice(session, community, setting, callback_data.value, utcnow())
+    await communities.set_choice(
+        session, community, setting, callback_data.value, utcnow(), zone=tz.key
+    )
     if setting == "category":
         chosen = chosen_values(community, setting, communities.accepted_categories(community))
         await show(query, *choice_screen(community, setting, chosen, _))
+        return
+    if setting.startswith("digest_"):
+        await show(query, *digest_screen(community, _))
         return
     await show(query, *await _screen(bot, session, community, _))
 

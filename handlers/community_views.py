@@ -4,6 +4,7 @@ the card the bot posts to a community's chat."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from html import escape
 from typing import Annotated, Literal
 
 from aiogram.types import (
@@ -13,15 +14,17 @@ from aiogram.types import (
     KeyboardButtonRequestChat,
     ReplyKeyboardMarkup,
 )
+from babel.dates import get_day_names
 from pydantic import Field
 
 from bot.callbacks import Callback, RowId
 from bot.community_publisher import Card
-from bot.i18n import Translator, translator
+from bot.i18n import Html, Translator, translator
 from handlers.offer_views import format_duration, format_place, format_price
 from handlers.search_views import format_rating
 from models import ChatKind, Community, CommunityListing, Moderation, Offer, Posting
-from services.communities import LANGUAGES, Overview, PostJob, Submission
+from services.communities import LANGUAGES, Overview, Submission
+from services.community_posts import DigestJob, PostJob
 from services.deeplinks import CatalogueLink, CommunityAdminLink, OfferLink, start_link
 from services.offer_parser import CATEGORIES
 
@@ -43,19 +46,31 @@ class OpenCommunity(Callback, prefix="cm-open"):
     community_id: RowId
 
 
+Menu = Literal["moderation", "posting", "language", "category", "digest"]
+Setting = Literal[
+    "moderation",
+    "posting",
+    "language",
+    "category",
+    "digest_every",
+    "digest_weekday",
+    "digest_hour",
+]
+
+
 class ChoiceMenu(Callback, prefix="cm-menu"):
-    """The choices of one setting."""
+    """The choices of one setting (the digest's: three settings on one screen)."""
 
     community_id: RowId
-    setting: Literal["moderation", "posting", "language", "category"]
+    setting: Menu
 
 
 class SetChoice(Callback, prefix="cm-set"):
     """Choose a value of a setting (a category: toggle it)."""
 
     community_id: RowId
-    setting: Literal["moderation", "posting", "language", "category"]
-    value: Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[a-z_]+$")]
+    setting: Setting
+    value: Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[a-z0-9_]+$")]
 
 
 class EditText(Callback, prefix="cm-edit"):
@@ -173,6 +188,18 @@ def welcome_screen(
     return _("community.welcome", title=community.title), InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+def digest_when(community: Community, _: Translator) -> str:
+    """ "weekly · Fri · 18:00 (Europe/Berlin)", or "—" when the community posts no digest."""
+    if community.posting == Posting.EACH:
+        return "—"
+    hour = f"{community.digest_at_min // 60:02d}:{community.digest_at_min % 60:02d}"
+    parts = [_.text(f"community.digest.{community.digest_every}")]
+    if community.digest_every == "weekly":
+        parts.append(str(get_day_names("abbreviated", locale=_.locale)[community.digest_weekday]))
+    parts.append(f"{hour} ({community.timezone})")
+    return " · ".join(parts)
+
+
 def community_screen(
     view: Overview, bot_username: str, _: Translator
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -194,6 +221,7 @@ def community_screen(
         categories=categories,
         moderation=_.text(f"community.moderation.{community.moderation}"),
         posting=_.text(f"community.posting.{community.posting}"),
+        digest=digest_when(community, _),
         waiting=view.waiting,
         listed=view.listed,
         link=start_link(bot_username, CatalogueLink(community.slug)),
@@ -225,9 +253,43 @@ def community_screen(
                 _.text("community.menu.category"), ChoiceMenu(community_id=cid, setting="category")
             ),
         ],
+        [_button(_.text("community.menu.digest"), ChoiceMenu(community_id=cid, setting="digest"))],
         [_button(_.text("community.queue", count=view.waiting), Queue(community_id=cid))],
         [_button(_.text("community.back_to_list"), CommunitiesList())],
     ]
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def digest_screen(community: Community, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    """When the digest goes out: daily or weekly, the weekday, the hour (local time)."""
+    cid = community.id
+
+    def pick(setting: Setting, value: str, label: str, chosen: bool) -> InlineKeyboardButton:
+        text = ("✅ " if chosen else "") + label
+        return _button(text, SetChoice(community_id=cid, setting=setting, value=value))
+
+    every = [
+        pick(
+            "digest_every",
+            value,
+            _.text(f"community.digest.{value}"),
+            community.digest_every == value,
+        )
+        for value in ("daily", "weekly")
+    ]
+    names = get_day_names("abbreviated", locale=_.locale)
+    days = [
+        pick("digest_weekday", str(day), str(names[day]), community.digest_weekday == day)
+        for day in range(7)
+    ]
+    hour_now = community.digest_at_min // 60
+    hours = [
+        pick("digest_hour", str(hour), f"{hour:02d}:00", hour == hour_now) for hour in range(24)
+    ]
+    rows = [every, days[:4], days[4:]]
+    rows += [hours[i : i + 6] for i in range(0, 24, 6)]
+    rows.append([_button(_.text("common.back"), OpenCommunity(community_id=cid))])
+    text = _("community.choose.digest", zone=community.timezone)
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
@@ -235,6 +297,8 @@ def choice_screen(
     community: Community, setting: str, chosen: Sequence[str], _: Translator
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The values of one setting, the current one(s) ticked."""
+    if setting == "digest":
+        return digest_screen(community, _)
     values: Sequence[str] = {
         "moderation": tuple(Moderation),
         "posting": tuple(Posting),
@@ -404,3 +468,20 @@ def render_post(job: PostJob, bot_username: str) -> Card:
     photos = sorted(offer.photos, key=lambda photo: photo.position)
     photo = photos[0].file_id if photos else None
     return post_card(offer, community, photo, bot_username, translator(community.language or "en"))
+
+
+def render_digest(job: DigestJob, bot_username: str) -> Card:
+    """A digest in the community's language: each new offer linked to its booking (credited
+    to the community), and the catalogue."""
+    _ = translator(job.community.language or "en")
+    community = job.community
+    lines = []
+    for offer in job.offers:
+        url = start_link(bot_username, OfferLink(offer.id, community.id))
+        price = format_price(offer.price_minor, offer.currency, _)
+        lines.append(f'• <a href="{url}">{escape(offer.title)}</a> · {price}')
+    if job.more:
+        lines.append(_("community.digest_more", count=job.more))
+    text = _("community.digest_post", name=community.name, items=Html("\n".join(lines)))
+    url = start_link(bot_username, CatalogueLink(community.slug))
+    return Card(text, None, catalogue_button(url, _))

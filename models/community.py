@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -177,3 +178,34 @@ class CommunityBan(Base):
         Integer, ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CommunityDigest(Base):
+    """One digest of a community, for the period ending at `due_at`: the outbox of
+    digests (claimed with a lease, sent, recorded; an empty period is recorded as such)."""
+
+    __tablename__ = "community_digests"
+    __table_args__ = (UniqueConstraint("community_id", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    community_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("communities.id", ondelete="CASCADE")
+    )
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # sending, sent, empty
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    offer_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class CommunityOpens(Base):
+    """How many times a community's catalogue was opened, per week (its Monday, UTC)."""
+
+    __tablename__ = "community_opens"
+
+    community_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("communities.id", ondelete="CASCADE"), primary_key=True
+    )
+    week: Mapped[date] = mapped_column(Date, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -10,11 +10,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
 
 from models import (
     ChatKind,
@@ -34,6 +33,7 @@ from models import (
     User,
 )
 from services import outbox
+from services.community_posts import take_down
 from services.errors import DomainError
 from services.offer_parser import CATEGORIES
 
@@ -42,7 +42,6 @@ DESCRIPTION_LIMIT = 500
 AREA_LIMIT = 200
 REASON_LIMIT = 200
 PAGE = 10  # submissions or communities per screen
-POST_LEASE = timedelta(minutes=2)  # a claimed post not recorded by then is claimed again
 LANGUAGES = ("en", "ru", "es")
 
 
@@ -321,13 +320,28 @@ async def set_text(
 
 
 async def set_choice(
-    session: AsyncSession, community: Community, field: str, value: str, now: datetime
+    session: AsyncSession,
+    community: Community,
+    field: str,
+    value: str,
+    now: datetime,
+    *,
+    zone: str | None = None,
 ) -> None:
-    """Set the moderation, posting or language; toggle an accepted category."""
+    """Set the moderation, posting or language; toggle an accepted category; set when the
+    digest goes out (in `zone`, the admin's time zone, which becomes the community's)."""
     if field == "moderation" and value in tuple(Moderation):
         community.moderation = value
     elif field == "posting" and value in tuple(Posting):
         community.posting = value
+        if value != Posting.EACH and community.last_digest_at is None:
+            community.last_digest_at = now  # the first digest covers what comes from now on
+    elif field == "digest_every" and value in ("daily", "weekly"):
+        community.digest_every = value
+    elif field == "digest_weekday" and value.isdecimal() and int(value) in range(7):
+        community.digest_weekday = int(value)
+    elif field == "digest_hour" and value.isdecimal() and int(value) in range(24):
+        community.digest_at_min = int(value) * 60
     elif field == "language" and value in (*LANGUAGES, "any"):
         community.language = None if value == "any" else value
     elif field == "category" and value in CATEGORIES:
@@ -335,6 +349,8 @@ async def set_choice(
         community.categories = ",".join(c for c in CATEGORIES if c in chosen)
     else:
         raise BadProfileValue()
+    if field.startswith("digest_") and zone:
+        community.timezone = zone
     community.updated_at = now
     await session.flush()
 
@@ -618,149 +634,9 @@ async def ban_provider(
     for listing in listings:
         listing.status = ListingStatus.REMOVED
         listing.decided_at, listing.decided_by = now, admin_id
-        _take_down(listing, now)
+        take_down(listing, now)
     await session.flush()
     return len(listings)
-
-
-def _take_down(listing: CommunityListing, now: datetime) -> None:
-    if listing.post_state in (PostState.POSTED, PostState.TO_EDIT):
-        listing.post_state, listing.post_due_at = PostState.TO_DELETE, now
-    elif listing.post_state == PostState.TO_POST:
-        listing.post_state = PostState.NONE
-    listing.post_claimed_until = None
-
-
-# --- cards in the chat -------------------------------------------------------------------
-
-
-async def refresh_posts(
-    session: AsyncSession,
-    now: datetime,
-    *,
-    offer_ids: Sequence[int] = (),
-    provider_id: int | None = None,
-) -> None:
-    """An offer changed (or was paused, resumed, hidden, deleted; or its provider was
-    banned, unbanned or erased): queue the edit or removal of its cards in every
-    community that lists it."""
-    query = (
-        select(CommunityListing, Offer, Provider, Community)
-        .join(Offer, Offer.id == CommunityListing.offer_id)
-        .join(Provider, Provider.id == Offer.provider_id)
-        .join(Community, Community.id == CommunityListing.community_id)
-        .where(CommunityListing.status == ListingStatus.APPROVED)
-        # Rows changed by bulk updates (a ban, an erasure) are read as they are now.
-        .execution_options(populate_existing=True)
-    )
-    if provider_id is not None:
-        query = query.where(Offer.provider_id == provider_id)
-    else:
-        query = query.where(CommunityListing.offer_id.in_(list(offer_ids)))
-    for listing, offer, provider, target in (await session.execute(query)).all():
-        visible = offer.status == OfferStatus.PUBLISHED and not provider.banned
-        _sync_post(listing, target, visible=visible, now=now)
-    await session.flush()
-
-
-def _sync_post(
-    listing: CommunityListing, target: Community, *, visible: bool, now: datetime
-) -> None:
-    """The card's next step for an approved listing whose offer is `visible` or not."""
-    state = listing.post_state
-    if not visible:
-        _take_down(listing, now)
-        return
-    if state in (PostState.POSTED, PostState.TO_DELETE) and listing.post_message_id:
-        listing.post_state = PostState.TO_EDIT
-    elif state in (PostState.NONE, PostState.DELETED, PostState.TO_DELETE):
-        if target.posting not in (Posting.EACH, Posting.BOTH):
-            return
-        listing.post_state = PostState.TO_POST
-    else:
-        return  # already due to be posted or edited: it will show the offer as it is then
-    listing.post_due_at, listing.post_claimed_until = now, None
-
-
-@dataclass(frozen=True, slots=True)
-class PostJob:
-    """A card the publisher has claimed: post it, edit it or delete it."""
-
-    listing_id: int
-    state: str  # PostState.TO_POST, TO_EDIT or TO_DELETE
-    chat_id: int
-    message_id: int | None
-    offer: Offer
-    community: Community
-
-
-async def claim_posts(
-    session: AsyncSession, now: datetime, limit: int, *, per_chat: int
-) -> list[PostJob]:
-    """Claim up to `limit` due cards of active communities, oldest first, at most
-    `per_chat` of one chat (a claim lapses after POST_LEASE, so a crashed publisher's
-    cards are taken again)."""
-    query = (
-        select(CommunityListing, Offer, Community)
-        .join(Offer, Offer.id == CommunityListing.offer_id)
-        .join(Community, Community.id == CommunityListing.community_id)
-        .options(joinedload(Offer.provider), selectinload(Offer.photos))
-        .where(
-            CommunityListing.post_state.in_(
-                (PostState.TO_POST, PostState.TO_EDIT, PostState.TO_DELETE)
-            ),
-            CommunityListing.post_due_at <= now,
-            or_(
-                CommunityListing.post_claimed_until.is_(None),
-                CommunityListing.post_claimed_until < now,
-            ),
-            Community.status == CommunityStatus.ACTIVE,
-        )
-        .order_by(CommunityListing.post_due_at, CommunityListing.id)
-        .limit(limit * 4)
-    )
-    jobs: list[PostJob] = []
-    per: dict[int, int] = {}
-    for listing, offer, target in (await session.execute(query)).all():
-        if len(jobs) >= limit or per.get(target.id, 0) >= per_chat:
-            continue
-        per[target.id] = per.get(target.id, 0) + 1
-        listing.post_claimed_until = now + POST_LEASE
-        jobs.append(
-            PostJob(
-                listing.id,
-                listing.post_state,
-                target.chat_id,
-                listing.post_message_id,
-                offer,
-                target,
-            )
-        )
-    await session.flush()
-    return jobs
-
-
-async def record_post(
-    session: AsyncSession, job: PostJob, *, done: bool, message_id: int | None, now: datetime
-) -> None:
-    """What became of a claimed card: done (posted, edited, deleted) or given up (the
-    chat refused it); a change queued meanwhile stays queued."""
-    listing = await session.get(CommunityListing, job.listing_id)
-    if listing is None:
-        return
-    listing.post_claimed_until = None
-    if listing.post_state != job.state:
-        return  # changed again while this went out: the newer state is still due
-    if job.state == PostState.TO_DELETE:
-        listing.post_state, listing.post_message_id = PostState.DELETED, None
-    elif done:
-        listing.post_state = PostState.POSTED
-        if message_id is not None:
-            listing.post_message_id = message_id
-        listing.posted_at = listing.posted_at or now
-    else:
-        listing.post_state = PostState.NONE if job.state == PostState.TO_POST else PostState.POSTED
-    await session.flush()
 
 
 async def attributed(session: AsyncSession, community_id: int | None, offer_id: int) -> int | None:

@@ -28,7 +28,7 @@ from models import (
     User,
     utcnow,
 )
-from services import bookings, communities, outbox, reviews
+from services import bookings, community_posts, outbox, reviews
 from services.bookings import Transition
 from services.errors import DomainError
 from services.input_values import user_id
@@ -271,7 +271,7 @@ async def handle_report(
         await _close(session, target, "dismissed", now, only=filed.id)
     elif action == "hide" and target.offer is not None:
         target.offer.status = OfferStatus.HIDDEN
-        await communities.refresh_posts(session, now, offer_ids=[target.offer.id])
+        await community_posts.refresh_posts(session, now, offer_ids=[target.offer.id])
         await _close(session, target, "hidden", now)
     elif action == "hide" and target.review is not None:
         await reviews.set_hidden(session, target.review, hidden=True)
@@ -337,7 +337,7 @@ async def _set_banned(session: AsyncSession, user: User, *, banned: bool) -> Non
     )
     provider_id = await session.scalar(select(Provider.id).where(Provider.user_id == user.id))
     if provider_id is not None:  # their cards in communities go, or come back
-        await communities.refresh_posts(session, utcnow(), provider_id=provider_id)
+        await community_posts.refresh_posts(session, utcnow(), provider_id=provider_id)
 
 
 async def cancel_future_bookings(

@@ -30,7 +30,7 @@ from models import (
     User,
     utcnow,
 )
-from services import communities
+from services import community_posts
 from services.availability import DateException, Rules, WeeklyRange
 from services.errors import DomainError
 from services.offer_parser import CATEGORIES, NO_CURRENCY, OfferDraft
@@ -427,7 +427,7 @@ async def update_offer(
         offer.hours = [OfferHours(weekday=d, start_min=s, end_min=e) for d, s, e in data.weekly]
     offer.updated_at = utcnow()
     await session.flush()
-    await communities.refresh_posts(session, offer.updated_at, offer_ids=[offer.id])
+    await community_posts.refresh_posts(session, offer.updated_at, offer_ids=[offer.id])
     return offer
 
 
@@ -463,7 +463,7 @@ async def set_paused(session: AsyncSession, user: User, offer_id: int, *, paused
         raise OfferHiddenByModeration()
     offer.status = OfferStatus.PAUSED if paused else OfferStatus.PUBLISHED
     await session.flush()
-    await communities.refresh_posts(session, utcnow(), offer_ids=[offer.id])
+    await community_posts.refresh_posts(session, utcnow(), offer_ids=[offer.id])
     return offer
 
 
@@ -493,7 +493,7 @@ async def delete_offer(
         raise OfferHasFutureBookings(offer_id)
     offer.status = OfferStatus.DELETED
     await session.flush()
-    await communities.refresh_posts(session, now or utcnow(), offer_ids=[offer.id])
+    await community_posts.refresh_posts(session, now or utcnow(), offer_ids=[offer.id])
 
 
 MAX_EXCEPTIONS = 100

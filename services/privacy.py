@@ -36,7 +36,7 @@ from models import (
     utcnow,
 )
 from models.search_index import POSTGRESQL_PURGE, SQLITE_PURGE
-from services import communities
+from services import community_posts
 from services.moderation import cancel_future_bookings
 
 DELETED_NAME = "Deleted user"
@@ -246,7 +246,7 @@ async def _anonymise_provider(session: AsyncSession, provider: Provider, ghost_i
         .execution_options(synchronize_session=False)
     )
     # Their cards in community chats are taken down (the offers are deleted now).
-    await communities.refresh_posts(session, utcnow(), provider_id=provider.id)
+    await community_posts.refresh_posts(session, utcnow(), provider_id=provider.id)
     await session.execute(
         update(Review)
         .where(Review.provider_id == provider.id)

@@ -17,7 +17,13 @@ from bot.db import create_sessionmaker
 from bot.emulator import SimUser
 from bot.emulator.people import SimGroup
 from bot.sender import Sender
-from handlers.community_views import REQUEST_GROUP, Decide, OpenCommunity, render_post
+from handlers.community_views import (
+    REQUEST_GROUP,
+    Decide,
+    OpenCommunity,
+    render_digest,
+    render_post,
+)
 from models import Booking, Community, CommunityAdmin, CommunityListing, utcnow
 from services import offers
 from tests.trust_setup import World, quiet, stored_person
@@ -41,7 +47,13 @@ async def publish(world: World) -> dict[str, int]:
     """Run the publisher once, as the scheduler does."""
     sender = Sender(world.bot.app.bot, per_second=1000, sleep=quiet)
     return dict(
-        await publish_due(world.bot.app.sessionmaker, sender, render=render_post, now=utcnow())
+        await publish_due(
+            world.bot.app.sessionmaker,
+            sender,
+            render=render_post,
+            render_digest=render_digest,
+            now=utcnow(),
+        )
     )
 
 

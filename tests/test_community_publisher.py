@@ -4,7 +4,7 @@ than 20 posts a minute, each exactly once, none lost — through the real Bot AP
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiogram import Bot
@@ -16,10 +16,10 @@ from sqlalchemy import select
 from bot.community_publisher import publish_due
 from bot.db import create_sessionmaker
 from bot.sender import GROUP_PER_MINUTE, Sender
-from handlers.community_views import render_post
-from models import CommunityListing, utcnow
+from handlers.community_views import render_digest, render_post
+from models import CommunityDigest, CommunityListing, utcnow
 from services import communities, offers
-from tests.trust_setup import World, stored_person
+from tests.trust_setup import World, quiet, stored_person
 
 APPROVALS = 60
 
@@ -83,7 +83,13 @@ async def test_sixty_approvals_reach_a_group_at_twenty_a_minute_none_lost(world:
     while len(recorder.moments) < APPROVALS and runs < 20:
         # The scheduler's runs, 10 s apart on the simulated clock.
         now = start + timedelta(seconds=time.now - 1000.0)
-        await publish_due(world.bot.app.sessionmaker, sender, render=render_post, now=now)
+        await publish_due(
+            world.bot.app.sessionmaker,
+            sender,
+            render=render_post,
+            render_digest=render_digest,
+            now=now,
+        )
         time.now += 10
         runs += 1
     posts = [m for m in group.messages if (m.text or "").startswith("Lesson")]
@@ -99,3 +105,75 @@ async def test_sixty_approvals_reach_a_group_at_twenty_a_minute_none_lost(world:
     assert len(set(recorded)) == APPROVALS
     assert None not in recorded
     assert {m.message_id for m in posts} == set(recorded)
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+async def test_weekly_digests_at_the_local_hour_across_dst_skipping_empty_weeks(
+    world: World,
+) -> None:
+    """Fridays 18:00 in Berlin: 16:00 UTC in summer time, 17:00 UTC after the clocks go
+    back on 25 October 2026; an empty week posts nothing; after downtime one digest
+    covers the missed weeks; nothing is posted twice."""
+    greta = world.tg.user("Greta")
+    await greta.send("/start")
+    group = world.tg.group("Linden Street")
+    await group.add_bot(greta)
+    sessions = create_sessionmaker(world.engine)
+    async with sessions() as session:
+        community = await communities.community_of_chat(session, group.id)
+        assert community is not None
+        community.posting, community.digest_every = "digest", "weekly"
+        community.digest_weekday, community.digest_at_min = 4, 18 * 60
+        community.timezone, community.last_digest_at = "Europe/Berlin", utc("2026-10-16 16:00")
+        community_id = community.id
+        await session.commit()
+
+    async def approve(title: str, when: str) -> None:
+        offer_id = await world.offer(world.anna, title)
+        async with sessions() as session:
+            anna = await stored_person(session, world.anna)
+            offer = await offers.public_offer(session, offer_id)
+            listing = await communities.submit(session, offer, anna, community_id, utc(when))
+            await communities.approve(session, listing.id, community_id, greta.id, utc(when))
+            await session.commit()
+
+    sender = Sender(world.bot.app.bot, per_second=1000, sleep=quiet)
+
+    async def run(when: str) -> list[str]:
+        before = {m.message_id for m in group.messages}
+        await publish_due(
+            world.bot.app.sessionmaker,
+            sender,
+            render=render_post,
+            render_digest=render_digest,
+            now=utc(when),
+        )
+        return [m.text or "" for m in group.messages if m.message_id not in before]
+
+    await approve("Guitar lesson", "2026-10-20 10:00")
+    assert await run("2026-10-23 15:59") == []
+    [digest] = await run("2026-10-23 16:00")  # 18:00 CEST
+    assert "New in Linden Street" in digest
+    assert "Guitar lesson" in digest
+    assert await run("2026-10-23 16:05") == []  # once
+    await approve("Piano lesson", "2026-10-27 10:00")
+    assert await run("2026-10-30 16:30") == []  # 17:30 CET: not yet
+    [digest] = await run("2026-10-30 17:00")  # 18:00 CET
+    assert "Piano lesson" in digest
+    assert "Guitar lesson" not in digest
+    assert await run("2026-11-06 17:00") == []  # nothing new: nothing posted
+    # Down for three weeks: one digest for all of it.
+    await approve("Violin lesson", "2026-11-10 10:00")
+    await approve("Cello lesson", "2026-11-24 10:00")
+    [digest] = await run("2026-11-28 09:00")
+    assert "Violin lesson" in digest
+    assert "Cello lesson" in digest
+    assert await run("2026-11-28 09:10") == []
+    async with sessions() as session:
+        statuses = list(
+            await session.scalars(select(CommunityDigest.status).order_by(CommunityDigest.due_at))
+        )
+    assert statuses == ["sent", "sent", "empty", "sent"]

@@ -102,6 +102,27 @@ def upgrade() -> None:
         batch_op.create_index('ix_community_listings_post_due', ['post_state', 'post_due_at'], unique=False)
         batch_op.create_index('ix_community_listings_status', ['community_id', 'status'], unique=False)
 
+    op.create_table('community_digests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('due_at', UTCDateTime(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('claimed_until', UTCDateTime(), nullable=True),
+    sa.Column('message_id', sa.BigInteger(), nullable=True),
+    sa.Column('offer_count', sa.Integer(), server_default='0', nullable=False),
+    sa.Column('sent_at', UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_community_digests_community_id_communities'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_community_digests')),
+    sa.UniqueConstraint('community_id', 'due_at', name=op.f('uq_community_digests_community_id'))
+    )
+    op.create_table('community_opens',
+    sa.Column('community_id', sa.Integer(), nullable=False),
+    sa.Column('week', sa.Date(), nullable=False),
+    sa.Column('count', sa.Integer(), server_default='0', nullable=False),
+    sa.ForeignKeyConstraint(['community_id'], ['communities.id'], name=op.f('fk_community_opens_community_id_communities'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('community_id', 'week', name=op.f('pk_community_opens'))
+    )
+
     with op.batch_alter_table('bookings', schema=None) as batch_op:
         batch_op.add_column(sa.Column('community_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_bookings_community_id'), ['community_id'], unique=False)
@@ -123,6 +144,8 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_community_listings_offer_id'))
         batch_op.drop_index(batch_op.f('ix_community_listings_decided_by'))
 
+    op.drop_table('community_opens')
+    op.drop_table('community_digests')
     op.drop_table('community_listings')
     with op.batch_alter_table('community_bans', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_community_bans_provider_id'))
