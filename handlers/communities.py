@@ -36,11 +36,14 @@ from bot.replies import show
 from handlers.community_views import (
     ChoiceMenu,
     CommunitiesList,
+    CommunityStats,
     Decide,
     EditText,
+    Listed,
     OfferCommunities,
     OpenCommunity,
     Queue,
+    RemoveListing,
     SetChoice,
     Submit,
     catalogue_button,
@@ -51,13 +54,15 @@ from handlers.community_views import (
     digest_screen,
     is_channel,
     list_screen,
+    listed_screen,
     offer_communities_screen,
     queue_screen,
+    stats_screen,
     welcome_screen,
 )
 from handlers.my_offers_views import OpenOffer
 from models import Community, CommunityStatus, User, utcnow
-from services import communities, offers
+from services import communities, community_stats, offers
 from services.communities import ChatRights, NotAnAdmin
 from services.deeplinks import CatalogueLink, start_link
 
@@ -127,11 +132,14 @@ async def on_bot_membership(
     """The bot was added to, promoted or demoted in, or removed from a group or channel."""
     chat, new = event.chat, event.new_chat_member
     now = utcnow()
+    existing = await communities.community_of_chat(session, chat.id)
+    was_active = existing is not None and existing.status == CommunityStatus.ACTIVE
     if new.status in ("left", "kicked"):
-        await communities.unlink_chat(session, chat.id, now)
+        paused = await communities.unlink_chat(session, chat.id, now)
+        if paused is not None and was_active:
+            await communities.tell_admins_paused(session, paused, now)
         return
     can_post = communities.bot_may_post(chat.type, rights_from(new))
-    existing = await communities.community_of_chat(session, chat.id)
     adder = event.from_user.id if not event.from_user.is_bot else None
     community = await communities.link_chat(
         session,
@@ -145,6 +153,8 @@ async def on_bot_membership(
         now=now,
     )
     await _refresh_admins(bot, session, community)
+    if was_active and not can_post:
+        await communities.tell_admins_paused(session, community, now)
     if existing is None and can_post and not is_channel(community):
         me = await bot.me()
         text, markup = welcome_screen(community, me.username or "", _)
@@ -371,6 +381,57 @@ async def on_queue(
     await show(query, *queue_screen(community, items, total, page, _))
 
 
+async def on_listed(
+    query: CallbackQuery,
+    callback_data: Listed,
+    bot: Bot,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
+) -> None:
+    """The offers the community lists, one per screen."""
+    community = await admin_community(bot, session, callback_data.community_id, user.id)
+    page = callback_data.page
+    items, total = await communities.listed(session, community, page)
+    if not items and page > 0:
+        page = max(total - 1, 0)
+        items, total = await communities.listed(session, community, page)
+    await show(query, *listed_screen(community, items, total, page, _))
+
+
+async def on_remove(
+    query: CallbackQuery,
+    callback_data: RemoveListing,
+    callback_answer: CallbackAnswer,
+    bot: Bot,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
+) -> None:
+    """Take a listed offer out of the community; its card goes, its provider is told."""
+    community = await admin_community(bot, session, callback_data.community_id, user.id)
+    found = await communities.remove_listing(
+        session, callback_data.listing_id, community.id, user.id, utcnow()
+    )
+    callback_answer.text = _.text("community.removed", title=found.offer.title)
+    items, total = await communities.listed(session, community, 0)
+    await show(query, *listed_screen(community, items, total, 0, _))
+
+
+async def on_stats(
+    query: CallbackQuery,
+    callback_data: CommunityStats,
+    bot: Bot,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
+) -> None:
+    """The community's last weeks in numbers."""
+    community = await admin_community(bot, session, callback_data.community_id, user.id)
+    weeks = await community_stats.weekly_stats(session, community, utcnow())
+    await show(query, *stats_screen(community, weeks, _))
+
+
 async def on_decide(
     query: CallbackQuery,
     callback_data: Decide,
@@ -489,6 +550,9 @@ def build_router() -> Router:
     on_press(on_edit_text, EditText.filter())
     on_press(on_queue, Queue.filter())
     on_press(on_decide, Decide.filter())
+    on_press(on_listed, Listed.filter())
+    on_press(on_stats, CommunityStats.filter())
+    on_press(on_remove, RemoveListing.filter())
     on_press(on_offer_communities, OfferCommunities.filter())
     on_press(on_submit, Submit.filter())
     return router

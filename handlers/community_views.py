@@ -3,7 +3,7 @@ the card the bot posts to a community's chat."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 from typing import Annotated, Literal
 
@@ -14,7 +14,7 @@ from aiogram.types import (
     KeyboardButtonRequestChat,
     ReplyKeyboardMarkup,
 )
-from babel.dates import get_day_names
+from babel.dates import format_date, get_day_names
 from pydantic import Field
 
 from bot.callbacks import Callback, RowId
@@ -25,6 +25,7 @@ from handlers.search_views import format_rating
 from models import ChatKind, Community, CommunityListing, Moderation, Offer, Posting
 from services.communities import LANGUAGES, Overview, Submission
 from services.community_posts import DigestJob, PostJob
+from services.community_stats import WeekStats
 from services.deeplinks import CatalogueLink, CommunityAdminLink, OfferLink, start_link
 from services.offer_parser import CATEGORIES
 
@@ -93,6 +94,26 @@ class Decide(Callback, prefix="cm-dec"):
     community_id: RowId
     listing_id: RowId
     action: Literal["approve", "reject", "ban"]
+
+
+class Listed(Callback, prefix="cm-listed"):
+    """The offers a community lists, one per screen."""
+
+    community_id: RowId
+    page: Page = 0
+
+
+class CommunityStats(Callback, prefix="cm-stats"):
+    """A community's last weeks in numbers."""
+
+    community_id: RowId
+
+
+class RemoveListing(Callback, prefix="cm-rm"):
+    """Take a listed offer out of the community."""
+
+    community_id: RowId
+    listing_id: RowId
 
 
 class OfferCommunities(Callback, prefix="cm-offer"):
@@ -253,8 +274,16 @@ def community_screen(
                 _.text("community.menu.category"), ChoiceMenu(community_id=cid, setting="category")
             ),
         ],
-        [_button(_.text("community.menu.digest"), ChoiceMenu(community_id=cid, setting="digest"))],
-        [_button(_.text("community.queue", count=view.waiting), Queue(community_id=cid))],
+        [
+            _button(
+                _.text("community.menu.digest"), ChoiceMenu(community_id=cid, setting="digest")
+            ),
+            _button(_.text("community.stats"), CommunityStats(community_id=cid)),
+        ],
+        [
+            _button(_.text("community.queue", count=view.waiting), Queue(community_id=cid)),
+            _button(_.text("community.listed", count=view.listed), Listed(community_id=cid)),
+        ],
         [_button(_.text("community.back_to_list"), CommunitiesList())],
     ]
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
@@ -376,22 +405,95 @@ def queue_screen(
     community: Community, items: Sequence[Submission], total: int, page: int, _: Translator
 ) -> tuple[str, InlineKeyboardMarkup]:
     """One waiting submission per screen, with its decisions and ‹ › through the rest."""
-    back = [_button(_.text("common.back"), OpenCommunity(community_id=community.id))]
     if not items:
-        return _("community.queue_empty"), InlineKeyboardMarkup(inline_keyboard=[back])
-    found = items[0]
-    text = _("community.queue_position", number=page + 1, total=total) + "\n\n"
-    text += submission_text(found, _)
-    rows = decision_rows(found, _)
+        return _("community.queue_empty"), _back_only(community, _)
+    text = _("community.queue_position", number=page + 1, total=total)
+    rows = decision_rows(items[0], _)
+
+    def page_of(number: int) -> Callback:
+        return Queue(community_id=community.id, page=number)
+
+    return _one_per_screen(community, items[0], text, rows, total, page, page_of, _)
+
+
+def _back_only(community: Community, _: Translator) -> InlineKeyboardMarkup:
+    back = [_button(_.text("common.back"), OpenCommunity(community_id=community.id))]
+    return InlineKeyboardMarkup(inline_keyboard=[back])
+
+
+def _one_per_screen(
+    community: Community,
+    found: Submission,
+    heading: str,
+    rows: list[list[InlineKeyboardButton]],
+    total: int,
+    page: int,
+    page_of: Callable[[int], Callback],
+    _: Translator,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A listing under its heading, its buttons, ‹ › to the neighbours, and Back."""
     nav = []
     if page > 0:
-        nav.append(_button("‹", Queue(community_id=community.id, page=page - 1)))
+        nav.append(_button("‹", page_of(page - 1)))
     if page + 1 < total:
-        nav.append(_button("›", Queue(community_id=community.id, page=page + 1)))
+        nav.append(_button("›", page_of(page + 1)))
     if nav:
         rows.append(nav)
-    rows.append(back)
+    rows.append([_button(_.text("common.back"), OpenCommunity(community_id=community.id))])
+    text = heading + "\n\n" + submission_text(found, _)
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def listed_rows(found: Submission, _: Translator) -> list[list[InlineKeyboardButton]]:
+    """Remove from this community / Ban from this community."""
+    cid, lid = found.community.id, found.listing.id
+    return [
+        [_button(_.text("community.remove"), RemoveListing(community_id=cid, listing_id=lid))],
+        [_button(_.text("community.ban"), Decide(community_id=cid, listing_id=lid, action="ban"))],
+    ]
+
+
+def listed_screen(
+    community: Community, items: Sequence[Submission], total: int, page: int, _: Translator
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One listed offer per screen, with Remove / Ban and ‹ › through the rest."""
+    if not items:
+        return _("community.listed_empty"), _back_only(community, _)
+    text = _("community.listed_position", number=page + 1, total=total)
+    rows = listed_rows(items[0], _)
+
+    def page_of(number: int) -> Callback:
+        return Listed(community_id=community.id, page=number)
+
+    return _one_per_screen(community, items[0], text, rows, total, page, page_of, _)
+
+
+def community_report_screen(
+    found: Submission, reason: str, _: Translator
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A report about an offer the community lists, for its admins."""
+    text = _("community.report", reason=reason) + "\n\n" + submission_text(found, _)
+    return text, InlineKeyboardMarkup(inline_keyboard=listed_rows(found, _))
+
+
+def stats_screen(
+    community: Community, weeks: Sequence[WeekStats], _: Translator
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The last weeks, this one first: listed, posted, catalogue opens, bookings."""
+    lines = [
+        _(
+            "community.stats_week",
+            week=format_date(week.week, "d MMM", locale=_.locale),
+            listed=week.listed,
+            posts=week.posts,
+            opens=week.opens,
+            bookings=week.bookings,
+        )
+        for week in weeks
+    ]
+    text = _("community.stats_title", name=community.name) + "\n\n" + "\n".join(lines)
+    back = [[_button(_.text("common.back"), OpenCommunity(community_id=community.id))]]
+    return text, InlineKeyboardMarkup(inline_keyboard=back)
 
 
 def decided_text(found: Submission, _: Translator) -> str:

@@ -19,13 +19,19 @@ from bot.i18n import translator_for
 from bot.notifier import Decision, Notice
 from handlers.booking import card_for
 from handlers.booking_views import agenda_screen
-from handlers.community_views import decided_text, submission_screen
-from handlers.moderation_views import report_card
+from handlers.community_views import (
+    community_report_screen,
+    decided_text,
+    submission_screen,
+)
+from handlers.moderation_views import reason_text, report_card
 from handlers.review_views import new_review_screen, review_request_screen
 from models import (
     Booking,
     BookingStatus,
+    Community,
     CommunityListing,
+    CommunityStatus,
     ListingStatus,
     Notification,
     NotificationKind,
@@ -88,6 +94,31 @@ async def _submission_decided(
         return ("cancelled", "gone")
     found = await communities.submission(session, listing.id, listing.community_id)
     return Notice(provider_user.id, decided_text(found, translator_for(provider_user)), None)
+
+
+async def _community_report(
+    session: AsyncSession, notification: Notification, admin: User, now: datetime
+) -> Decision:
+    """A listed offer reported, for the community's admin, while both still stand."""
+    payload = notification.payload or {}
+    filed = await session.get(Report, int(payload.get("report", 0)))
+    listing = await session.get(CommunityListing, int(payload.get("listing", 0)))
+    if filed is None or listing is None or listing.status != ListingStatus.APPROVED:
+        return ("cancelled", "handled")
+    found = await communities.submission(session, listing.id, listing.community_id)
+    _ = translator_for(admin)
+    text, markup = community_report_screen(found, reason_text(filed.reason, _), _)
+    return Notice(admin.id, text, markup)
+
+
+async def _community_paused(
+    session: AsyncSession, notification: Notification, admin: User, now: datetime
+) -> Decision:
+    """The bot can no longer post to a community's chat: its admin is told."""
+    community = await session.get(Community, int((notification.payload or {}).get("community", 0)))
+    if community is None or community.status != CommunityStatus.PAUSED:
+        return ("cancelled", "active again")
+    return Notice(admin.id, translator_for(admin)("community.paused", name=community.name), None)
 
 
 async def _message(
@@ -234,6 +265,8 @@ NOTICES: dict[str, Entry] = {
     NotificationKind.MESSAGE: _message,
     NotificationKind.SUBMISSION: _submission,
     NotificationKind.SUBMISSION_DECIDED: _submission_decided,
+    NotificationKind.COMMUNITY_REPORT: _community_report,
+    NotificationKind.COMMUNITY_PAUSED: _community_paused,
     NotificationKind.REQUEST_EXPIRY: _about_a_booking(_request_expiry),
     NotificationKind.REVIEW_REQUEST: _about_a_booking(_review_request),
     NotificationKind.NEW_REVIEW: _about_a_booking(_new_review),

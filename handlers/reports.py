@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiogram import Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
@@ -21,6 +23,7 @@ from handlers.moderation_views import (
 )
 from models import User, utcnow
 from services import moderation, reviews
+from services.input_values import ROW_ID_MAX
 
 
 class ReportStates(StatesGroup):
@@ -30,12 +33,34 @@ class ReportStates(StatesGroup):
 
 
 async def _file(
-    session: AsyncSession, user: User, settings: Settings, kind: str, target_id: int, reason: str
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    kind: str,
+    target_id: int,
+    reason: str,
+    community_id: int | None,
 ) -> None:
     """File the report (a refusal is answered by the error map)."""
     await moderation.report(
-        session, user, kind, target_id, reason, admin_ids=settings.admin_ids, now=utcnow()
+        session,
+        user,
+        kind,
+        target_id,
+        reason,
+        admin_ids=settings.admin_ids,
+        now=utcnow(),
+        community_id=community_id,
     )
+
+
+def _via_community(data: dict[str, Any], kind: str, target_id: int) -> int | None:
+    """The community the reporter reached this offer through (FSM data, checked)."""
+    via = data.get("via")
+    if kind != "offer" or not isinstance(via, dict) or via.get("offer") != target_id:
+        return None
+    community = via.get("community")
+    return community if isinstance(community, int) and 1 <= community <= ROW_ID_MAX else None
 
 
 async def on_report_start(
@@ -72,12 +97,13 @@ async def on_report_reason(
 ) -> None:
     """A preset reason files the report; "other" asks for the reporter's words."""
     kind, target_id = callback_data.kind, callback_data.target_id
+    community = _via_community(await state.get_data(), kind, target_id)
     if callback_data.reason == "other":
         await state.set_state(ReportStates.reason)
-        await state.set_data({"report": {"kind": kind, "id": target_id}})
+        await state.set_data({"report": {"kind": kind, "id": target_id, "community": community}})
         await _send(query, _("report.type_reason"))
         return
-    await _file(session, user, settings, kind, target_id, callback_data.reason)
+    await _file(session, user, settings, kind, target_id, callback_data.reason, community)
     await _send(query, _("report.thanks"))
 
 
@@ -104,7 +130,9 @@ async def on_typed_reason(
         await message.answer(_("common.expired_button"))
         return
     reason = (message.text or "").strip()
-    await _file(session, user, settings, str(pending["kind"]), int(pending["id"]), reason)
+    kind, target_id = str(pending["kind"]), int(pending["id"])
+    community = _via_community({"via": {"offer": target_id, **pending}}, kind, target_id)
+    await _file(session, user, settings, kind, target_id, reason, community)
     await state.clear()
     await message.answer(_("report.thanks"))
 

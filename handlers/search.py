@@ -63,7 +63,7 @@ from handlers.search_views import (
     start_screen,
 )
 from models import User, utcnow
-from services import communities, offers, reviews
+from services import communities, community_stats, offers, reviews
 from services.geo import GeoPoint, distance_km
 from services.input_values import ROW_ID_MAX
 from services.locations import recent_locations, remember_location, saved_location
@@ -237,6 +237,7 @@ async def open_catalogue(
 ) -> None:
     """`t.me/<bot>?start=c_<slug>`: the search, limited to a community's listed offers."""
     community = await communities.catalogue(session, slug)
+    await community_stats.count_open(session, community, utcnow())
     query = SearchQuery(timezone=tz.key, community_id=community.id, community_name=community.name)
     text, markup = await results(session, state, query, 0, _)
     await message.answer(text, reply_markup=markup)

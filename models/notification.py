@@ -26,6 +26,8 @@ class NotificationKind(StrEnum):
     MESSAGE = "message"  # a ready text
     SUBMISSION = "submission"  # an offer submitted to a community, to its admins
     SUBMISSION_DECIDED = "submission_decided"  # the admins' decision, to the provider
+    COMMUNITY_REPORT = "community_report"  # a listed offer reported, to the community's admins
+    COMMUNITY_PAUSED = "community_paused"  # the bot was removed from the chat, to its admins
 
 
 # pending → sending (claimed, with a lease) → sent; or expired (too late to be useful),

@@ -355,6 +355,84 @@ async def set_choice(
     await session.flush()
 
 
+# --- moderation by the community's admins ----------------------------------------------------
+
+
+async def listed(
+    session: AsyncSession, community: Community, page: int, *, size: int = 1
+) -> tuple[list[Submission], int]:
+    """One page of the offers the community lists, newest first, and how many."""
+    return await _page(session, community, ListingStatus.APPROVED, page, size, newest=True)
+
+
+async def remove_listing(
+    session: AsyncSession, listing_id: int, community_id: int, admin_id: int, now: datetime
+) -> Submission:
+    """Take a listed offer out of the community (its card goes); AlreadyDecided when it
+    is not listed any more."""
+    found = await submission(session, listing_id, community_id)
+    if found.listing.status != ListingStatus.APPROVED:
+        raise AlreadyDecided()
+    found.listing.status = ListingStatus.REMOVED
+    found.listing.decided_at, found.listing.decided_by = now, admin_id
+    take_down(found.listing, now)
+    await session.flush()
+    await _tell_provider(session, found, now)
+    return found
+
+
+async def _admin_ids(session: AsyncSession, community_id: int) -> list[int]:
+    """The community's remembered admins who can be written to (they started the bot)."""
+    rows = await session.scalars(
+        select(CommunityAdmin.user_id)
+        .join(User, User.id == CommunityAdmin.user_id)
+        .where(
+            CommunityAdmin.community_id == community_id,
+            User.banned.is_(False),
+            User.blocked_bot.is_(False),
+        )
+    )
+    return list(rows)
+
+
+async def _tell_admins(
+    session: AsyncSession,
+    community_id: int,
+    key: str,
+    kind: NotificationKind,
+    payload: dict[str, int],
+    now: datetime,
+) -> None:
+    """Queue a notification of `kind` to each of the community's admins (keys `key:a<id>`)."""
+    await outbox.queue_all(
+        session,
+        [
+            outbox.Entry(f"{key}:a{admin_id}", admin_id, kind, now, payload=payload)
+            for admin_id in await _admin_ids(session, community_id)
+        ],
+    )
+
+
+async def report_to_admins(
+    session: AsyncSession, report_id: int, community_id: int, offer_id: int, now: datetime
+) -> None:
+    """A report about an offer the reporter reached through a community: its admins are
+    told too (when the community still lists the offer)."""
+    listing = await listing_of(session, community_id, offer_id)
+    if listing is None or listing.status != ListingStatus.APPROVED:
+        return
+    payload = {"report": report_id, "listing": listing.id}
+    key = f"report{report_id}:c{community_id}"
+    await _tell_admins(session, community_id, key, NotificationKind.COMMUNITY_REPORT, payload, now)
+
+
+async def tell_admins_paused(session: AsyncSession, community: Community, now: datetime) -> None:
+    """The bot was removed from the chat (or may not post there any more): its admins
+    are told that the community is paused."""
+    key, payload = f"paused{community.id}:{_stamp(now)}", {"community": community.id}
+    await _tell_admins(session, community.id, key, NotificationKind.COMMUNITY_PAUSED, payload, now)
+
+
 # --- submissions -------------------------------------------------------------------------
 
 
@@ -445,24 +523,8 @@ async def submit(
         await session.flush()
         return listing
     await session.flush()
-    admins = await session.scalars(
-        select(CommunityAdmin.user_id)
-        .join(User, User.id == CommunityAdmin.user_id)
-        .where(CommunityAdmin.community_id == target.id, User.banned.is_(False))
-    )
-    await outbox.queue_all(
-        session,
-        [
-            outbox.Entry(
-                key=f"sub{listing.id}:{_stamp(now)}:a{admin_id}",
-                recipient_id=admin_id,
-                kind=NotificationKind.SUBMISSION,
-                due_at=now,
-                payload={"listing": listing.id},
-            )
-            for admin_id in admins
-        ],
-    )
+    key, payload = f"sub{listing.id}:{_stamp(now)}", {"listing": listing.id}
+    await _tell_admins(session, target.id, key, NotificationKind.SUBMISSION, payload, now)
     return listing
 
 
@@ -515,18 +577,32 @@ async def waiting(
 ) -> tuple[list[Submission], int]:
     """One page of `size` submissions waiting for a decision, oldest first, and how
     many wait."""
-    where = (
-        CommunityListing.community_id == community.id,
-        CommunityListing.status == ListingStatus.SUBMITTED,
-    )
+    return await _page(session, community, ListingStatus.SUBMITTED, page, size, newest=False)
+
+
+async def _page(
+    session: AsyncSession,
+    community: Community,
+    status: str,
+    page: int,
+    size: int,
+    *,
+    newest: bool,
+) -> tuple[list[Submission], int]:
+    where = (CommunityListing.community_id == community.id, CommunityListing.status == status)
     total = await session.scalar(select(func.count()).select_from(CommunityListing).where(*where))
+    order = (
+        (CommunityListing.decided_at.desc(), CommunityListing.id.desc())
+        if newest
+        else (CommunityListing.submitted_at, CommunityListing.id)
+    )
     rows = await session.execute(
         select(CommunityListing, Offer, Provider, Community)
         .join(Offer, Offer.id == CommunityListing.offer_id)
         .join(Provider, Provider.id == Offer.provider_id)
         .join(Community, Community.id == CommunityListing.community_id)
         .where(*where)
-        .order_by(CommunityListing.submitted_at, CommunityListing.id)
+        .order_by(*order)
         .offset(page * size)
         .limit(size)
     )

@@ -28,7 +28,7 @@ from models import (
     User,
     utcnow,
 )
-from services import bookings, community_posts, outbox, reviews
+from services import bookings, communities, community_posts, outbox, reviews
 from services.bookings import Transition
 from services.errors import DomainError
 from services.input_values import user_id
@@ -112,9 +112,11 @@ async def report(
     *,
     admin_ids: Sequence[int],
     now: datetime,
+    community_id: int | None = None,
 ) -> Report:
-    """File a report and queue a notice to every admin who has talked to the bot. A
-    second open report of the same target by the same person is the first one."""
+    """File a report and queue a notice to every admin who has talked to the bot (and,
+    for an offer reached through a community, to that community's admins). A second
+    open report of the same target by the same person is the first one."""
     reason = reason.strip()
     if not 3 <= len(reason) <= REASON_LIMIT:
         raise BadReason()
@@ -167,6 +169,8 @@ async def report(
                     payload={"report": filed.id},
                 ),
             )
+    if community_id is not None and target.kind == "offer":
+        await communities.report_to_admins(session, filed.id, community_id, target.target_id, now)
     return filed
 
 

@@ -187,6 +187,14 @@ async def test_submission_approval_post_and_an_attributed_booking(world: World) 
     async with create_sessionmaker(world.engine)() as session:
         credited = list(await session.scalars(select(Booking.community_id).order_by(Booking.id)))
     assert credited == [1, None]
+    # The admins' numbers for this week: listed, posted, catalogue opens, bookings.
+    await carl.send("/start c_linden-street")
+    await greta.send("/community")
+    await greta.press("Linden Street")
+    stats = await greta.press("📊 Stats")
+    assert stats is not None
+    this_week = (stats.text or "").split("\n")[2]
+    assert this_week.endswith(": 1 · 1 · 1 · 1")
 
 
 async def test_reject_with_a_reason_and_ban_from_the_community(world: World) -> None:
@@ -430,3 +438,66 @@ async def test_the_catalogue_link_and_find_in_the_group(world: World) -> None:
         reply = await carl.send(f"/start {link}")
         assert reply is not None
         assert "not available" in (reply.text or "")
+
+
+async def test_reports_through_a_community_and_its_admins_removing_an_offer(
+    world: World,
+) -> None:
+    greta = world.tg.user("Greta")
+    await greta.send("/start")
+    group = await linked_group(world, greta)
+    anna, carl, dora = world.anna, world.carl, world.dora
+    offer_id = await world.offer(anna)
+    await submit(world, anna, offer_id, "Linden Street")
+    await world.deliver()
+    await greta.press("✅ Approve")
+    await world.deliver()
+    await publish(world)
+    # Dora reports it from its plain link: the bot's admins only.
+    await dora.send(f"/start offer_{offer_id}")
+    await dora.press("🚩 Report")
+    await dora.press("Spam or advertising")
+    assert (await world.deliver()).get("sent") == 1
+    assert "Report #1" in text_of(world.ada)
+    # Carl came from the community's post: its admins are told too.
+    group.join(carl)
+    await carl.follow("📅 Book", group.chat)
+    await carl.press("🚩 Report")
+    await carl.press("Something else…")
+    await carl.send("Not a real <barber>")
+    assert (await world.deliver()).get("sent") == 2  # Ada and Greta
+    assert "came from your community" in text_of(greta)
+    assert "Not a real <barber>" in text_of(greta)
+    await greta.press("🗑 Remove from this community")
+    assert "no longer listed" in str(greta.last_answer.get("text"))  # type: ignore[union-attr]
+    listing = await one(world, CommunityListing, CommunityListing.offer_id == offer_id)
+    assert listing.status == "removed"
+    assert await publish(world) == {"to_delete:sent": 1}
+    assert [m for m in group.messages if (m.text or "").startswith("Haircut")] == []
+    await world.deliver()
+    assert "removed" in text_of(anna)
+    # Listed again after a new submission, then removed from the Listed screen.
+    await submit(world, anna, offer_id, "Linden Street")
+    await world.deliver()
+    await greta.press("✅ Approve")
+    await greta.send("/community")
+    await greta.press("Linden Street")
+    screen = await greta.press("📋 Listed (1)")
+    assert screen is not None
+    assert "Listed offer 1 of 1" in (screen.text or "")
+    await greta.press("🗑 Remove from this community")
+    assert "lists no offers" in text_of(greta)
+
+
+async def test_admins_are_told_when_the_bot_is_removed(world: World) -> None:
+    greta = world.tg.user("Greta")
+    await greta.send("/start")
+    group = await linked_group(world, greta)
+    await group.set_bot_status(greta, "kicked")
+    assert (await world.deliver()).get("sent") == 1
+    assert "can no longer post to Linden Street" in text_of(greta)
+    # Added again: active, and nothing more to tell.
+    await group.set_bot_status(greta, "member")
+    community = await one(world, Community)
+    assert community.status == "active"
+    assert (await world.deliver()).get("sent") is None
