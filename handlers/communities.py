@@ -30,10 +30,18 @@ from aiogram.types.chat_member_union import ChatMemberUnion
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.filters import GroupMigrated, GroupOrChannel, HasText, PrivateChat, SharedChat
+from bot.filters import (
+    GroupMigrated,
+    GroupOrChannel,
+    HasText,
+    PrivateChat,
+    SharedChat,
+    SharedPoint,
+)
 from bot.i18n import Translator
 from bot.replies import show
 from handlers.community_views import (
+    AskPoint,
     ChoiceMenu,
     CommunitiesList,
     CommunityStats,
@@ -41,6 +49,7 @@ from handlers.community_views import (
     EditText,
     Listed,
     OfferCommunities,
+    OfferHere,
     OpenCommunity,
     Queue,
     RemoveListing,
@@ -56,15 +65,19 @@ from handlers.community_views import (
     list_screen,
     listed_screen,
     offer_communities_screen,
+    offer_here_screen,
+    point_keyboard,
     queue_screen,
+    radius_screen,
     stats_screen,
     welcome_screen,
 )
 from handlers.my_offers_views import OpenOffer
-from models import Community, CommunityStatus, User, utcnow
+from models import Community, CommunityStatus, OfferStatus, User, utcnow
 from services import communities, community_stats, offers
 from services.communities import ChatRights, NotAnAdmin
 from services.deeplinks import CatalogueLink, start_link
+from services.geo import GeoPoint
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +89,7 @@ class CommunityStates(StatesGroup):
 
     text = State()  # a new name, description or area
     reason = State()  # why a submission is rejected
+    point = State()  # the centre of the community's area, shared
 
 
 def rights_from(member: ChatMemberUnion) -> ChatRights:
@@ -363,6 +377,63 @@ async def on_text(
     await _answer_screen(message, bot, session, community, _)
 
 
+async def on_ask_point(
+    query: CallbackQuery,
+    callback_data: AskPoint,
+    bot: Bot,
+    session: AsyncSession,
+    user: User,
+    state: FSMContext,
+    _: Translator,
+) -> None:
+    """Ask for the centre of the community's area (a shared location)."""
+    await admin_community(bot, session, callback_data.community_id, user.id)
+    await state.set_state(CommunityStates.point)
+    await state.set_data({"community": callback_data.community_id})
+    if query.bot is not None:
+        await query.bot.send_message(
+            query.from_user.id, _("community.ask.point"), reply_markup=point_keyboard(_)
+        )
+
+
+async def on_point(
+    message: Message,
+    point: GeoPoint,
+    bot: Bot,
+    session: AsyncSession,
+    user: User,
+    state: FSMContext,
+    _: Translator,
+) -> None:
+    """The centre shared: then how far around it."""
+    data = await state.get_data()
+    community = await admin_community(bot, session, int(data.get("community", 0)), user.id)
+    await communities.set_point(session, community, point, utcnow())
+    await state.clear()
+    await message.answer(_("community.point_set"), reply_markup=ReplyKeyboardRemove())
+    text, markup = radius_screen(community, _)
+    await message.answer(text, reply_markup=markup)
+
+
+async def on_not_a_point(message: Message, _: Translator) -> None:
+    """Anything but a location while the centre is asked for."""
+    await message.answer(_("community.ask.point"), reply_markup=point_keyboard(_))
+
+
+async def on_offer_here(
+    query: CallbackQuery,
+    callback_data: OfferHere,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
+) -> None:
+    """A provider's offers, to submit to the community whose catalogue they opened."""
+    community = await communities.community(session, callback_data.community_id)
+    items = [o for o in await offers.my_offers(session, user) if o.status == OfferStatus.PUBLISHED]
+    listings = await communities.listings_in(session, community.id, [o.id for o in items])
+    await show(query, *offer_here_screen(community, items, listings, callback_data.page, _))
+
+
 async def on_queue(
     query: CallbackQuery,
     callback_data: Queue,
@@ -541,6 +612,9 @@ def build_router() -> Router:
     router.message.register(
         on_reason, PrivateChat(), StateFilter(CommunityStates.reason), HasText()
     )
+    at_point = StateFilter(CommunityStates.point)
+    router.message.register(on_point, PrivateChat(), at_point, SharedPoint())
+    router.message.register(on_not_a_point, PrivateChat(), at_point)
     router.callback_query.filter(PrivateChat())
     on_press = router.callback_query.register
     on_press(on_list, CommunitiesList.filter())
@@ -552,6 +626,8 @@ def build_router() -> Router:
     on_press(on_decide, Decide.filter())
     on_press(on_listed, Listed.filter())
     on_press(on_stats, CommunityStats.filter())
+    on_press(on_ask_point, AskPoint.filter())
+    on_press(on_offer_here, OfferHere.filter())
     on_press(on_remove, RemoveListing.filter())
     on_press(on_offer_communities, OfferCommunities.filter())
     on_press(on_submit, Submit.filter())

@@ -23,7 +23,7 @@ from bot.i18n import Html, Translator, translator
 from handlers.offer_views import format_duration, format_place, format_price
 from handlers.search_views import format_rating
 from models import ChatKind, Community, CommunityListing, Moderation, Offer, Posting
-from services.communities import LANGUAGES, Overview, Submission
+from services.communities import LANGUAGES, RADII_KM, Overview, Submission
 from services.community_posts import DigestJob, PostJob
 from services.community_stats import WeekStats
 from services.deeplinks import CatalogueLink, CommunityAdminLink, OfferLink, start_link
@@ -47,8 +47,9 @@ class OpenCommunity(Callback, prefix="cm-open"):
     community_id: RowId
 
 
-Menu = Literal["moderation", "posting", "language", "category", "digest"]
+Menu = Literal["moderation", "posting", "language", "category", "digest", "radius"]
 Setting = Literal[
+    "radius",
     "moderation",
     "posting",
     "language",
@@ -72,6 +73,19 @@ class SetChoice(Callback, prefix="cm-set"):
     community_id: RowId
     setting: Setting
     value: Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[a-z0-9_]+$")]
+
+
+class AskPoint(Callback, prefix="cm-point"):
+    """Share the centre of the community's area."""
+
+    community_id: RowId
+
+
+class OfferHere(Callback, prefix="cm-here"):
+    """A provider's offers, to submit to a community whose catalogue they opened."""
+
+    community_id: RowId
+    page: Page = 0
 
 
 class EditText(Callback, prefix="cm-edit"):
@@ -237,7 +251,7 @@ def community_screen(
         kind=_.text(f"community.kind.{community.kind}"),
         status=_.text(f"community.status.{community.status}"),
         description=community.description or "—",
-        area=community.area or "—",
+        area=area_text(community, _),
         language=_.text(f"community.language.{community.language or 'any'}"),
         categories=categories,
         moderation=_.text(f"community.moderation.{community.moderation}"),
@@ -256,6 +270,12 @@ def community_screen(
                 EditText(community_id=cid, field="description"),
             ),
             _button(_.text("community.edit.area"), EditText(community_id=cid, field="area")),
+        ],
+        [
+            _button(_.text("community.point"), AskPoint(community_id=cid)),
+            _button(
+                _.text("community.menu.radius"), ChoiceMenu(community_id=cid, setting="radius")
+            ),
         ],
         [
             _button(
@@ -322,12 +342,77 @@ def digest_screen(community: Community, _: Translator) -> tuple[str, InlineKeybo
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 
+def radius_screen(community: Community, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    """How far around its point the community reaches (or no point at all)."""
+    current = int(community.radius_km or 0) if community.latitude is not None else 0
+    buttons = [
+        _button(
+            ("✅ " if km == current else "") + (f"{km} km" if km else _.text("community.no_point")),
+            SetChoice(community_id=community.id, setting="radius", value=str(km)),
+        )
+        for km in (*RADII_KM, 0)
+    ]
+    rows = [buttons[i : i + 3] for i in range(0, len(buttons), 3)]
+    rows.append([_button(_.text("common.back"), OpenCommunity(community_id=community.id))])
+    return _("community.choose.radius"), InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def area_text(community: Community, _: Translator) -> str:
+    """The area as the admins wrote it, and the circle on the map, if any."""
+    parts = [community.area] if community.area else []
+    if community.latitude is not None and community.radius_km:
+        parts.append(_.text("community.within", km=int(community.radius_km)))
+    return " · ".join(parts) or "—"
+
+
+def offer_here_screen(
+    community: Community,
+    items: Sequence[Offer],
+    listings: dict[int, CommunityListing],
+    page: int,
+    _: Translator,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """A provider's offers, each a button submitting it to `community` (with where it
+    stands there), eight a page."""
+    size = 8
+    rows = []
+    for offer in items[page * size : (page + 1) * size]:
+        listing = listings.get(offer.id)
+        status = _.text(f"community.listing.{listing.status}") if listing is not None else ""
+        label = offer.title[:40] + (f" · {status}" if status else "")
+        rows.append([_button(label, Submit(offer_id=offer.id, community_id=community.id))])
+    nav = []
+    if page > 0:
+        nav.append(_button("‹", OfferHere(community_id=community.id, page=page - 1)))
+    if (page + 1) * size < len(items):
+        nav.append(_button("›", OfferHere(community_id=community.id, page=page + 1)))
+    if nav:
+        rows.append(nav)
+    return _("community.offer_here", name=community.name), InlineKeyboardMarkup(
+        inline_keyboard=rows
+    )
+
+
+def point_keyboard(_: Translator) -> ReplyKeyboardMarkup:
+    """Share a location (the centre of the community's area)."""
+    button = KeyboardButton(text=_.text("community.share_point"), request_location=True)
+    return ReplyKeyboardMarkup(keyboard=[[button]], resize_keyboard=True, one_time_keyboard=True)
+
+
+def offer_here_button(community: Community, _: Translator) -> InlineKeyboardMarkup:
+    """Under a catalogue, for providers: submit an offer to this community."""
+    button = _button(_.text("community.offer_yours"), OfferHere(community_id=community.id))
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])
+
+
 def choice_screen(
     community: Community, setting: str, chosen: Sequence[str], _: Translator
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The values of one setting, the current one(s) ticked."""
     if setting == "digest":
         return digest_screen(community, _)
+    if setting == "radius":
+        return radius_screen(community, _)
     values: Sequence[str] = {
         "moderation": tuple(Moderation),
         "posting": tuple(Posting),

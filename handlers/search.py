@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.filters import HasText, PrivateChat, SharedPoint
 from bot.i18n import Translator
 from bot.replies import show
+from handlers.community_views import offer_here_button
 from handlers.menu_views import FindEntry
 from handlers.search_views import (
     PAGE_SIZE,
@@ -231,6 +232,7 @@ async def open_catalogue(
     message: Message,
     state: FSMContext,
     session: AsyncSession,
+    user: User,
     slug: str,
     tz: ZoneInfo,
     _: Translator,
@@ -241,6 +243,11 @@ async def open_catalogue(
     query = SearchQuery(timezone=tz.key, community_id=community.id, community_name=community.name)
     text, markup = await results(session, state, query, 0, _)
     await message.answer(text, reply_markup=markup)
+    if await offers.has_published_offers(session, user):  # a provider: list yours here
+        await message.answer(
+            _("community.offer_here_hint", name=community.name),
+            reply_markup=offer_here_button(community, _),
+        )
 
 
 async def on_find_menu(

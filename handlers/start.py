@@ -47,7 +47,7 @@ async def on_start(
             await state.set_data({"via": {"offer": link.offer_id, "community": link.community_id}})
         await send_detail(bot, message.chat.id, session, link.offer_id, near=None, zone=tz, _=_)
     elif isinstance(link, CatalogueLink):
-        await open_catalogue(message, state, session, link.slug, tz, _)
+        await open_catalogue(message, state, session, user, link.slug, tz, _)
     elif isinstance(link, CommunityAdminLink):
         await send_community(message, bot, session, user, link.community_id, _)
     elif isinstance(link, ProviderLink):

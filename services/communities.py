@@ -35,6 +35,7 @@ from models import (
 from services import outbox
 from services.community_posts import take_down
 from services.errors import DomainError
+from services.geo import GeoPoint, distance_km
 from services.offer_parser import CATEGORIES
 
 NAME_LIMIT = 64
@@ -43,6 +44,7 @@ AREA_LIMIT = 200
 REASON_LIMIT = 200
 PAGE = 10  # submissions or communities per screen
 LANGUAGES = ("en", "ru", "es")
+RADII_KM = (1, 2, 5, 10, 20, 50)  # the area around the community's point; 0: no point
 
 
 class CommunityError(DomainError):
@@ -336,6 +338,10 @@ async def set_choice(
         community.posting = value
         if value != Posting.EACH and community.last_digest_at is None:
             community.last_digest_at = now  # the first digest covers what comes from now on
+    elif field == "radius" and value.isdecimal() and int(value) in (0, *RADII_KM):
+        community.radius_km = float(value) or None
+        if not community.radius_km:
+            community.latitude = community.longitude = None
     elif field == "digest_every" and value in ("daily", "weekly"):
         community.digest_every = value
     elif field == "digest_weekday" and value.isdecimal() and int(value) in range(7):
@@ -433,19 +439,46 @@ async def tell_admins_paused(session: AsyncSession, community: Community, now: d
     await _tell_admins(session, community.id, key, NotificationKind.COMMUNITY_PAUSED, payload, now)
 
 
+async def set_point(
+    session: AsyncSession, community: Community, point: GeoPoint, now: datetime
+) -> None:
+    """The centre of the community's area (its radius chosen next; 5 km until then)."""
+    if not point.is_valid():
+        raise BadProfileValue()
+    community.latitude, community.longitude = point.latitude, point.longitude
+    community.radius_km = community.radius_km or 5.0
+    community.updated_at = now
+    await session.flush()
+
+
+def covers(community: Community, offer: Offer) -> bool:
+    """Whether the offer is in the community's area: it has no point, the offer has no
+    place on the map (online, say), or the place is within the radius (plus the distance
+    the provider travels, for an offer at the customer's place)."""
+    if community.latitude is None or community.longitude is None or not community.radius_km:
+        return True
+    if offer.latitude is None or offer.longitude is None:
+        return True
+    centre = GeoPoint(community.latitude, community.longitude)
+    travel = (offer.radius_km or 0) if offer.place_kind == "customer" else 0
+    reach = community.radius_km + travel
+    return distance_km(centre, GeoPoint(offer.latitude, offer.longitude)) <= reach
+
+
 # --- submissions -------------------------------------------------------------------------
 
 
 async def open_to(session: AsyncSession, offer: Offer) -> list[Community]:
     """The active communities an offer may be submitted to (its category accepted, its
-    provider not banned there), by name."""
+    place in their area, its provider not banned there), by name. Any other community
+    is reached through its own link (see `submit`)."""
     banned = select(CommunityBan.community_id).where(CommunityBan.provider_id == offer.provider_id)
     query = (
         select(Community)
         .where(Community.status == CommunityStatus.ACTIVE, Community.id.not_in(banned))
         .order_by(Community.name, Community.id)
     )
-    return [c for c in await session.scalars(query) if _takes(c, offer)]
+    return [c for c in await session.scalars(query) if _takes(c, offer) and covers(c, offer)]
 
 
 def _takes(community: Community, offer: Offer) -> bool:
@@ -470,6 +503,19 @@ async def listings_of_offer(session: AsyncSession, offer_id: int) -> dict[int, C
         select(CommunityListing).where(CommunityListing.offer_id == offer_id)
     )
     return {listing.community_id: listing for listing in rows}
+
+
+async def listings_in(
+    session: AsyncSession, community_id: int, offer_ids: Sequence[int]
+) -> dict[int, CommunityListing]:
+    """These offers' listings in one community, by offer."""
+    rows = await session.scalars(
+        select(CommunityListing).where(
+            CommunityListing.community_id == community_id,
+            CommunityListing.offer_id.in_(list(offer_ids)),
+        )
+    )
+    return {listing.offer_id: listing for listing in rows}
 
 
 async def _trusted(session: AsyncSession, community: Community, provider: Provider) -> bool:

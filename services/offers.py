@@ -375,6 +375,17 @@ async def public_provider(session: AsyncSession, provider_id: int) -> tuple[Prov
     return found
 
 
+async def has_published_offers(session: AsyncSession, user: User) -> bool:
+    """Whether the user offers anything customers can book now."""
+    found = await session.scalar(
+        select(Offer.id)
+        .join(Provider)
+        .where(Provider.user_id == user.id, Offer.status == OfferStatus.PUBLISHED)
+        .limit(1)
+    )
+    return found is not None
+
+
 async def my_offers(session: AsyncSession, user: User) -> list[Offer]:
     """The user's offers that are not deleted, newest first."""
     result = await session.scalars(

@@ -7,6 +7,7 @@ migrated, a channel and the chat picker."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -26,7 +27,7 @@ from handlers.community_views import (
 )
 from models import Booking, Community, CommunityAdmin, CommunityListing, utcnow
 from services import offers
-from tests.trust_setup import World, quiet, stored_person
+from tests.trust_setup import World, offer_data, quiet, stored_person
 
 SET_UP = "⚙️ Set up in private"
 T = TypeVar("T")
@@ -501,3 +502,46 @@ async def test_admins_are_told_when_the_bot_is_removed(world: World) -> None:
     community = await one(world, Community)
     assert community.status == "active"
     assert (await world.deliver()).get("sent") is None
+
+
+async def test_the_area_on_the_map_and_submitting_through_the_communitys_link(
+    world: World,
+) -> None:
+    greta = world.tg.user("Greta")
+    await greta.send("/start")
+    await linked_group(world, greta)
+    await greta.send("/community")
+    await greta.press("Linden Street")
+    await greta.press("📍 Place on the map")
+    radius = await greta.share_location(52.52, 13.40)
+    assert radius is not None
+    await greta.press("2 km")
+    assert "within 2 km of its place" in text_of(greta)
+    anna = world.anna
+    near = replace(offer_data("Haircut"), place_kind="location", latitude=52.521, longitude=13.401)
+    far = replace(offer_data("Home visit"), place_kind="location", latitude=48.14, longitude=11.58)
+    async with create_sessionmaker(world.engine)() as session:
+        user = await stored_person(session, anna)
+        for data in (near, far):
+            await offers.create_offer(session, user, data, default_timezone="UTC")
+        await session.commit()
+    # My offers → Communities suggests only the communities whose area covers the offer.
+    await anna.send("/my_offers")
+    await anna.press("🟢 Home visit")
+    reply = await anna.press("🏘 Communities")
+    assert reply is not None
+    assert "no community takes offers like it" in (reply.text or "")
+    await anna.send("/my_offers")
+    await anna.press("🟢 Haircut")
+    reply = await anna.press("🏘 Communities")
+    assert reply is not None
+    assert "Linden Street" in reply.buttons[0]
+    # Through the community's own link a provider may submit any offer of theirs.
+    await anna.send("/start c_linden-street")
+    assert "You offer services too" in text_of(anna)
+    await anna.press("🏘 Offer yours here")
+    await anna.press("Home visit")
+    assert "admins will decide" in str(anna.last_answer.get("text"))  # type: ignore[union-attr]
+    # Customers opening the catalogue are not asked.
+    await world.carl.send("/start c_linden-street")
+    assert "You offer services too" not in text_of(world.carl)
