@@ -21,6 +21,7 @@ from aiogram.types import (
     CallbackQuery,
     ChatMemberAdministrator,
     ChatMemberOwner,
+    ChatMemberRestricted,
     ChatMemberUpdated,
     InlineKeyboardMarkup,
     Message,
@@ -102,6 +103,8 @@ def rights_from(member: ChatMemberUnion) -> ChatRights:
             can_change_info=member.can_change_info,
             can_post_messages=bool(member.can_post_messages),
         )
+    if isinstance(member, ChatMemberRestricted) and not member.is_member:
+        return ChatRights("left")  # restricted, and no longer in the chat
     return ChatRights(member.status)
 
 
@@ -186,10 +189,13 @@ async def on_member_change(event: ChatMemberUpdated, session: AsyncSession) -> N
     if community is None or event.new_chat_member.user.is_bot:
         return
     user_id = event.new_chat_member.user.id
-    if communities.may_manage(community.kind, rights_from(event.new_chat_member)):
+    rights = rights_from(event.new_chat_member)
+    if communities.may_manage(community.kind, rights):
         await communities.add_admins(session, community, [user_id])
     else:
         await communities.forget_admin(session, community, user_id)
+    if not communities.is_member(rights):
+        await communities.member_left(session, community, user_id, utcnow())
 
 
 async def on_migrated(message: Message, session: AsyncSession) -> None:
@@ -587,13 +593,18 @@ async def on_submit(
     query: CallbackQuery,
     callback_data: Submit,
     callback_answer: CallbackAnswer,
+    bot: Bot,
     session: AsyncSession,
     user: User,
     _: Translator,
 ) -> None:
     """Submit the offer to a community; the admins are told."""
     offer = await offers.owned_offer(session, user, callback_data.offer_id)
-    listing = await communities.submit(session, offer, user, callback_data.community_id, utcnow())
+    chat = await communities.asks_membership(session, callback_data.community_id)
+    standing = await rights_of(bot, chat, user.id) if chat is not None else None
+    listing = await communities.submit(
+        session, offer, user, callback_data.community_id, utcnow(), standing=standing
+    )
     callback_answer.text = _.text(f"community.submitted.{listing.status}")
     callback_answer.show_alert = True
     await show(query, *await _offer_screen(session, user, offer.id, 0, _))

@@ -49,6 +49,7 @@ class OpenCommunity(Callback, prefix="cm-open"):
 
 Menu = Literal["moderation", "posting", "language", "category", "digest", "radius"]
 Setting = Literal[
+    "members_only",
     "radius",
     "moderation",
     "posting",
@@ -270,6 +271,16 @@ def community_screen(
                 EditText(community_id=cid, field="description"),
             ),
             _button(_.text("community.edit.area"), EditText(community_id=cid, field="area")),
+        ],
+        [
+            _button(
+                _.text(f"community.members_only.{'on' if community.members_only else 'off'}"),
+                SetChoice(
+                    community_id=cid,
+                    setting="members_only",
+                    value="off" if community.members_only else "on",
+                ),
+            )
         ],
         [
             _button(_.text("community.point"), AskPoint(community_id=cid)),

@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     Float,
     ForeignKey,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -98,6 +100,9 @@ class Community(Base):
     posting: Mapped[str] = mapped_column(
         String(16), default=Posting.EACH, server_default=Posting.EACH
     )
+    # Providers must be members of the chat to be listed (checked when they submit and
+    # when they leave).
+    members_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # The digest: daily, or weekly on `digest_weekday` (0 = Monday), at a local time.
     digest_every: Mapped[str] = mapped_column(String(8), default="weekly", server_default="weekly")
     digest_weekday: Mapped[int] = mapped_column(SmallInteger, default=4, server_default="4")

@@ -338,6 +338,8 @@ async def set_choice(
         community.posting = value
         if value != Posting.EACH and community.last_digest_at is None:
             community.last_digest_at = now  # the first digest covers what comes from now on
+    elif field == "members_only" and value in ("on", "off"):
+        community.members_only = value == "on"
     elif field == "radius" and value.isdecimal() and int(value) in (0, *RADII_KM):
         community.radius_km = float(value) or None
         if not community.radius_km:
@@ -505,6 +507,41 @@ async def listings_of_offer(session: AsyncSession, offer_id: int) -> dict[int, C
     return {listing.community_id: listing for listing in rows}
 
 
+async def asks_membership(session: AsyncSession, community_id: int) -> int | None:
+    """The chat to ask Telegram about a submitter's membership in, when the community
+    takes members only (else None)."""
+    target = await session.get(Community, community_id)
+    return target.chat_id if target is not None and target.members_only else None
+
+
+async def member_left(
+    session: AsyncSession, community: Community, user_id: int, now: datetime
+) -> int:
+    """Someone left the chat (or was removed): in a members-only community their offers
+    are no longer listed (cards taken down, the provider told). Returns how many."""
+    if not community.members_only:
+        return 0
+    rows = await session.execute(
+        select(CommunityListing, Offer, Provider, Community)
+        .join(Offer, Offer.id == CommunityListing.offer_id)
+        .join(Provider, Provider.id == Offer.provider_id)
+        .join(Community, Community.id == CommunityListing.community_id)
+        .where(
+            CommunityListing.community_id == community.id,
+            Provider.user_id == user_id,
+            CommunityListing.status.in_((ListingStatus.SUBMITTED, ListingStatus.APPROVED)),
+        )
+    )
+    found = [Submission(*row) for row in rows.all()]
+    for item in found:
+        item.listing.status, item.listing.decided_at = ListingStatus.REMOVED, now
+        item.listing.reason = None
+        take_down(item.listing, now)
+        await _tell_provider(session, item, now)
+    await session.flush()
+    return len(found)
+
+
 async def listings_in(
     session: AsyncSession, community_id: int, offer_ids: Sequence[int]
 ) -> dict[int, CommunityListing]:
@@ -535,14 +572,29 @@ async def _trusted(session: AsyncSession, community: Community, provider: Provid
     return bool(listed)
 
 
+def is_member(rights: ChatRights) -> bool:
+    """Whether someone with `rights` belongs to the chat."""
+    return rights.status in ("creator", "administrator", "member", "restricted")
+
+
 async def submit(
-    session: AsyncSession, offer: Offer, user: User, community_id: int, now: datetime
+    session: AsyncSession,
+    offer: Offer,
+    user: User,
+    community_id: int,
+    now: datetime,
+    *,
+    standing: ChatRights | None = None,
 ) -> CommunityListing:
     """Submit `user`'s offer to a community: waiting for its admins, or listed at once
-    when the community lists trusted providers directly. CannotSubmit says why not."""
+    when the community lists trusted providers directly. CannotSubmit says why not.
+    `standing`: the user in the community's chat, as Telegram says now (needed when the
+    community takes members only; see `asks_membership`)."""
     target = await session.get(Community, community_id)
     if target is None or target.status != CommunityStatus.ACTIVE:
         raise CannotSubmit("community.error.not_found")
+    if target.members_only and (standing is None or not is_member(standing)):
+        raise CannotSubmit("community.error.not_member")
     provider = offer.provider
     if provider.user_id != user.id:
         raise CannotSubmit("community.error.not_found")

@@ -545,3 +545,31 @@ async def test_the_area_on_the_map_and_submitting_through_the_communitys_link(
     # Customers opening the catalogue are not asked.
     await world.carl.send("/start c_linden-street")
     assert "You offer services too" not in text_of(world.carl)
+
+
+async def test_a_members_only_community(world: World) -> None:
+    greta = world.tg.user("Greta")
+    await greta.send("/start")
+    group = world.tg.group("Linden Street")
+    await group.add_bot(greta, as_admin=True)  # hears members leave
+    await greta.send("/community")
+    await greta.press("Linden Street")
+    await greta.press("👥 Members only: off")
+    assert "👥 Members only: on" in greta.last.buttons  # type: ignore[union-attr]
+    anna = world.anna
+    offer_id = await world.offer(anna)
+    await submit(world, anna, offer_id, "Linden Street")
+    assert "members only" in str(anna.last_answer.get("text"))  # type: ignore[union-attr]
+    group.join(anna)
+    await submit(world, anna, offer_id, "Linden Street")
+    assert "admins will decide" in str(anna.last_answer.get("text"))  # type: ignore[union-attr]
+    await world.deliver()
+    await greta.press("✅ Approve")
+    assert await publish(world) == {"to_post:sent": 1}
+    # Anna leaves the group: no longer listed, her card goes, she is told.
+    await group.set_status(anna, "left", by=anna)
+    listing = await one(world, CommunityListing, CommunityListing.offer_id == offer_id)
+    assert listing.status == "removed"
+    assert await publish(world) == {"to_delete:sent": 1}
+    await world.deliver()
+    assert "removed" in text_of(anna)

@@ -39,6 +39,7 @@ def upgrade() -> None:
     sa.Column('categories', sa.String(length=300), server_default='', nullable=False),
     sa.Column('moderation', sa.String(length=16), server_default='review_all', nullable=False),
     sa.Column('posting', sa.String(length=16), server_default='each', nullable=False),
+    sa.Column('members_only', sa.Boolean(), server_default=sa.false(), nullable=False),
     sa.Column('digest_every', sa.String(length=8), server_default='weekly', nullable=False),
     sa.Column('digest_weekday', sa.SmallInteger(), server_default='4', nullable=False),
     sa.Column('digest_at_min', sa.SmallInteger(), server_default='1080', nullable=False),
