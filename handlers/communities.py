@@ -73,6 +73,7 @@ from handlers.community_views import (
     stats_screen,
     welcome_screen,
 )
+from handlers.menu_views import CommunitiesEntry
 from handlers.my_offers_views import OpenOffer
 from models import Community, CommunityStatus, OfferStatus, User, utcnow
 from services import communities, community_stats, offers
@@ -629,6 +630,7 @@ def build_router() -> Router:
     router.callback_query.filter(PrivateChat())
     on_press = router.callback_query.register
     on_press(on_list, CommunitiesList.filter())
+    on_press(on_list, CommunitiesEntry.filter())
     on_press(on_open, OpenCommunity.filter())
     on_press(on_menu, ChoiceMenu.filter())
     on_press(on_set, SetChoice.filter())

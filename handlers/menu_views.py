@@ -30,11 +30,16 @@ class SettingsEntry(Callback, prefix="menu-settings"):
     """Main menu → Settings."""
 
 
+class CommunitiesEntry(Callback, prefix="menu-communities"):
+    """Main menu → Communities (for group and channel admins)."""
+
+
 MENU_ENTRIES: tuple[tuple[CallbackData, str], ...] = (
     (FindEntry(), "menu.find"),
     (BookingsEntry(), "menu.bookings"),
     (OfferEntry(), "menu.offer"),
     (SettingsEntry(), "menu.settings"),
+    (CommunitiesEntry(), "menu.communities"),
 )
 
 
@@ -52,4 +57,4 @@ def _main_menu(locale: Locale) -> InlineKeyboardMarkup:
         InlineKeyboardButton(text=_.text(key), callback_data=entry.pack())
         for entry, key in MENU_ENTRIES
     ]
-    return InlineKeyboardMarkup(inline_keyboard=[buttons[:2], buttons[2:]])
+    return InlineKeyboardMarkup(inline_keyboard=[buttons[:2], buttons[2:4], buttons[4:]])

@@ -101,7 +101,12 @@ async def test_an_admin_links_a_group_and_sets_it_up_in_private(world: World) ->
     assert "Categories: Beauty" in text
     community = await one(world, Community, Community.chat_id == group.id)
     assert community.categories == "beauty"
-    # /community lists it.
+    # The main menu's entry and /community list it.
+    await greta.send("/start")
+    listing = await greta.press("🏘 Groups & channels")
+    assert listing is not None
+    assert any("Linden & <Oak> neighbours" in label for label in listing.buttons)
+    assert "➕ Add to a group" in listing.buttons
     await greta.send("/community")
     assert any("Linden & <Oak> neighbours" in label for label in greta.last.buttons)  # type: ignore[union-attr]
 
@@ -573,3 +578,48 @@ async def test_a_members_only_community(world: World) -> None:
     assert await publish(world) == {"to_delete:sent": 1}
     await world.deliver()
     assert "removed" in text_of(anna)
+
+
+async def test_privacy_mode_the_bot_hears_commands_and_mentions_only(world: World) -> None:
+    greta = world.tg.user("Greta")
+    await greta.send("/start")
+    group = await linked_group(world, greta)
+    carl = world.carl
+    before = len(world.tg.calls_of("sendMessage"))
+    assert await carl.send_in(group, "anyone know a good barber?") is None
+    assert len(world.tg.calls_of("sendMessage")) == before  # never reached the bot
+    answer = await carl.send_in(group, f"/find@{world.tg.bot.user.username}")
+    assert answer is not None
+    assert "Open the catalogue" in answer.buttons[0]
+
+
+async def test_in_russian_and_spanish(world: World) -> None:
+    """A Russian admin sets up and decides in Russian; a Spanish provider submits and is
+    told in Spanish; the card in the chat speaks the community's language."""
+    olga = world.tg.user("Olga", language="ru")
+    await olga.send("/start")
+    group = world.tg.group("Липовая улица")
+    await group.add_bot(olga)
+    assert "⚙️ Настроить в личке" in group.messages[-1].buttons
+    screen = await olga.follow("⚙️ Настроить в личке", group.chat)
+    assert screen is not None
+    assert "Модерация:" in (screen.text or "")
+    await olga.press("🌐 Язык")
+    await olga.press("Español")
+    lucia = world.tg.user("Lucía", language="es")
+    await lucia.send("/start")
+    offer_id = await world.offer(lucia, "Corte de pelo")
+    await lucia.send("/my_offers")
+    await lucia.press("🟢 Corte de pelo")
+    await lucia.press("🏘 Comunidades")
+    await lucia.press("Липовая улица")
+    assert "decidirán" in str(lucia.last_answer.get("text"))  # type: ignore[union-attr]
+    await world.deliver()
+    assert "Заявка в Липовая улица" in text_of(olga)
+    await olga.press("✅ Одобрить")
+    await world.deliver()
+    assert "ya está publicada en Липовая улица" in text_of(lucia)
+    await publish(world)
+    card = group.messages[-1]
+    assert card.inline_keyboard[0][0]["text"] == "📅 Reservar"
+    assert card.inline_keyboard[0][0]["url"].endswith(f"?start=offer_{offer_id}_c1")

@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware, NextRequestMiddlewareType
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import TelegramType
 from sqlalchemy import select
@@ -38,7 +40,7 @@ class FakeTime:
 
 
 class PostTimes(BaseRequestMiddleware):
-    """Records the simulated moment of every post to a chat."""
+    """Records the simulated moment of every post a chat took."""
 
     def __init__(self, time: FakeTime, chat_id: int) -> None:
         self.time, self.chat_id, self.moments = time, chat_id, list[float]()
@@ -49,12 +51,13 @@ class PostTimes(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[TelegramType],
     ) -> Any:
+        result = await make_request(bot, method)  # a refused post (429) raises: not counted
         if getattr(method, "chat_id", None) == self.chat_id and type(method).__name__ in (
             "SendMessage",
             "SendPhoto",
         ):
             self.moments.append(self.time.now)
-        return await make_request(bot, method)
+        return result
 
 
 async def test_sixty_approvals_reach_a_group_at_twenty_a_minute_none_lost(world: World) -> None:
@@ -75,6 +78,7 @@ async def test_sixty_approvals_reach_a_group_at_twenty_a_minute_none_lost(world:
             await communities.approve(session, listing.id, community.id, greta.id, start)
         await session.commit()
     time = FakeTime()
+    world.tg.clock = time.clock  # the emulator's own limit of 20 a minute, on the same clock
     bot = world.bot.app.bot
     recorder = PostTimes(time, group.id)
     bot.session.middleware(recorder)
@@ -177,3 +181,23 @@ async def test_weekly_digests_at_the_local_hour_across_dst_skipping_empty_weeks(
             await session.scalars(select(CommunityDigest.status).order_by(CommunityDigest.due_at))
         )
     assert statuses == ["sent", "sent", "empty", "sent"]
+
+
+async def test_the_emulator_answers_a_21st_post_in_a_minute_with_429(world: World) -> None:
+    """Telegram's limit, emulated: 20 messages a minute to one group, then 429 with
+    retry_after; a minute later the group takes messages again; private chats are apart."""
+    time = FakeTime()
+    world.tg.clock = time.clock
+    group = world.tg.group("Busy Street")
+    await group.add_bot(world.anna)
+    bot = world.bot.app.bot
+    assert len(group.messages) == 1  # the bot's welcome: the first of the minute's 20
+    for n in range(19):
+        await bot.send_message(group.id, f"post {n}")
+    with pytest.raises(TelegramRetryAfter) as refused:
+        await bot.send_message(group.id, "one too many")
+    assert 1 <= refused.value.retry_after <= 60
+    await bot.send_message(world.carl.id, "a private chat is not limited by the group's")
+    time.now += 60
+    await bot.send_message(group.id, "a minute later")
+    assert group.messages[-1].text == "a minute later"

@@ -28,7 +28,7 @@ async def test_start_greets_in_the_users_language(
     assert reply.text is not None
     assert greeting in reply.text
     assert any(menu_entry in label for label in reply.buttons)
-    assert len(reply.buttons) == 4
+    assert len(reply.buttons) == 5
 
 
 async def test_an_unsupported_telegram_language_falls_back_to_english(tg: Emulator) -> None:

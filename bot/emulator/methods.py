@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import re
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -88,7 +90,11 @@ def _chat(emu: Emulator, params: dict[str, Any]) -> EmuChat:
     return chat
 
 
-def _writable_chat(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> EmuChat:
+def _writable_chat(
+    emu: Emulator, bot: EmuBot, params: dict[str, Any], *, posts: bool = True
+) -> EmuChat:
+    """The chat a message goes to, if the bot may write there; a post to a group or
+    channel beyond `emu.group_limit_per_minute` in a minute is answered with 429."""
     chat = _chat(emu, params)
     if chat.type == "private" and chat.id in emu.blocked_by:
         raise ApiError(403, "Forbidden: bot was blocked by the user")
@@ -99,7 +105,20 @@ def _writable_chat(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> EmuCha
         rights = member_of(chat, bot.user)
         if not rights.get("can_post_messages"):
             raise bad_request("need administrator rights in the channel chat")
+    if posts and chat.type != "private":
+        _count_group_post(emu, chat)
     return chat
+
+
+def _count_group_post(emu: Emulator, chat: EmuChat) -> None:
+    now = emu.clock()
+    sent = emu.group_sends.setdefault(chat.id, deque())
+    while sent and now - sent[0] >= 60:
+        sent.popleft()
+    if len(sent) >= emu.group_limit_per_minute:
+        wait = max(1, math.ceil(60 - (now - sent[0])))
+        raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+    sent.append(now)
 
 
 def _text_and_entities(
@@ -474,7 +493,7 @@ async def send_media_group(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -
 @api("sendChatAction")
 async def send_chat_action(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
     """Show "typing…" and the like; nothing is kept."""
-    _writable_chat(emu, bot, params)
+    _writable_chat(emu, bot, params, posts=False)
     return True
 
 

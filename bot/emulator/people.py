@@ -320,12 +320,20 @@ class SimUser:
         await self._membership("kicked", "member")
 
     async def send_in(self, group: SimGroup, text: str) -> EmuMessage | None:
-        """Send text in a group the user belongs to."""
+        """Send text in a group the user belongs to. In privacy mode the bot gets it only
+        if it is a command, mentions the bot, or the bot is an administrator there."""
         group.chat.members.setdefault(self.id, "member")
-        return await self._act(
-            group.chat,
-            {"message": self._message(group.chat, text=text, entities=_command_entities(text))},
+        message = self._message(group.chat, text=text, entities=_command_entities(text))
+        bot = self.bot
+        hears = (
+            not bot.privacy_mode
+            or text.startswith("/")
+            or f"@{bot.user.username}" in text
+            or group.chat.members.get(bot.user.id) == "administrator"
         )
+        if not hears:
+            return None
+        return await self._act(group.chat, {"message": message})
 
 
 class SimGroup:

@@ -15,6 +15,8 @@ import json
 import logging
 import re
 import time
+from collections import deque
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -125,6 +127,10 @@ class Emulator:
         self.faults: list[Fault] = []
         self.calls: list[ApiCall] = []
         self.blocked_by: set[int] = set()
+        # Telegram's limit on a bot's messages to one group or channel, answered with 429.
+        self.group_limit_per_minute = 20
+        self.clock: Callable[[], float] = time.monotonic  # tests may simulate time
+        self.group_sends: dict[int, deque[float]] = {}
         self.closing = False
         self.url = ""
         self._seq = itertools.count(1)

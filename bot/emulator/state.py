@@ -212,5 +212,8 @@ class EmuBot:
     inline_answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     open_inline_queries: set[str] = field(default_factory=set)
     processed: set[int] = field(default_factory=set)
+    # Privacy mode (Telegram's default): in groups where it is not an administrator, the
+    # bot gets only commands, replies to its messages and mentions of it.
+    privacy_mode: bool = True
     poll_generation: int = 0
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
