@@ -206,7 +206,8 @@ async def erase(session: AsyncSession, user: User, *, now: datetime) -> int:
     await rekey(CustomerRating, CustomerRating.customer_id, customer_id=ghost.id, comment=None)
     await rekey(Report, Report.reporter_id, reporter_id=None)
     await rekey(Community, Community.linked_by, linked_by=None)
-    await rekey(CommunityListing, CommunityListing.decided_by, decided_by=None)
+    # Their reasons for turning submissions down are their words: they go too.
+    await rekey(CommunityListing, CommunityListing.decided_by, decided_by=None, reason=None)
     await session.execute(delete(CommunityAdmin).where(CommunityAdmin.user_id == user.id))
     await rekey(ModerationAction, ModerationAction.admin_id, admin_id=ghost.id)
     for model in (Report, ModerationAction):

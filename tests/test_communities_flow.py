@@ -323,6 +323,8 @@ async def test_admins_promoted_and_demoted_in_the_chat_and_an_erased_admin(world
     assert "Only the chat's owner" in str(carl.last_answer.get("text"))  # type: ignore[union-attr]
     admins = await world_rows(world, CommunityAdmin)
     assert [a.user_id for a in admins] == [greta.id]
+    await greta.press("✖️ Reject")
+    await greta.send("Not our street")
     # Her export says which communities she runs; Anna's, where her offer stands.
     exported = await greta.send("/export_my_data")
     assert exported is not None
@@ -333,13 +335,15 @@ async def test_admins_promoted_and_demoted_in_the_chat_and_an_erased_admin(world
     assert exported is not None
     assert exported.document is not None
     data = json.loads(world.tg.files[exported.document["file_id"]]["content"])
-    assert [item["status"] for item in data["community_listings"]] == ["submitted"]
+    assert [item["status"] for item in data["community_listings"]] == ["rejected"]
     # Greta erases her data: nothing of hers is left in the community's tables.
     await greta.send("/delete_my_data")
     await greta.press("🗑 Yes, delete everything")
     assert await world_rows(world, CommunityAdmin) == []
     community = await one(world, Community)
     assert community.linked_by is None
+    listing = await one(world, CommunityListing)
+    assert (listing.status, listing.decided_by, listing.reason) == ("rejected", None, None)
 
 
 async def world_rows(world: World, model: type[T]) -> list[T]:
@@ -400,7 +404,34 @@ async def test_cards_follow_their_offer(world: World) -> None:
         await session.commit()
     await publish(world)
     assert cards() == ["Haircut & beard"]
-    # Anna erases her data: the card goes.
+    # Deleted by its provider: gone.
+    second = await world.offer(anna, "Beard trim")
+    await submit(world, anna, second, "Linden Street", title="Beard trim")
+    await world.deliver()
+    await greta.press("✅ Approve")
+    await publish(world)
+    assert cards() == ["Haircut & beard", "Beard trim"]
+    async with sessions() as session:
+        user = await stored_person(session, anna)
+        await offers.delete_offer(session, user, second)
+        await session.commit()
+    assert await publish(world) == {"to_delete:sent": 1}
+    assert cards() == ["Haircut & beard"]
+    third = await world.offer(anna, "Shave")
+    await submit(world, anna, third, "Linden Street", title="Shave")
+    await world.deliver()
+    await greta.press("✅ Approve")
+    await publish(world)
+    assert cards() == ["Haircut & beard", "Shave"]
+    # Hidden by the bot's admins from a report: gone.
+    await world.dora.send(f"/start offer_{offer_id}")
+    await world.dora.press("🚩 Report")
+    await world.dora.press("Spam or advertising")
+    await world.deliver()
+    await world.ada.press("🙈 Hide")
+    assert await publish(world) == {"to_delete:sent": 1}
+    assert cards() == ["Shave"]
+    # Anna erases her data: her last card goes.
     await anna.send("/delete_my_data")
     await anna.press("🗑 Yes, delete everything")
     assert await publish(world) == {"to_delete:sent": 1}
