@@ -28,10 +28,10 @@ from sqlalchemy import func, select
 from bot.app import create_bot
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
-from bot.emulator import Emulator
 from bot.migrate import upgrade
 from bot.notifier import deliver_due
 from bot.sender import Outcome, Sender
+from emulator import Emulator
 from handlers.notices import decide
 from models import Notification, NotificationKind, utcnow
 from services import outbox

@@ -20,9 +20,9 @@ from pathlib import Path
 import asyncpg
 
 from bench.report import backend_name, percentiles
-from bot.emulator import Emulator
-from bot.emulator.harness import Mode, make_settings, start_bot
 from bot.migrate import upgrade
+from emulator import Emulator
+from emulator.harness import Mode, make_settings, start_bot
 
 MODES: tuple[Mode, ...] = ("polling", "webhook")
 

@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     if args.command == "emulator":
-        from bot.emulator.cli import serve
+        from emulator.cli import serve
 
         setup_logging("INFO", secrets=[])
         asyncio.run(serve(args.host, args.port))

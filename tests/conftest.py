@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_engine
-from bot.emulator import Emulator
-from bot.emulator.harness import Mode, RunningBot, make_settings, start_bot
+from emulator import Emulator
+from emulator.harness import Mode, RunningBot, make_settings, start_bot
 from tests.databases import (
     create_pg_database,
     drop_pg_database,

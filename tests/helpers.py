@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db import create_sessionmaker
-from bot.emulator import SimUser
+from emulator import SimUser
 from handlers.settings_views import AskTimezone
 from models import User
 from services import offers

@@ -15,9 +15,9 @@ from bot.app import create_bot
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
 from bot.dispatcher import build_dispatcher, create_storage
-from bot.emulator import Emulator, Fault
-from bot.emulator.harness import make_settings
 from bot.middlewares import Gate
+from emulator import Emulator, Fault
+from emulator.harness import make_settings
 from tests.databases import empty_pg_database, sqlite_copy
 
 

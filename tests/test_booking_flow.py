@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_sessionmaker
-from bot.emulator import Emulator, SimUser
+from emulator import Emulator, SimUser
 from handlers.booking_views import (
     CalendarFile,
     CancelBooking,

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.emulator import Emulator
-from bot.emulator.harness import free_port
+from emulator import Emulator
+from emulator.harness import free_port
 
 
 @pytest.mark.parametrize("mode", ["polling", "webhook"])

@@ -9,9 +9,9 @@ import pytest
 from aiogram.fsm.state import State, StatesGroup
 
 import handlers  # noqa: F401 - imports every feature module, so every StatesGroup is defined
-from bot.emulator import Emulator
-from bot.emulator.harness import RunningBot
 from bot.middlewares.commands import is_command
+from emulator import Emulator
+from emulator.harness import RunningBot
 
 MENU_COMMANDS = ("/help", "/bookings", "/find", "/menu", "/settings", "/profile", "/my_offers")
 

@@ -15,9 +15,9 @@ from sqlalchemy import ColumnElement, select
 
 from bot.community_publisher import publish_due
 from bot.db import create_sessionmaker
-from bot.emulator import SimUser
-from bot.emulator.people import SimGroup
 from bot.sender import Sender
+from emulator import SimUser
+from emulator.people import SimGroup
 from handlers.community_views import (
     REQUEST_GROUP,
     Decide,

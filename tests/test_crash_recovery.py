@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_sessionmaker
-from bot.emulator import Emulator
 from bot.notifier import BATCH
+from emulator import Emulator
 from models import Notification, NotificationKind, utcnow
 from services import outbox
 from services.users import TelegramProfile, touch_user

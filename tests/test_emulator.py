@@ -18,8 +18,8 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.emulator import Emulator, Fault
-from bot.emulator.telegram_html import HtmlParseError, parse_html
+from emulator import Emulator, Fault
+from emulator.telegram_html import HtmlParseError, parse_html
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.emulator import Emulator
-from bot.emulator.harness import RunningBot, make_settings, start_bot
+from emulator import Emulator
+from emulator.harness import RunningBot, make_settings, start_bot
 
 
 @pytest.fixture

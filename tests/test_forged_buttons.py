@@ -14,7 +14,7 @@ from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
 from sqlalchemy import inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.emulator import EmuMessage, SimUser
+from emulator import EmuMessage, SimUser
 from handlers import build_router
 from tests.trust_setup import World, hour
 

@@ -9,8 +9,8 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.config import LOCALES
-from bot.emulator.telegram_html import parse_html
 from bot.i18n import Html, pick_locale, po_path, translator
+from emulator.telegram_html import parse_html
 
 
 def messages(locale: str) -> dict[str, str]:

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from bot.emulator import Emulator
+from emulator import Emulator
 
 
 async def test_a_redelivered_callback_gets_no_apology(

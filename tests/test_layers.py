@@ -1,5 +1,6 @@
-"""The import rule: services/ and models/ know nothing of Telegram or of the handlers, and
-only the wiring (bot/dispatcher.py, bot/scheduler.py, bot/app.py) imports handlers/."""
+"""The import rule: services/ and models/ know nothing of Telegram or of the handlers,
+only the wiring (bot/dispatcher.py, bot/scheduler.py, bot/app.py) imports handlers/, and
+nothing of the bot needs the emulator."""
 
 from __future__ import annotations
 
@@ -50,6 +51,18 @@ def test_only_the_wiring_imports_handlers() -> None:
         if any(top(m) == "handlers" for m in imported_modules(path))
     }
     assert importers <= WIRING, sorted(importers - WIRING)
+
+
+def test_the_bot_leaves_the_emulator_alone() -> None:
+    """The emulator is a Telegram stand-in for tests, benches and trials, no part of the
+    bot: only the `gigbot emulator` command starts it."""
+    importers = {
+        str(path.relative_to(ROOT))
+        for path in sources("bot", "handlers", "services", "models")
+        if any(top(m) == "emulator" for m in imported_modules(path))
+    }
+    assert importers <= {"bot/cli.py"}, sorted(importers - {"bot/cli.py"})
+    assert not (ROOT / "bot" / "emulator").exists()
 
 
 def test_the_rule_would_see_a_lazy_import(tmp_path: Path) -> None:

@@ -3,8 +3,8 @@ data: each pages, and every item stays reachable."""
 
 from __future__ import annotations
 
-from bot.emulator import EmuMessage, SimUser
 from bot.pages import BUTTON_LIMIT, MESSAGE_LIMIT
+from emulator import EmuMessage, SimUser
 from handlers.my_offers_views import OpenOffer
 from tests.trust_setup import World, hour
 

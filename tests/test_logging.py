@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from bot.app import assemble, close
-from bot.emulator import Emulator, Fault
-from bot.emulator.harness import make_settings
 from bot.log import REDACTED, RedactingFilter, setup_logging
 from bot.migrate import upgrade
+from emulator import Emulator, Fault
+from emulator.harness import make_settings
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.commands import ADMIN_COMMANDS
 from bot.db import create_sessionmaker
-from bot.emulator import SimUser
+from emulator import SimUser
 from handlers import build_router
 from handlers.moderation_views import ModerationCallback
 from models import Booking, ModerationAction, Offer, Provider, Report, Review, User

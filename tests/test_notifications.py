@@ -12,11 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_engine, create_sessionmaker
-from bot.emulator import Emulator, Fault, SimUser
-from bot.emulator.harness import RunningBot
 from bot.notifier import deliver_due
 from bot.scheduler import Scheduler
 from bot.sender import Sender
+from emulator import Emulator, Fault, SimUser
+from emulator.harness import RunningBot
 from handlers.notices import decide
 from models import Booking, Notification, NotificationKind, User
 from services import bookings, offers, outbox

@@ -15,8 +15,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_sessionmaker
-from bot.emulator import Emulator, SimUser
-from bot.emulator.harness import make_settings, start_bot
+from emulator import Emulator, SimUser
+from emulator.harness import make_settings, start_bot
 from models import Base, Booking, Offer, Provider, Review
 from services import offers
 from services.offers import OfferNotFound

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_sessionmaker
-from bot.emulator import Emulator, SimUser
+from emulator import Emulator, SimUser
 from handlers.my_offers_views import (
     ClearPhotos,
     DeleteOffer,

@@ -7,8 +7,8 @@ import uuid
 import pytest
 import redis.asyncio as redis
 
-from bot.emulator import Emulator
-from bot.emulator.harness import make_settings, start_bot
+from emulator import Emulator
+from emulator.harness import make_settings, start_bot
 from tests.databases import unavailable
 
 REDIS_URL = "redis://127.0.0.1:6379/0"

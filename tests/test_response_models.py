@@ -10,8 +10,8 @@ from aiogram.methods import Response
 from aiogram.types import Message
 
 from bot.app import create_bot
-from bot.emulator import Emulator
-from bot.emulator.harness import make_settings
+from emulator import Emulator
+from emulator.harness import make_settings
 
 
 async def test_the_message_response_model_survives_a_garbage_collection(

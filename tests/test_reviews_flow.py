@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from bot.db import create_sessionmaker
-from bot.emulator import EmuMessage, SimUser
+from emulator import EmuMessage, SimUser
 from models import Booking, CustomerRating, Offer, Provider, Review, utcnow
 from services.reputation import bayesian
 from tests.trust_setup import World, hour

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_sessionmaker
-from bot.emulator import Emulator
+from emulator import Emulator
 from models import Offer, SavedLocation
 from services.offers import OfferData
 from tests.helpers import offer_data, publish, with_timezone

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.emulator import Emulator, SimUser
+from emulator import Emulator, SimUser
 from models import User
 from tests.helpers import stored_user
 

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from bot.commands import COMMANDS
-from bot.emulator import Emulator
+from emulator import Emulator
 from tests.trust_setup import World
 
 

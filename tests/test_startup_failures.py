@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from bot.emulator import Emulator, Fault
-from bot.emulator.harness import free_port, make_settings, start_bot
+from emulator import Emulator, Fault
+from emulator.harness import free_port, make_settings, start_bot
 
 TOKEN = "123456789:AAEexampleexampleexampleexampleexa"
 

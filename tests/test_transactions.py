@@ -8,7 +8,7 @@ import logging
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.emulator import Emulator, Fault
+from emulator import Emulator, Fault
 from tests.helpers import stored_user
 
 

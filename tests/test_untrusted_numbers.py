@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.emulator import Emulator
+from emulator import Emulator
 from handlers.offer_draft import read_answer
 from services.input_values import iso_day, row_id, unix_instant, user_id, whole_number, year_month
 from services.offer_parser import OfferDraft

@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.emulator import Emulator
-from bot.emulator.harness import WEBHOOK_SECRET, RunningBot, make_settings, start_bot
+from emulator import Emulator
+from emulator.harness import WEBHOOK_SECRET, RunningBot, make_settings, start_bot
 
 
 @pytest.fixture

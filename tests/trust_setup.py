@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.db import create_sessionmaker
-from bot.emulator import Emulator, SimUser
-from bot.emulator.harness import RunningBot, make_settings, start_bot
 from bot.notifier import deliver_due
 from bot.sender import Sender
+from emulator import Emulator, SimUser
+from emulator.harness import RunningBot, make_settings, start_bot
 from handlers.notices import decide
 from models import User, utcnow
 from services import bookings, offers

@@ -1,7 +1,7 @@
 """A Bot API emulator: a Telegram stand-in for end-to-end tests and local trials."""
 
-from bot.emulator.people import SimGroup, SimUser
-from bot.emulator.server import Emulator
-from bot.emulator.state import ApiCall, ApiError, EmuMessage, Fault
+from emulator.people import SimGroup, SimUser
+from emulator.server import Emulator
+from emulator.state import ApiCall, ApiError, EmuMessage, Fault
 
 __all__ = ["ApiCall", "ApiError", "EmuMessage", "Emulator", "Fault", "SimGroup", "SimUser"]

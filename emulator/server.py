@@ -2,7 +2,7 @@
 
 Bots reach it at `http://host:port/bot<token>/<method>` (set TELEGRAM_API_URL to its
 base URL), with JSON, form or multipart bodies like the real server. Tests drive people
-through `Emulator.user(...)` and read what the bot sent; see `bot.emulator.people`.
+through `Emulator.user(...)` and read what the bot sent; see `emulator.people`.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 from aiohttp import web
 
-from bot.emulator.methods import METHODS, UPDATE_TYPES
-from bot.emulator.state import (
+from emulator.methods import METHODS, UPDATE_TYPES
+from emulator.state import (
     ApiCall,
     ApiError,
     EmuBot,
@@ -34,7 +34,7 @@ from bot.emulator.state import (
 )
 
 if TYPE_CHECKING:
-    from bot.emulator.people import SimGroup, SimUser
+    from emulator.people import SimGroup, SimUser
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +208,7 @@ class Emulator:
         bot: EmuBot | None = None,
     ) -> SimUser:
         """A new person who can talk to the bot."""
-        from bot.emulator.people import SimUser
+        from emulator.people import SimUser
 
         account = EmuUser(next(self._user_ids), first_name, last_name, username, language)
         self.users[account.id] = account
@@ -216,7 +216,7 @@ class Emulator:
 
     def group(self, title: str, *, kind: str = "supergroup", bot: EmuBot | None = None) -> SimGroup:
         """A new group chat (the bot is not in it until added)."""
-        from bot.emulator.people import SimGroup
+        from emulator.people import SimGroup
 
         chat = EmuChat(-next(self._group_ids), kind, title=title)
         self.chats[chat.id] = chat

@@ -6,7 +6,7 @@ import asyncio
 import os
 import signal
 
-from bot.emulator.server import Emulator
+from emulator.server import Emulator
 
 
 async def serve(host: str, port: int) -> None:

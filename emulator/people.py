@@ -11,10 +11,10 @@ import itertools
 import time
 from typing import TYPE_CHECKING, Any
 
-from bot.emulator.state import EmuBot, EmuChat, EmuMessage, EmuUser
+from emulator.state import EmuBot, EmuChat, EmuMessage, EmuUser
 
 if TYPE_CHECKING:
-    from bot.emulator.server import Emulator
+    from emulator.server import Emulator
 
 _query_ids = itertools.count(5_000_000_000_001)
 

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from bot.app import Gigbot, assemble, close, run_polling, webhook_application
 from bot.config import Settings
-from bot.emulator import Emulator
+from emulator import Emulator
 
 Mode = Literal["polling", "webhook"]
 WEBHOOK_SECRET = "test-secret_0123456789"  # noqa: S105 - the emulator's, not a real secret

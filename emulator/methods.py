@@ -12,12 +12,12 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from bot.emulator.people import member_of
-from bot.emulator.state import ApiError, EmuBot, EmuChat, EmuMessage, Webhook, bad_request
-from bot.emulator.telegram_html import HtmlParseError, parse_html, utf16_len
+from emulator.people import member_of
+from emulator.state import ApiError, EmuBot, EmuChat, EmuMessage, Webhook, bad_request
+from emulator.telegram_html import HtmlParseError, parse_html, utf16_len
 
 if TYPE_CHECKING:
-    from bot.emulator.server import Emulator
+    from emulator.server import Emulator
 
 Method = Callable[["Emulator", EmuBot, dict[str, Any]], Awaitable[Any]]
 METHODS: dict[str, Method] = {}
