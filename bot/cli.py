@@ -1,12 +1,15 @@
-"""The `gigbot` command: run the bot, apply migrations, or start the Bot API emulator."""
+"""The `gigbot` command: run the bot, apply migrations, start the Bot API emulator, or the
+sandbox (the emulator, the bot and a web chat in one process)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import os
 import sys
+from pathlib import Path
 
 from bot.config import ConfigError, load_database_settings, load_settings
 from bot.log import RedactingFilter, setup_logging
@@ -22,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     emulator.add_argument("--host", default="127.0.0.1")
     emulator.add_argument("--port", type=int, default=8081)
+    sandbox = commands.add_parser(
+        "sandbox", help="chat with gigbot in a browser as several people (no token, no network)"
+    )
+    sandbox.add_argument("--port", type=int, default=8000)
+    sandbox.add_argument("--database", type=Path, help="a SQLite file to keep (default: temporary)")
     return parser
 
 
@@ -33,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     logged at DEBUG only.
     """
     args = _parser().parse_args(argv)
+    if args.command == "sandbox":
+        return _sandbox(args.port, args.database)
     if args.command == "emulator":
         from emulator.cli import serve
 
@@ -75,3 +85,19 @@ def _fail(error: Exception, secrets: list[str]) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _sandbox(port: int, database: Path | None) -> int:
+    """`gigbot sandbox`: a failure (the port taken, say) ends in one line."""
+    from sandbox.cli import serve
+
+    setup_logging("WARNING", secrets=[])
+    try:
+        asyncio.run(serve(port, database))
+    except KeyboardInterrupt:
+        return 130
+    except OSError as error:
+        reason = "the port is in use" if error.errno == errno.EADDRINUSE else str(error)
+        print(f"gigbot sandbox: cannot serve on 127.0.0.1:{port}: {reason}", file=sys.stderr)
+        return 1
+    return 0

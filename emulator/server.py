@@ -302,6 +302,12 @@ class Emulator:
         with contextlib.suppress(RuntimeError):
             asyncio.get_running_loop().create_task(wake())
 
+    async def changed(self, timeout: float) -> None:
+        """Wait until anything changes (a message sent, edited or deleted); TimeoutError
+        after `timeout` seconds of quiet."""
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait(), timeout)
+
     async def wait_for_message(
         self,
         chat_id: int,

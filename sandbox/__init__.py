@@ -1,0 +1,1 @@
+"""`gigbot sandbox`: chat with gigbot in a browser as several people, without Telegram."""

@@ -1,0 +1,38 @@
+"""`gigbot sandbox`: serve the emulator, the bot and the web chat until interrupted."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import tempfile
+from pathlib import Path
+
+from aiohttp import web
+
+from bot.migrate import upgrade
+from sandbox.server import close_sandbox, open_sandbox, sandbox_app
+
+
+async def serve(port: int, database: Path | None) -> None:
+    """Start everything on loopback, print the page's address, stop on SIGINT/SIGTERM.
+
+    Without `database`, the bot's SQLite file lives in a temporary directory that goes
+    when the sandbox stops."""
+    with tempfile.TemporaryDirectory(prefix="gigbot-sandbox-") as scratch:
+        path = database or Path(scratch) / "sandbox.db"
+        database_url = f"sqlite+aiosqlite:///{path}"
+        await upgrade(database_url)
+        sandbox = await open_sandbox(database_url)
+        runner = web.AppRunner(sandbox_app(sandbox), access_log=None)
+        try:
+            await runner.setup()
+            await web.TCPSite(runner, "127.0.0.1", port).start()
+            print(f"gigbot sandbox: open http://127.0.0.1:{port} (Ctrl+C stops it)", flush=True)
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+            await close_sandbox(sandbox)
