@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sandbox.add_argument("--port", type=int, default=8000)
     sandbox.add_argument("--database", type=Path, help="a SQLite file to keep (default: temporary)")
+    sandbox.add_argument("--seed", choices=["demo"], help="demo: 30 providers to find and book")
     return parser
 
 
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     """
     args = _parser().parse_args(argv)
     if args.command == "sandbox":
-        return _sandbox(args.port, args.database)
+        return _sandbox(args.port, args.database, args.seed)
     if args.command == "emulator":
         from emulator.cli import serve
 
@@ -87,13 +88,13 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-def _sandbox(port: int, database: Path | None) -> int:
+def _sandbox(port: int, database: Path | None, seed: str | None) -> int:
     """`gigbot sandbox`: a failure (the port taken, say) ends in one line."""
     from sandbox.cli import serve
 
     setup_logging("WARNING", secrets=[])
     try:
-        asyncio.run(serve(port, database))
+        asyncio.run(serve(port, database, seed))
     except KeyboardInterrupt:
         return 130
     except OSError as error:

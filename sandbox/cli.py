@@ -10,10 +10,11 @@ from pathlib import Path
 from aiohttp import web
 
 from bot.migrate import upgrade
+from sandbox.seed import seed_demo
 from sandbox.server import close_sandbox, open_sandbox, sandbox_app
 
 
-async def serve(port: int, database: Path | None) -> None:
+async def serve(port: int, database: Path | None, seed: str | None = None) -> None:
     """Start everything on loopback, print the page's address, stop on SIGINT/SIGTERM.
 
     Without `database`, the bot's SQLite file lives in a temporary directory that goes
@@ -23,6 +24,9 @@ async def serve(port: int, database: Path | None) -> None:
         database_url = f"sqlite+aiosqlite:///{path}"
         await upgrade(database_url)
         sandbox = await open_sandbox(database_url)
+        if seed == "demo":
+            made = await seed_demo(sandbox.bot.app.sessionmaker, sandbox.emulator)
+            print(f"gigbot sandbox: a neighbourhood of {made} offers is ready", flush=True)
         runner = web.AppRunner(sandbox_app(sandbox), access_log=None)
         try:
             await runner.setup()

@@ -14,9 +14,12 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from sqlalchemy import func, select
 
 from bot.migrate import upgrade
 from emulator.harness import free_port
+from models import Offer, OfferPhoto, Review, User
+from sandbox.seed import SAMPLES, seed_demo
 from sandbox.server import Sandbox, close_sandbox, open_sandbox, sandbox_app
 
 
@@ -184,3 +187,25 @@ async def test_gigbot_sandbox_serves_the_page_and_stops_at_once(tmp_path: Path) 
             process.send_signal(signal.SIGINT)
             assert await asyncio.wait_for(process.wait(), 15) == 0
     assert database.exists()  # --database keeps the file
+
+
+async def test_the_demo_neighbourhood(sandbox: Sandbox, page: Page) -> None:
+    """--seed demo: 30 providers in three languages, with photos, and reviewed bookings;
+    a customer finds them by words and sees ratings."""
+    made = await seed_demo(sandbox.bot.app.sessionmaker, sandbox.emulator)
+    assert made == len(SAMPLES) == 30
+    async with sandbox.bot.app.sessionmaker() as session:
+        counts = {
+            model.__name__: await session.scalar(select(func.count()).select_from(model))
+            for model in (Offer, OfferPhoto, Review)
+        }
+        languages = set(await session.scalars(select(User.language_code)))
+    assert counts == {"Offer": 30, "OfferPhoto": 30, "Review": 10}
+    assert {"en", "ru", "es"} <= languages
+    carlos = page.persona("customer")
+    await page.send(carlos, "/find")
+    await page.send(carlos, "lessons")
+    results = (await page.chat(carlos))[-1]["text"]
+    assert "Guitar lessons" in results
+    assert "Piano lessons" in results
+    assert "★" in results  # a reviewed offer shows its rating
