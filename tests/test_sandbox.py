@@ -209,3 +209,32 @@ async def test_the_demo_neighbourhood(sandbox: Sandbox, page: Page) -> None:
     assert "Guitar lessons" in results
     assert "Piano lessons" in results
     assert "★" in results  # a reviewed offer shows its rating
+
+
+async def test_inline_mode_location_and_contact_through_the_page(page: Page) -> None:
+    anna, carlos = page.persona("provider"), page.persona("customer")
+    await page.send(anna, "/offer")
+    await page.send(anna, "Haircut in Mitte, 30 min, 25 EUR, every day 8-20")
+    await page.press(anna, "od-ok")
+    group = next(g["id"] for g in page.state["groups"] if g["kind"] == "supergroup")
+    # "@bot haircut" in the group: the bot's results; one is sent to the group.
+    answer = await page.post("/api/inline", {"persona": carlos, "query": "haircut"})
+    [result] = answer["results"]
+    assert "Haircut" in result["title"]
+    body = {"persona": carlos, "chat": group, "result": result["id"]}
+    await page.post("/api/inline/choose", body)
+    posted = (await page.chat(carlos, group))[-1]
+    assert "Haircut" in posted["text"]
+    assert posted["inline"][0][0]["url"].startswith("https://t.me/")
+    # Near me: the reply keyboard asks for a location, shared from the map.
+    await page.send(carlos, "/find")
+    await page.press(carlos, "s-near")
+    keyboard = (await page.chat(carlos))[-1]["keyboard"]
+    assert keyboard[0][0]["kind"] == "location"
+    await page.post("/api/share", {"persona": carlos, "latitude": 52.52, "longitude": 13.4})
+    assert "10 km" in (await page.chat(carlos))[-1]["text"]  # searched around that point
+    # One's own contact, from a contact button.
+    await page.send(anna, "/profile")
+    await page.press(anna, "pf-phone")
+    await page.post("/api/share", {"persona": anna, "kind": "contact"})
+    assert any("+49 30 1234567" in (m.get("contact") or "") for m in await page.chat(anna))
