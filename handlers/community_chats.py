@@ -29,7 +29,7 @@ from handlers.community_views import (
     is_channel,
     welcome_screen,
 )
-from models import CommunityStatus, utcnow
+from models import utcnow
 from services import communities
 from services.deeplinks import CatalogueLink, start_link
 
@@ -41,11 +41,8 @@ async def on_bot_membership(
     chat, new = event.chat, event.new_chat_member
     now = utcnow()
     existing = await communities.community_of_chat(session, chat.id)
-    was_active = existing is not None and existing.status == CommunityStatus.ACTIVE
     if new.status in ("left", "kicked"):
-        paused = await communities.unlink_chat(session, chat.id, now)
-        if paused is not None and was_active:
-            await communities.tell_admins_paused(session, paused, now)
+        await communities.unlink_chat(session, chat.id, now)
         return
     can_post = communities.bot_may_post(chat.type, rights_from(new))
     adder = event.from_user.id if not event.from_user.is_bot else None
@@ -61,8 +58,6 @@ async def on_bot_membership(
         now=now,
     )
     await refresh_admins(bot, session, community)
-    if was_active and not can_post:
-        await communities.tell_admins_paused(session, community, now)
     if existing is None and can_post and not is_channel(community):
         me = await bot.me()
         text, markup = welcome_screen(community, me.username or "", _)
@@ -94,9 +89,9 @@ async def on_migrated(message: Message, session: AsyncSession) -> None:
 async def on_group_find(message: Message, bot: Bot, session: AsyncSession, _: Translator) -> None:
     """/find in a group: one button that opens the community's catalogue in private (no
     result lists in the group)."""
-    community = await communities.community_of_chat(session, message.chat.id)
+    community = await communities.active_community_of_chat(session, message.chat.id)
     me = await bot.me()
-    if community is not None and community.status == CommunityStatus.ACTIVE:
+    if community is not None:
         url = start_link(me.username or "", CatalogueLink(community.slug))
         text = _("community.find_here", name=community.name)
     else:

@@ -145,9 +145,11 @@ async def link_chat(
     can_post: bool,
     now: datetime,
 ) -> Community:
-    """Record the chat the bot was added to (or re-added, or promoted in): a community,
-    active when the bot can post there, paused otherwise."""
+    """Record the chat the bot was added to (or re-added, or promoted or demoted in): a
+    community, active when the bot can post there, paused otherwise (its admins are told
+    when an active one pauses)."""
     community = await session.scalar(select(Community).where(Community.chat_id == chat_id))
+    was_active = community is not None and community.status == CommunityStatus.ACTIVE
     status = CommunityStatus.ACTIVE if can_post else CommunityStatus.PAUSED
     title = (title or "").strip()[:128] or str(chat_id)
     if community is None:
@@ -169,6 +171,8 @@ async def link_chat(
     await session.flush()
     if by is not None:
         await add_admins(session, community, [by])
+    if was_active and status == CommunityStatus.PAUSED:
+        await tell_admins_paused(session, community, now)
     return community
 
 
@@ -177,12 +181,13 @@ async def _has_row(session: AsyncSession, user_id: int) -> bool:
 
 
 async def unlink_chat(session: AsyncSession, chat_id: int, now: datetime) -> Community | None:
-    """The bot was removed from the chat (or can no longer post): pause its community."""
+    """The bot was removed from the chat: its community pauses, and its admins are told."""
     community = await session.scalar(select(Community).where(Community.chat_id == chat_id))
-    if community is not None:
+    if community is not None and community.status == CommunityStatus.ACTIVE:
         community.status = CommunityStatus.PAUSED
         community.updated_at = now
         await session.flush()
+        await tell_admins_paused(session, community, now)
     return community
 
 
@@ -230,6 +235,12 @@ async def community(session: AsyncSession, community_id: int) -> Community:
 async def community_of_chat(session: AsyncSession, chat_id: int) -> Community | None:
     """The community of a chat, if the chat is linked."""
     return await session.scalar(select(Community).where(Community.chat_id == chat_id))
+
+
+async def active_community_of_chat(session: AsyncSession, chat_id: int) -> Community | None:
+    """The chat's community, if it is linked and active (its catalogue open)."""
+    found = await community_of_chat(session, chat_id)
+    return found if found is not None and found.status == CommunityStatus.ACTIVE else None
 
 
 async def catalogue(session: AsyncSession, slug: str) -> Community:
