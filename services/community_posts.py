@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -103,13 +103,18 @@ async def claim_posts(
     session: AsyncSession, now: datetime, limit: int, *, per_chat: int
 ) -> list[PostJob]:
     """Claim up to `limit` due cards of active communities, oldest first, at most
-    `per_chat` of one chat (a claim lapses after POST_LEASE, so a crashed publisher's
-    cards are taken again)."""
-    query = (
-        select(CommunityListing, Offer, Community)
-        .join(Offer, Offer.id == CommunityListing.offer_id)
+    `per_chat` of one chat — a chat with hundreds waiting holds up no other (a claim
+    lapses after POST_LEASE, so a crashed publisher's cards are taken again; on
+    PostgreSQL, rows another instance is claiming are skipped)."""
+    order = (CommunityListing.post_due_at, CommunityListing.id)
+    due = (
+        select(
+            CommunityListing.id.label("id"),
+            func.row_number()
+            .over(partition_by=CommunityListing.community_id, order_by=order)
+            .label("place"),
+        )
         .join(Community, Community.id == CommunityListing.community_id)
-        .options(joinedload(Offer.provider), selectinload(Offer.photos))
         .where(
             CommunityListing.post_state.in_(
                 (PostState.TO_POST, PostState.TO_EDIT, PostState.TO_DELETE)
@@ -121,15 +126,20 @@ async def claim_posts(
             ),
             Community.status == CommunityStatus.ACTIVE,
         )
-        .order_by(CommunityListing.post_due_at, CommunityListing.id)
-        .limit(limit * 4)
+        .subquery()
+    )
+    query = (
+        select(CommunityListing, Offer, Community)
+        .join(Offer, Offer.id == CommunityListing.offer_id)
+        .join(Community, Community.id == CommunityListing.community_id)
+        .options(joinedload(Offer.provider), selectinload(Offer.photos))
+        .where(CommunityListing.id.in_(select(due.c.id).where(due.c.place <= per_chat)))
+        .order_by(*order)
+        .limit(limit)
+        .with_for_update(skip_locked=True, of=CommunityListing)
     )
     jobs: list[PostJob] = []
-    per: dict[int, int] = {}
-    for listing, offer, target in (await session.execute(query)).all():
-        if len(jobs) >= limit or per.get(target.id, 0) >= per_chat:
-            continue
-        per[target.id] = per.get(target.id, 0) + 1
+    for listing, offer, target in (await session.execute(query)).unique().all():
         listing.post_claimed_until = now + POST_LEASE
         jobs.append(
             PostJob(

@@ -20,7 +20,7 @@ from bot.db import create_sessionmaker
 from bot.sender import GROUP_PER_MINUTE, Sender
 from handlers.community_views import render_digest, render_post
 from models import CommunityDigest, CommunityListing, utcnow
-from services import communities, offers
+from services import communities, community_posts, offers
 from tests.trust_setup import World, quiet, stored_person
 
 APPROVALS = 60
@@ -201,3 +201,36 @@ async def test_the_emulator_answers_a_21st_post_in_a_minute_with_429(world: Worl
     time.now += 60
     await bot.send_message(group.id, "a minute later")
     assert group.messages[-1].text == "a minute later"
+
+
+async def test_a_busy_chat_holds_up_no_other(world: World) -> None:
+    """Thirty cards due in one group and one, due later, in another: a claim of five at
+    two a chat takes two of the first and the other's one."""
+    greta = world.tg.user("Greta")
+    await greta.send("/start")
+    busy, quiet_group = world.tg.group("Busy Street"), world.tg.group("Quiet Lane")
+    await busy.add_bot(greta)
+    await quiet_group.add_bot(greta)
+    sessions = create_sessionmaker(world.engine)
+    offer_ids = [await world.offer(world.anna, f"Lesson {n}") for n in range(31)]
+    start = utcnow()
+    async with sessions() as session:
+        anna = await stored_person(session, world.anna)
+        ids = []
+        for group in (busy, quiet_group):
+            community = await communities.community_of_chat(session, group.id)
+            assert community is not None
+            ids.append(community.id)
+        for n, offer_id in enumerate(offer_ids):
+            community_id = ids[0] if n < 30 else ids[1]
+            offer = await offers.public_offer(session, offer_id)
+            when = start + timedelta(seconds=n)
+            listing = await communities.submit(session, offer, anna, community_id, when)
+            await communities.approve(session, listing.id, community_id, greta.id, when)
+        await session.commit()
+    async with sessions() as session:
+        jobs = await community_posts.claim_posts(
+            session, start + timedelta(minutes=1), 5, per_chat=2
+        )
+        await session.commit()
+    assert [job.chat_id for job in jobs] == [busy.id, busy.id, quiet_group.id]
