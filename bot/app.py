@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
-import signal
 from dataclasses import dataclass
 
 from aiogram import Bot, Dispatcher
@@ -26,6 +24,7 @@ from bot.dispatcher import build_dispatcher, create_storage
 from bot.middlewares import CommitBeforeSending, KeepResponseModels, StepOutWhileSending
 from bot.scheduler import Scheduler
 from bot.sender import Sender
+from bot.signals import until_stopped
 from bot.startup import StartupError, check_bot_api, check_redis, prepare_database, reason
 from bot.webhook import CheckedRequestHandler
 
@@ -155,12 +154,8 @@ async def serve_webhook(app: Gigbot) -> None:
             "WEBHOOK_HOST / WEBHOOK_PORT"
         ) from None
     log.info("listening on %s:%s", app.settings.webhook_host, app.settings.webhook_port)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        await until_stopped()
     finally:
         await runner.cleanup()
 

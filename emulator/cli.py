@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import signal
 
+from bot.signals import until_stopped
 from emulator.server import Emulator
 
 
@@ -16,11 +15,7 @@ async def serve(host: str, port: int) -> None:
     url = await emulator.start(host, port)
     print(f"Bot API emulator at {url}")
     print(f"Run the bot with: TELEGRAM_API_URL={url} BOT_TOKEN={bot.token} gigbot run")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        await until_stopped()
     finally:
         await emulator.stop()

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import signal
 import tempfile
 from pathlib import Path
 
 from aiohttp import web
 
 from bot.migrate import upgrade
+from bot.signals import until_stopped
 from sandbox.seed import seed_demo
 from sandbox.server import close_sandbox, open_sandbox, sandbox_app
 
@@ -32,11 +31,7 @@ async def serve(port: int, database: Path | None, seed: str | None = None) -> No
             await runner.setup()
             await web.TCPSite(runner, "127.0.0.1", port).start()
             print(f"gigbot sandbox: open http://127.0.0.1:{port} (Ctrl+C stops it)", flush=True)
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, stop.set)
-            await stop.wait()
+            await until_stopped()
         finally:
             await runner.cleanup()
             await close_sandbox(sandbox)
