@@ -582,12 +582,23 @@ async def on_reason_skip(
 
 
 async def _bookings_list(
-    session: AsyncSession, user: User, tz: ZoneInfo, _: Translator, *, upcoming: bool
+    session: AsyncSession,
+    user: User,
+    tz: ZoneInfo,
+    _: Translator,
+    *,
+    upcoming: bool,
+    page: int = 0,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The user's upcoming or past bookings (with the agenda button for providers)."""
-    items = await bookings.customer_bookings(session, user, now=utcnow(), upcoming=upcoming)
+    """A page of the user's upcoming or past bookings (with the agenda button for
+    providers)."""
+    items, more = await bookings.customer_bookings(
+        session, user, now=utcnow(), upcoming=upcoming, page=page
+    )
     is_provider = await offers.provider_of(session, user) is not None
-    return list_screen(items, tz, _, upcoming=upcoming, is_provider=is_provider)
+    return list_screen(
+        items, tz, _, upcoming=upcoming, is_provider=is_provider, page=page, more=more
+    )
 
 
 async def on_my_bookings(
@@ -625,9 +636,9 @@ async def on_list(
     tz: ZoneInfo,
     _: Translator,
 ) -> None:
-    """Upcoming ↔ past."""
-    upcoming = not callback_data.past
-    await show(query, *await _bookings_list(session, user, tz, _, upcoming=upcoming))
+    """Upcoming ↔ past, and their pages."""
+    upcoming, page = not callback_data.past, callback_data.page
+    await show(query, *await _bookings_list(session, user, tz, _, upcoming=upcoming, page=page))
 
 
 async def _agenda(

@@ -121,9 +121,10 @@ class ChangeBooking(Callback, prefix="b-do"):
 
 
 class BookingsList(Callback, prefix="b-list"):
-    """The customer's upcoming or past bookings."""
+    """The customer's upcoming or past bookings, a page of them."""
 
     past: bool
+    page: Annotated[int, Field(ge=0, le=10_000)] = 0
 
 
 class AgendaPage(Callback, prefix="b-agenda"):
@@ -364,9 +365,17 @@ def _action_rows(view: BookingView, _: Translator) -> list[list[InlineKeyboardBu
 
 
 def list_screen(
-    items: Iterable[Booking], reader: ZoneInfo, _: Translator, *, upcoming: bool, is_provider: bool
+    items: Iterable[Booking],
+    reader: ZoneInfo,
+    _: Translator,
+    *,
+    upcoming: bool,
+    is_provider: bool,
+    page: int = 0,
+    more: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The customer's bookings, one button each; switch between upcoming and past."""
+    """The customer's bookings, one button each, a page at a time; switch between
+    upcoming and past."""
     rows = [
         [
             bbutton(
@@ -380,6 +389,15 @@ def list_screen(
     title = _("booking.list_upcoming" if upcoming else "booking.list_past")
     if not rows:
         title += "\n" + _("booking.list_empty")
+    nav = []
+    if page > 0:
+        nav.append(
+            bbutton(_.text("search.previous"), BookingsList(past=not upcoming, page=page - 1))
+        )
+    if more:
+        nav.append(bbutton(_.text("search.next"), BookingsList(past=not upcoming, page=page + 1)))
+    if nav:
+        rows.append(nav)
     switch = "past" if upcoming else "upcoming"
     footer = [bbutton(_.text(f"booking.show_{switch}"), BookingsList(past=upcoming))]
     if is_provider:

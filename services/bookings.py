@@ -214,10 +214,20 @@ def role_of(booking: Booking, user: User) -> Role:
     return Role.CUSTOMER if booking.customer_id == user.id else Role.PROVIDER
 
 
+LIST_PAGE = 20  # bookings per screen of a customer's list
+
+
 async def customer_bookings(
-    session: AsyncSession, user: User, *, now: datetime, upcoming: bool, limit: int = 20
-) -> list[Booking]:
-    """The user's bookings as a customer: upcoming (soonest first) or past (latest first)."""
+    session: AsyncSession,
+    user: User,
+    *,
+    now: datetime,
+    upcoming: bool,
+    page: int = 0,
+    limit: int = LIST_PAGE,
+) -> tuple[list[Booking], bool]:
+    """One page of the user's bookings as a customer — upcoming (soonest first) or past
+    (latest first) — and whether more follow."""
     query = select(Booking).where(Booking.customer_id == user.id).options(*_with_details())  # type: ignore[arg-type]
     if upcoming:
         query = query.where(Booking.ends_at > now, Booking.status.in_(ACTIVE_STATUSES))
@@ -226,7 +236,8 @@ async def customer_bookings(
         query = query.where(
             or_(Booking.ends_at <= now, Booking.status.not_in(ACTIVE_STATUSES))
         ).order_by(Booking.starts_at.desc(), Booking.id.desc())
-    return list(await session.scalars(query.limit(limit)))
+    found = list(await session.scalars(query.offset(page * limit).limit(limit + 1)))
+    return found[:limit], len(found) > limit
 
 
 async def provider_agenda(

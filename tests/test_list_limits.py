@@ -50,3 +50,31 @@ async def test_a_busy_week_with_long_titles_pages_the_agenda(world: World) -> No
     assert "more" in (first.text or "")
     seen = await every_page(world.anna, first, "b-open:")
     assert seen == {f"b-open:{booking_id}" for booking_id in booked}
+
+
+async def test_a_customers_past_bookings_page_past_twenty(world: World) -> None:
+    """Every booking stays reachable: 25 past ones show 20, then the other 5."""
+    offer_id = await world.offer(world.anna)
+    for n in range(25):
+        await world.booking(offer_id, world.carl, hour(-(n + 1)), outcome="complete")
+    await world.carl.send("/bookings")
+    first = within_limits(await world.carl.press("Past"))
+    seen = every_item(first)
+    assert len(seen) == 20
+    second = within_limits(await world.carl.press("Next ›"))
+    assert len(every_item(second)) == 5
+    seen |= every_item(second)
+    assert len(seen) == 25
+    assert "‹ Previous" in second.buttons
+    back = within_limits(await world.carl.press("‹ Previous"))
+    assert every_item(back) == every_item(first)
+
+
+def every_item(message: EmuMessage) -> set[str]:
+    """The booking buttons of a list screen."""
+    return {
+        button["callback_data"]
+        for row in message.inline_keyboard
+        for button in row
+        if button.get("callback_data", "").startswith("b-open:")
+    }
