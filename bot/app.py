@@ -80,6 +80,7 @@ def assemble(settings: Settings) -> Gigbot:
         database_url=settings.database_url,
         interval_seconds=settings.scheduler_interval,
         lease_seconds=settings.notification_lease,
+        admin_ids=settings.admin_ids,
     )
     dispatcher.startup.register(_on_startup)
     dispatcher.startup.register(scheduler.start)

@@ -18,7 +18,7 @@ from aiogram.types import CallbackQuery
 from magic_filter import MagicFilter
 from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer
 
-from services.input_values import ROW_ID_MAX, iso_day, unix_instant, year_month
+from services.input_values import ROW_ID_MAX, USER_ID_MAX, iso_day, unix_instant, year_month
 from services.outbox import REMINDER_CHOICES
 from services.timezones import is_timezone
 
@@ -27,6 +27,9 @@ RowId = Annotated[int, Field(ge=1, le=ROW_ID_MAX)]
 
 OptionalRowId = Annotated[int, Field(ge=0, le=ROW_ID_MAX)]
 """A row id, or 0 where the button concerns no row."""
+
+UserId = Annotated[int, Field(ge=1, le=USER_ID_MAX)]
+"""A Telegram user's id (an erased account's negative id is never on a button)."""
 
 
 def _reminder_choice(hours: int) -> int:

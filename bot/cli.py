@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         setup_logging("INFO", secrets=[])
         asyncio.run(serve(args.host, args.port))
         return 0
-    secrets = [os.environ.get("BOT_TOKEN", "")]
+    secrets = [os.environ.get("BOT_TOKEN", ""), os.environ.get("PAYMENT_PROVIDER_TOKEN", "")]
     try:
         if args.command == "migrate":
             database = load_database_settings()

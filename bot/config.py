@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from services.booking_guard import BookingLimits
+
 Locale = Literal["en", "ru", "es"]
 LOCALES: tuple[Locale, ...] = ("en", "ru", "es")
 
@@ -71,6 +73,25 @@ class Settings(DatabaseSettings):
     send_rate: float = Field(default=25.0, gt=0, le=1000)
     # Seconds a claimed notification stays claimed; after a crash it is sent again then.
     notification_lease: float = Field(default=120.0, gt=0)
+    # Against spam bookers: requests waiting for an answer one customer may hold, and
+    # active bookings with one provider on one day.
+    max_open_requests: int = Field(default=3, ge=1, le=100)
+    max_bookings_per_provider_day: int = Field(default=3, ge=1, le=100)
+    # Telegram Payments: the token @BotFather gives for a payment provider (Stripe, …).
+    # Without it no offer asks for money; with it, deposits and prepayment work.
+    payment_provider_token: SecretStr | None = None
+    # Minutes a time is held for a customer while they pay.
+    payment_hold_minutes: int = Field(default=15, ge=5, le=60)
+
+    @property
+    def booking_limits(self) -> BookingLimits:
+        """MAX_OPEN_REQUESTS and MAX_BOOKINGS_PER_PROVIDER_DAY for services.bookings."""
+        return BookingLimits(self.max_open_requests, self.max_bookings_per_provider_day)
+
+    @property
+    def payments_enabled(self) -> bool:
+        """Whether a payment provider token is configured."""
+        return bool(self.payment_provider_token and self.payment_provider_token.get_secret_value())
 
     @property
     def admitted_updates(self) -> int:

@@ -60,6 +60,13 @@ class SharedChat(Filter):
         return message.chat_shared is not None
 
 
+class PaidMessage(Filter):
+    """Passes the service message of a successful payment."""
+
+    async def __call__(self, message: Message) -> bool:
+        return message.successful_payment is not None
+
+
 class GroupMigrated(Filter):
     """Passes the service message of a group upgraded to a supergroup (in the old chat)."""
 

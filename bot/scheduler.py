@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import IO
@@ -27,6 +28,7 @@ from bot.sender import Sender
 from handlers.community_views import render_digest, render_post
 from handlers.notices import decide
 from models import utcnow
+from services import bookings, payments
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +51,18 @@ def sqlite_lock(database_url: str) -> IO[str] | None:
     return handle
 
 
+async def sweep(sessions: async_sessionmaker[AsyncSession], admin_ids: list[int]) -> None:
+    """Holds whose payment did not come expire (their seats freed), and refunds due are
+    queued for the operator's admins, before the outbox is delivered."""
+    now = utcnow()
+    async with sessions() as session:
+        expired = await bookings.expire_holds(session, now=now)
+        told = await payments.due_refunds(session, admin_ids, now=now)
+        await session.commit()
+    if expired or told:
+        log.info("holds expired: %d; refunds due told: %d", len(expired), told)
+
+
 class Scheduler:
     """Runs `deliver_due` every few seconds while the bot runs."""
 
@@ -60,8 +74,10 @@ class Scheduler:
         database_url: str,
         interval_seconds: float,
         lease_seconds: float = 120.0,
+        admin_ids: Sequence[int] = (),
     ) -> None:
         self._sessions = sessions
+        self._admin_ids = list(admin_ids)
         self._sender = sender
         self._database_url = database_url
         self._interval = interval_seconds
@@ -93,6 +109,10 @@ class Scheduler:
 
     async def run_once(self) -> None:
         """Deliver what is due now (and what fell due while nobody was running)."""
+        try:
+            await sweep(self._sessions, self._admin_ids)
+        except Exception:
+            log.exception("sweeping holds and refunds failed; retrying at the next run")
         try:
             outcome = await deliver_due(
                 self._sessions, self._sender, decide=decide, now=utcnow(), lease=self._lease

@@ -510,6 +510,71 @@ async def get_file(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
     }
 
 
+# --- payments -------------------------------------------------------------------------
+
+_CURRENCY_RE = re.compile(r"^[A-Z]{3}$")
+
+
+@api("sendInvoice")
+async def send_invoice(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """Send an invoice, validated as Telegram does: a title of 1–32 characters, a
+    description of 1–255, a payload of 1–128 bytes, a currency code, prices in whole
+    minor units, and a provider token (except for Telegram Stars, XTR)."""
+    chat = _writable_chat(emu, bot, params)
+    _require(params, "title", "description", "payload", "currency", "prices")
+    title, description = str(params["title"]), str(params["description"])
+    payload, currency = str(params["payload"]), str(params["currency"])
+    if not 1 <= len(title) <= 32:
+        raise bad_request("INVOICE_TITLE_EMPTY" if not title else "INVOICE_TITLE_TOO_LONG")
+    if not 1 <= len(description) <= 255:
+        raise bad_request("INVOICE_DESCRIPTION_EMPTY")
+    if not 1 <= len(payload.encode()) <= 128:
+        raise bad_request("INVOICE_PAYLOAD_INVALID")
+    if not _CURRENCY_RE.fullmatch(currency):
+        raise bad_request("CURRENCY_INVALID")
+    if currency != "XTR" and not params.get("provider_token"):
+        raise bad_request("PAYMENT_PROVIDER_INVALID")
+    prices = params["prices"]
+    if isinstance(prices, str):
+        prices = json.loads(prices)
+    if not isinstance(prices, list) or not prices:
+        raise bad_request("can't parse prices JSON object")
+    total = 0
+    for price in prices:
+        amount = price.get("amount") if isinstance(price, dict) else None
+        if not isinstance(amount, int) or not str(price.get("label") or ""):
+            raise bad_request("can't parse prices JSON object")
+        total += amount
+    if total < 1 or total > 10**10:
+        raise bad_request("CURRENCY_TOTAL_AMOUNT_INVALID")
+    invoice = {
+        "title": title,
+        "description": description,
+        "start_parameter": str(params.get("start_parameter") or ""),
+        "currency": currency,
+        "total_amount": total,
+    }
+    markup = validate_markup(params.get("reply_markup"))
+    message = emu.add_message(chat, bot.user, reply_markup=markup, extra={"invoice": invoice})
+    bot.invoices[(chat.id, message.message_id)] = invoice | {"payload": payload}
+    return message.to_api()
+
+
+@api("answerPreCheckoutQuery")
+async def answer_pre_checkout_query(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """Answer a pre-checkout query once; a refusal needs its error message."""
+    query_id = str(params.get("pre_checkout_query_id") or "")
+    if query_id not in bot.open_checkouts:
+        raise bad_request("query is too old and response timeout expired or query ID is invalid")
+    ok = params.get("ok") in (True, "true", "True", 1, "1")
+    message = params.get("error_message")
+    if not ok and not message:
+        raise bad_request("ERROR_MESSAGE_EMPTY")
+    bot.open_checkouts.discard(query_id)
+    bot.checkout_answers[query_id] = {"ok": ok, "error_message": message}
+    return True
+
+
 # --- callback and inline queries ----------------------------------------------------
 
 

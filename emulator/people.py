@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from emulator.state import EmuBot, EmuChat, EmuMessage, EmuUser
@@ -73,6 +74,17 @@ def _command_entities(text: str) -> list[dict[str, Any]]:
         return []
     command = text.split(maxsplit=1)[0]
     return [{"type": "bot_command", "offset": 0, "length": len(command.encode("utf-16-le")) // 2}]
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A payment attempt: charged or refused before charging (with the bot's reason),
+    the charge as reported to the bot, and the bot's reply."""
+
+    charged: bool
+    refusal: str | None
+    charge: dict[str, Any] | None
+    reply: EmuMessage | None
 
 
 class SimUser:
@@ -273,6 +285,60 @@ class SimUser:
             raise AssertionError(f"the bot did not answer the callback query {data!r}")
         self.last_answer = answer
         return reply
+
+    def invoice(self, message: EmuMessage | None = None) -> tuple[EmuMessage, dict[str, Any]]:
+        """The newest invoice the bot sent in the private chat (or `message`'s)."""
+        candidates = [message] if message is not None else reversed(self.messages)
+        for candidate in candidates:
+            invoice = self.bot.invoices.get((candidate.chat.id, candidate.message_id))
+            if invoice is not None:
+                return candidate, invoice
+        raise AssertionError("the bot sent no invoice here")
+
+    async def pay(
+        self, message: EmuMessage | None = None, *, charge_id: str | None = None
+    ) -> Payment:
+        """Pay an invoice as Telegram's client does: the bot is asked first
+        (`pre_checkout_query`); only when it answers ok is the card charged and the bot
+        told (`successful_payment`). Returns what happened."""
+        _shown, invoice = self.invoice(message)
+        answer = await self.pre_checkout(invoice)
+        if not answer["ok"]:
+            return Payment(False, answer.get("error_message"), None, None)
+        charge = {
+            "currency": invoice["currency"],
+            "total_amount": invoice["total_amount"],
+            "invoice_payload": invoice["payload"],
+            "telegram_payment_charge_id": charge_id or f"tg-charge-{next(_query_ids)}",
+            "provider_payment_charge_id": f"provider-charge-{next(_query_ids)}",
+        }
+        reply = await self.report_payment(charge)
+        return Payment(True, None, charge, reply)
+
+    async def pre_checkout(self, invoice: dict[str, Any]) -> dict[str, Any]:
+        """Only the question before charging (a payer who then abandons)."""
+        query_id = str(next(_query_ids))
+        self.bot.open_checkouts.add(query_id)
+        payload = {
+            "pre_checkout_query": {
+                "id": query_id,
+                "from": self.account.to_api(),
+                "currency": invoice["currency"],
+                "total_amount": invoice["total_amount"],
+                "invoice_payload": invoice["payload"],
+            }
+        }
+        update_id = await self.emulator.push_update(self.bot, payload)
+        await self.emulator.wait_processed(self.bot, update_id)
+        answer = self.bot.checkout_answers.get(query_id)
+        if answer is None:
+            raise AssertionError("the bot did not answer the pre-checkout query")
+        return answer
+
+    async def report_payment(self, charge: dict[str, Any]) -> EmuMessage | None:
+        """The `successful_payment` service message (again, to redeliver it)."""
+        chat = self.chat
+        return await self._act(chat, {"message": self._message(chat, successful_payment=charge)})
 
     async def inline(
         self, query: str, offset: str = "", chat_type: str = "private"

@@ -211,6 +211,10 @@ class EmuBot:
     open_callbacks: set[str] = field(default_factory=set)
     inline_answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     open_inline_queries: set[str] = field(default_factory=set)
+    # Invoices sent, by (chat id, message id): what a payer's client would show and pay.
+    invoices: dict[tuple[int, int], dict[str, Any]] = field(default_factory=dict)
+    checkout_answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    open_checkouts: set[str] = field(default_factory=set)
     processed: set[int] = field(default_factory=set)
     # Privacy mode (Telegram's default): in groups where it is not an administrator, the
     # bot gets only commands, replies to its messages and mentions of it.

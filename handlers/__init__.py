@@ -9,6 +9,7 @@ from handlers import (
     communities,
     community_chats,
     community_submissions,
+    customer_rules,
     errors,
     fallback,
     inline,
@@ -17,6 +18,7 @@ from handlers import (
     offer_draft,
     offer_photos,
     offer_rules,
+    payments,
     privacy,
     profile,
     reports,
@@ -39,6 +41,7 @@ def build_router() -> Router:
     features = (
         errors.build_router(),
         membership.build_router(),
+        payments.build_router(),  # a payment is taken in any dialogue, before any answer
         start.build_router(),
         search.build_router(),
         booking.build_router(),
@@ -48,6 +51,7 @@ def build_router() -> Router:
         offer_photos.build_router(),
         my_offers.build_router(),
         profile.build_router(),
+        customer_rules.build_router(),
         reviews.build_router(),
         reports.build_router(),
         admin.build_router(),

@@ -22,6 +22,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.filters import HasText, PrivateChat
 from bot.i18n import Translator, translator_for
 from bot.replies import show
@@ -56,8 +57,9 @@ from handlers.booking_views import (
 )
 from handlers.menu_views import BookingsEntry
 from handlers.offer_views import format_place
-from models import Booking, Offer, Provider, Role, User, utcnow
-from services import bookings, offers
+from models import Booking, BookingStatus, Offer, Provider, Role, User, utcnow
+from services import bookings, offers, payments
+from services.booking_guard import BookingLimits
 from services.booking_view import BookingAction, allowed_actions, booking_view
 from services.calendar_file import booking_ics
 from services.input_values import ROW_ID_MAX
@@ -125,9 +127,13 @@ async def start_booking(
     _: Translator,
     *,
     reschedule: int | None = None,
+    limits: BookingLimits = bookings.UNLIMITED,
 ) -> None:
-    """Open the month calendar of an offer (to book it, or to move a booking to it)."""
-    offer = await bookings.offer_to_book(session, offer_id, user, rescheduling=bool(reschedule))
+    """Open the month calendar of an offer (to book it within `limits`, or to move a
+    booking to it)."""
+    offer = await bookings.offer_to_book(
+        session, offer_id, user, rescheduling=bool(reschedule), limits=limits
+    )
     via = (await state.get_data()).get("via")
     community = (
         via.get("community") if isinstance(via, dict) and via.get("offer") == offer.id else None
@@ -279,6 +285,7 @@ async def on_note_skip(
     state: FSMContext,
     session: AsyncSession,
     tz: ZoneInfo,
+    settings: Settings,
     _: Translator,
 ) -> None:
     """No note: the summary."""
@@ -287,7 +294,7 @@ async def on_note_skip(
         callback_answer.text = _.text("common.expired_button")
         return
     await state.set_state(BookingStates.choosing)
-    await show(query, *_summary(offer, choice, tz, _))
+    await show(query, *_summary(offer, choice, tz, settings, _))
 
 
 async def _ask_note(query: CallbackQuery, offer: Offer, state: FSMContext, _: Translator) -> None:
@@ -296,22 +303,24 @@ async def _ask_note(query: CallbackQuery, offer: Offer, state: FSMContext, _: Tr
 
 
 def _summary(
-    offer: Offer, choice: dict[str, Any], tz: ZoneInfo, _: Translator
+    offer: Offer, choice: dict[str, Any], tz: ZoneInfo, settings: Settings, _: Translator
 ) -> tuple[str, InlineKeyboardMarkup]:
     start = datetime.fromtimestamp(int(choice["start"]), UTC)
+    seats = int(choice.get("seats") or 1)
+    moving = bool(choice.get("reschedule"))
+    prepay = None if moving else payments.payable(offer, seats, enabled=settings.payments_enabled)
     return summary_screen(
-        offer,
-        start,
-        int(choice.get("seats") or 1),
-        choice.get("note"),
-        tz,
-        _,
-        rescheduling=bool(choice.get("reschedule")),
+        offer, start, seats, choice.get("note"), tz, _, rescheduling=moving, prepay=prepay
     )
 
 
 async def on_note(
-    message: Message, state: FSMContext, session: AsyncSession, tz: ZoneInfo, _: Translator
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    tz: ZoneInfo,
+    settings: Settings,
+    _: Translator,
 ) -> None:
     """The note to the provider (up to 500 characters)."""
     choice = await _choice(state)
@@ -326,7 +335,7 @@ async def on_note(
     choice["note"] = text or None
     await state.set_state(BookingStates.choosing)
     await state.update_data(booking=choice)
-    screen, markup = _summary(offer, choice, tz, _)
+    screen, markup = _summary(offer, choice, tz, settings, _)
     await message.answer(screen, reply_markup=markup)
 
 
@@ -339,6 +348,7 @@ async def on_confirm(
     session: AsyncSession,
     user: User,
     tz: ZoneInfo,
+    settings: Settings,
     _: Translator,
 ) -> None:
     """Book (or move the booking); a time taken meanwhile shows fresh times."""
@@ -356,7 +366,13 @@ async def on_confirm(
         moving=int(moving) if moving else None,
         community_id=_community_of(choice),
     )
-    booked = await bookings.book_choice(session, user, chosen, now=now, offer=offer)
+    paying = chosen.moving is None and payments.payable(
+        offer, chosen.seats, enabled=settings.payments_enabled
+    )
+    hold = timedelta(minutes=settings.payment_hold_minutes) if paying else None
+    booked = await bookings.book_choice(
+        session, user, chosen, now=now, limits=settings.booking_limits, offer=offer, hold=hold
+    )
     if booked is None:
         day = chosen.start.astimezone(tz).date()
         slots = await _slots_on(session, offer, day, tz, now)
@@ -365,6 +381,12 @@ async def on_confirm(
         return
     await state.clear()
     booking = booked.booking
+    if booking.status == BookingStatus.HELD:
+        from handlers.payments import start_payment  # payments build on booking
+
+        if booked.created:  # a double tap leaves the first invoice to be paid
+            await start_payment(query, booking, session, settings, tz, _)
+        return
     key = f"booking.done_{booking.status}"
     card, markup = await card_for(session, booking, user, tz, _, now)
     await show(query, _(key) + "\n\n" + card, markup)
@@ -652,7 +674,8 @@ async def _agenda(
     items = await bookings.provider_agenda(
         session, user, start=start, end=start + timedelta(days=7)
     )
-    return agenda_screen(items, days, zone, _, start=first)
+    paid = await payments.paid_for(session, [booking.id for booking in items])
+    return agenda_screen(items, days, zone, _, start=first, paid=paid)
 
 
 async def on_agenda(

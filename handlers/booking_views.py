@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
@@ -16,12 +16,14 @@ from pydantic import Field
 from bot.callbacks import Callback, Day, Instant, Month, RowId
 from bot.i18n import Html, Translator
 from bot.pages import fit
+from handlers.customer_rules_views import BlockCustomer
 from handlers.moderation_views import report_button
 from handlers.offer_views import format_place, format_price
 from handlers.review_views import AskStars, customer_line, review_button
 from models import Booking, Offer, Role
 from services.availability import Slot
 from services.booking_view import BookingAction, BookingView, Contact
+from services.payments import PaidInfo
 
 MAX_SEAT_BUTTONS = 8  # seats offered as buttons at most (one row)
 
@@ -249,8 +251,10 @@ def summary_screen(
     _: Translator,
     *,
     rescheduling: bool,
+    prepay: int | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """Everything about to be booked, with Confirm / Back / Cancel."""
+    """Everything about to be booked, with Confirm / Back / Cancel; `prepay`: the amount
+    paid on confirming, in the offer's currency's minor units."""
     provider = ZoneInfo(offer.provider.timezone)
     text = _(
         "booking.summary",
@@ -263,6 +267,8 @@ def summary_screen(
     )
     if offer.requires_approval:
         text += "\n\n" + _("booking.needs_approval")
+    if prepay is not None:
+        text += "\n\n" + _("payments.on_confirm", amount=format_price(prepay, offer.currency, _))
     confirm = "booking.confirm_move" if rescheduling else "booking.confirm"
     rows = [
         [bbutton(_.text(confirm), ConfirmBooking(offer_id=offer.id))],
@@ -317,6 +323,9 @@ def booking_card(
         lines.append(_("booking.contact_after_confirmation"))
     if view.customer_record is not None:
         lines.append(customer_line(view.customer_record, _))
+    if view.paid is not None:
+        amount = format_price(view.paid.amount_minor, view.paid.currency, _)
+        lines.append(_(f"payments.card.{view.paid.refund}", amount=amount))
     return "\n\n".join(lines), InlineKeyboardMarkup(inline_keyboard=_action_rows(view, _))
 
 
@@ -351,6 +360,12 @@ def _action_rows(view: BookingView, _: Translator) -> list[list[InlineKeyboardBu
             _.text("booking.cancel"), CancelBooking(booking_id=booking_id)
         ),
         BookingAction.REPORT: lambda: report_button(_, "booking", booking.id),
+        BookingAction.BLOCK: lambda: bbutton(
+            _.text("customers.block"), BlockCustomer(booking_id=booking_id, blocked=True)
+        ),
+        BookingAction.UNBLOCK: lambda: bbutton(
+            _.text("customers.unblock"), BlockCustomer(booking_id=booking_id, blocked=False)
+        ),
     }
     layout = (
         (BookingAction.ACCEPT, BookingAction.DECLINE),
@@ -358,10 +373,20 @@ def _action_rows(view: BookingView, _: Translator) -> list[list[InlineKeyboardBu
         (BookingAction.COMPLETE, BookingAction.NO_SHOW),
         (BookingAction.RATE,),
         (BookingAction.RESCHEDULE, BookingAction.CANCEL),
-        (BookingAction.REPORT,),
+        (BookingAction.REPORT, BookingAction.BLOCK, BookingAction.UNBLOCK),
     )
     rows = [[buttons[action]() for action in row if action in allowed] for row in layout]
     return [row for row in rows if row]
+
+
+def _agenda_label(time: str, title: str, paid: PaidInfo | None, _: Translator) -> str:
+    """An agenda button: the time, the title (cut to fit) and what was paid, if anything."""
+    if paid is None:
+        return f"{time} · {title}"[:60]
+    amount = _.text(
+        f"payments.agenda.{paid.refund}", amount=format_price(paid.amount_minor, paid.currency, _)
+    )
+    return f"{time} · {title[:30]} · {amount}"[:64]
 
 
 def list_screen(
@@ -415,10 +440,12 @@ def agenda_screen(
     title_key: str = "booking.agenda_title",
     start: int = 0,
     paged: bool = True,
+    paid: Mapping[int, PaidInfo] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The provider's days: each day's bookings, group sessions with seats taken. As many
     sessions as fit one message, from session number `start`; then "and N more", with a
-    Next button when `paged` (a notice has none: /agenda shows the rest)."""
+    Next button when `paged` (a notice has none: /agenda shows the rest). `paid`: what
+    was paid before each booking stood (by booking id), shown on its button."""
     sessions: list[tuple[date, datetime, list[Booking]]] = []
     for day in days:
         grouped: dict[tuple[int, datetime], list[Booking]] = {}
@@ -426,7 +453,7 @@ def agenda_screen(
             if booking.starts_at.astimezone(zone).date() == day:
                 grouped.setdefault((booking.offer_id, booking.starts_at), []).append(booking)
         sessions.extend((day, when, group) for (_offer, when), group in grouped.items())
-    chunks = [_agenda_chunk(day, when, group, zone, _) for day, when, group in sessions]
+    chunks = [_agenda_chunk(day, when, group, zone, _, paid or {}) for day, when, group in sessions]
     page = fit([(len(text) + len(head), len(buttons)) for head, text, buttons in chunks], start)
     lines = [_(title_key)]
     rows: list[list[InlineKeyboardButton]] = []
@@ -453,7 +480,12 @@ def agenda_screen(
 
 
 def _agenda_chunk(
-    day: date, start: datetime, group: list[Booking], zone: ZoneInfo, _: Translator
+    day: date,
+    start: datetime,
+    group: list[Booking],
+    zone: ZoneInfo,
+    _: Translator,
+    paid: Mapping[int, PaidInfo],
 ) -> tuple[str, str, list[InlineKeyboardButton]]:
     """One session of the agenda: its day's heading, its line, a button per booking."""
     offer = group[0].offer
@@ -466,5 +498,8 @@ def _agenda_chunk(
         taken=sum(b.seats for b in group),
         capacity=offer.capacity,
     )
-    buttons = [bbutton(f"{time} · {offer.title}"[:60], OpenBooking(booking_id=b.id)) for b in group]
+    buttons = [
+        bbutton(_agenda_label(time, offer.title, paid.get(b.id), _), OpenBooking(booking_id=b.id))
+        for b in group
+    ]
     return head, line, buttons

@@ -24,6 +24,7 @@ from aiogram.types import CallbackQuery, ErrorEvent, Message, TelegramObject
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from bot.i18n import Translator, translator
+from services.booking_guard import NotAccepted, TooManyRequests, TooManyThatDay
 from services.bookings import OfferUnavailable, OwnOffer, Suspended
 from services.errors import DomainError, UnknownLanguage, UnknownTimezone
 from services.locations import LocationNotFound
@@ -60,6 +61,10 @@ def _own_key(error: DomainError) -> str:
     return str(getattr(error, "key", "common.expired_button"))
 
 
+def _limit(error: DomainError) -> int:
+    return int(getattr(error, "limit", 0))
+
+
 REPLIES: dict[type[DomainError], Reply] = {
     OfferNotFound: Reply(lambda _e: "offers.not_found", alert=True, ends_dialogue=True),
     InvalidOffer: Reply(lambda e: f"offer.invalid.{_own_key(e)}", alert=True),
@@ -72,6 +77,10 @@ REPLIES: dict[type[DomainError], Reply] = {
     OwnOffer: Reply(_own_key, alert=True),
     # An offer gone while its booking dialogue waits for a note ends the dialogue.
     OfferUnavailable: Reply(_own_key, ends_dialogue=True),
+    # Spam-booker rules: a block is told as an offer that cannot be booked, no more.
+    NotAccepted: Reply(_own_key, alert=True, ends_dialogue=True),
+    TooManyRequests: Reply(_own_key, alert=True, params=lambda e: {"limit": _limit(e)}),
+    TooManyThatDay: Reply(_own_key, alert=True, params=lambda e: {"limit": _limit(e)}),
     SearchExpired: Reply(_own_key, alert=True),
     LocationNotFound: Reply(lambda _e: "search.bad_location"),
     TooManyPhotos: Reply(lambda _e: "photos.full", params=lambda _e: {"limit": MAX_PHOTOS}),

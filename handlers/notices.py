@@ -25,6 +25,7 @@ from handlers.community_views import (
     submission_screen,
 )
 from handlers.moderation_views import reason_text, report_card
+from handlers.payments_views import refund_notice
 from handlers.review_views import new_review_screen, review_request_screen
 from models import (
     Booking,
@@ -35,10 +36,13 @@ from models import (
     ListingStatus,
     Notification,
     NotificationKind,
+    Offer,
+    Payment,
+    Refund,
     Report,
     User,
 )
-from services import bookings, communities, moderation, offers, reviews
+from services import bookings, communities, moderation, offers, payments, reviews
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +151,10 @@ async def _agenda(
     if not items:
         return ("cancelled", "no bookings left that day")
     _ = translator_for(provider_user)
-    text, markup = agenda_screen(items, [day], zone, _, title_key="notify.agenda", paged=False)
+    paid = await payments.paid_for(session, [booking.id for booking in items])
+    text, markup = agenda_screen(
+        items, [day], zone, _, title_key="notify.agenda", paged=False, paid=paid
+    )
     return Notice(provider_user.id, text, markup)
 
 
@@ -259,8 +266,23 @@ async def _with_card(
     return Notice(recipient.id, _(key, **params) + "\n\n" + card, markup)
 
 
+async def _refund_due(
+    session: AsyncSession, notification: Notification, admin: User, now: datetime
+) -> Decision:
+    """A prepayment owed back, for one of the operator's admins, while it is still due."""
+    payment = await session.get(Payment, int((notification.payload or {}).get("payment", 0)))
+    if payment is None or payment.refund != Refund.DUE:
+        return ("cancelled", "handled")
+    booking = await session.get(Booking, payment.booking_id)
+    offer = await session.get(Offer, booking.offer_id) if booking is not None else None
+    customer = await session.get(User, payment.customer_id)
+    text, markup = refund_notice(payment, customer, offer, translator_for(admin))
+    return Notice(admin.id, text, markup)
+
+
 NOTICES: dict[str, Entry] = {
     NotificationKind.AGENDA: _agenda,
+    NotificationKind.REFUND_DUE: _refund_due,
     NotificationKind.REPORT: _report,
     NotificationKind.MESSAGE: _message,
     NotificationKind.SUBMISSION: _submission,

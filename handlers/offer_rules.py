@@ -14,6 +14,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from babel.dates import parse_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.filters import PrivateChat
 from bot.i18n import Translator
 from bot.replies import show
@@ -46,11 +47,12 @@ async def on_rules(
     callback_data: OfferRules,
     session: AsyncSession,
     user: User,
+    settings: Settings,
     _: Translator,
 ) -> None:
     """The offer's rules and special dates."""
     offer = await offers.owned_offer(session, user, callback_data.offer_id)
-    await show(query, *render_rules(offer, _today(offer), _))
+    await show(query, *render_rules(offer, _today(offer), _, payments=settings.payments_enabled))
 
 
 async def on_ask_rule(
@@ -68,6 +70,7 @@ async def on_set_rule(
     callback_answer: CallbackAnswer,
     session: AsyncSession,
     user: User,
+    settings: Settings,
     _: Translator,
 ) -> None:
     """A preset chosen (only the presets shown are accepted)."""
@@ -76,7 +79,7 @@ async def on_set_rule(
         callback_answer.text = _.text("common.expired_button")
         return
     offer = await offers.update_offer(session, user, callback_data.offer_id, **{name: value})
-    await show(query, *render_rules(offer, _today(offer), _))
+    await show(query, *render_rules(offer, _today(offer), _, payments=settings.payments_enabled))
 
 
 async def on_toggle_approval(
@@ -84,6 +87,7 @@ async def on_toggle_approval(
     callback_data: ToggleApproval,
     session: AsyncSession,
     user: User,
+    settings: Settings,
     _: Translator,
 ) -> None:
     """Instant confirmation ↔ approval of each request."""
@@ -91,7 +95,7 @@ async def on_toggle_approval(
     offer = await offers.update_offer(
         session, user, offer.id, requires_approval=not offer.requires_approval
     )
-    await show(query, *render_rules(offer, _today(offer), _))
+    await show(query, *render_rules(offer, _today(offer), _, payments=settings.payments_enabled))
 
 
 async def on_clear_dates(
@@ -99,11 +103,12 @@ async def on_clear_dates(
     callback_data: ClearDates,
     session: AsyncSession,
     user: User,
+    settings: Settings,
     _: Translator,
 ) -> None:
     """Forget the special dates."""
     offer = await offers.clear_exceptions(session, user, callback_data.offer_id)
-    await show(query, *render_rules(offer, _today(offer), _))
+    await show(query, *render_rules(offer, _today(offer), _, payments=settings.payments_enabled))
 
 
 async def on_ask_date(
@@ -122,7 +127,12 @@ async def on_ask_date(
 
 
 async def on_exception_text(
-    message: Message, state: FSMContext, session: AsyncSession, user: User, _: Translator
+    message: Message,
+    state: FSMContext,
+    session: AsyncSession,
+    user: User,
+    settings: Settings,
+    _: Translator,
 ) -> None:
     """A date (day off) or a date with hours (extra hours)."""
     data = await state.get_data()
@@ -150,7 +160,7 @@ async def on_exception_text(
         end_min=end,
     )
     await state.clear()
-    screen, markup = render_rules(offer, _today(offer), _)
+    screen, markup = render_rules(offer, _today(offer), _, payments=settings.payments_enabled)
     await message.answer(screen, reply_markup=markup)
 
 

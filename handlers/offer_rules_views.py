@@ -21,6 +21,7 @@ from handlers.my_offers_views import (
     button,
 )
 from handlers.offer_views import format_duration
+from handlers.payments_views import prepayment_button, prepayment_text
 from models import Offer
 
 # The choices offered for each rule.
@@ -42,8 +43,11 @@ def _cancel_window(hours: int, _: Translator) -> str:
     )
 
 
-def render_rules(offer: Offer, today: date, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
-    """The rules of one offer with a button for each."""
+def render_rules(
+    offer: Offer, today: date, _: Translator, *, payments: bool = False
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The rules of one offer with a button for each (and its prepayment, when `payments`
+    are set up)."""
     upcoming = [e for e in offer.exceptions if e.day >= today]
     lines = []
     for exception in upcoming:
@@ -67,6 +71,8 @@ def render_rules(offer: Offer, today: date, _: Translator) -> tuple[str, InlineK
         cancel=_cancel_window(offer.free_cancel_hours, _),
         dates="\n".join(lines) or _.text("rules.no_dates"),
     )
+    if payments:
+        text += "\n" + _("payments.rules_line", now=prepayment_text(offer, _))
     oid = offer.id
     rows = [
         [
@@ -78,6 +84,7 @@ def render_rules(offer: Offer, today: date, _: Translator) -> tuple[str, InlineK
             button(_.text("rules.toggle_confirmation"), ToggleApproval(offer_id=oid)),
         ],
         [button(_.text("rules.cancel"), AskRule(offer_id=oid, name="free_cancel_hours"))],
+        [prepayment_button(offer, _)] if payments else [],
         [
             button(_.text("rules.add_day_off"), AskDate(offer_id=oid, kind="dayoff")),
             button(_.text("rules.add_extra"), AskDate(offer_id=oid, kind="extra")),
@@ -87,7 +94,7 @@ def render_rules(offer: Offer, today: date, _: Translator) -> tuple[str, InlineK
             button(_.text("common.back"), OpenOffer(offer_id=oid)),
         ],
     ]
-    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+    return text, InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
 
 
 def presets_keyboard(offer: Offer, name: RuleName, _: Translator) -> InlineKeyboardMarkup:

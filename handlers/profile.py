@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.filters import PrivateChat, SharedPoint
 from bot.i18n import Translator
 from bot.replies import show
+from handlers.customer_rules_views import profile_rows
 from handlers.profile_views import (
     AskLocation,
     AskPhone,
@@ -35,7 +36,7 @@ from handlers.profile_views import (
     render_profile,
 )
 from handlers.timezone_picker import read_zone
-from models import User
+from models import Provider, User
 from services import providers
 from services.geo import GeoPoint
 
@@ -62,11 +63,18 @@ async def on_profile(
     await _show_profile(message, session, user, settings, _)
 
 
+def profile_screen(
+    provider: Provider, user: User, _: Translator
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The profile card with its own buttons and those of who may book the provider."""
+    return render_profile(provider, user, _, profile_rows(provider, _))
+
+
 async def _show_profile(
     message: Message, session: AsyncSession, user: User, settings: Settings, _: Translator
 ) -> None:
     provider = await providers.profile(session, user, settings.default_timezone)
-    text, markup = render_profile(provider, user, _)
+    text, markup = profile_screen(provider, user, _)
     await message.answer(text, reply_markup=markup)
 
 
@@ -124,7 +132,7 @@ async def on_where_picked(
     provider = await providers.set_workplace(
         session, user, settings.default_timezone, kind=callback_data.kind
     )
-    text, markup = render_profile(provider, user, _)
+    text, markup = profile_screen(provider, user, _)
     await show(query, text, markup)
 
 
@@ -133,7 +141,7 @@ async def on_show(
 ) -> None:
     """Back to the profile card."""
     provider = await providers.profile(session, user, settings.default_timezone)
-    text, markup = render_profile(provider, user, _)
+    text, markup = profile_screen(provider, user, _)
     await show(query, text, markup)
 
 
@@ -234,7 +242,7 @@ async def on_timezone_picked(
         session, user, settings.default_timezone, callback_data.zone
     )
     await state.clear()
-    text, markup = render_profile(provider, user, _)
+    text, markup = profile_screen(provider, user, _)
     await show(query, text, markup)
 
 
@@ -275,7 +283,7 @@ async def on_remove_phone(
 ) -> None:
     """Forget the phone number."""
     provider = await providers.remove_phone(session, user, settings.default_timezone)
-    text, markup = render_profile(provider, user, _)
+    text, markup = profile_screen(provider, user, _)
     await show(query, text, markup)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from aiogram.filters.callback_data import CallbackData
@@ -65,9 +66,13 @@ def button(text: str, callback_data: CallbackData) -> InlineKeyboardButton:
 
 
 def render_profile(
-    provider: Provider, user: User, _: Translator
+    provider: Provider,
+    user: User,
+    _: Translator,
+    more: Sequence[list[InlineKeyboardButton]] = (),
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """The profile as the provider sees it, with a button per thing to change."""
+    """The profile as the provider sees it, with a button per thing to change (and the
+    rows `more` of other features)."""
     dash = "—"
     telegram = f"@{user.username}" if user.username else _.text("profile.telegram_chat")
     text = _(
@@ -93,4 +98,5 @@ def render_profile(
     ]
     if provider.phone:
         rows[-1].append(button(_.text("profile.remove_phone"), RemovePhone()))
+    rows.extend(more)
     return text, InlineKeyboardMarkup(inline_keyboard=rows)

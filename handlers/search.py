@@ -29,6 +29,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.config import Settings
 from bot.filters import HasText, PrivateChat, SharedPoint
 from bot.i18n import Translator
 from bot.replies import show
@@ -295,12 +296,15 @@ async def on_book(
     session: AsyncSession,
     user: User,
     tz: ZoneInfo,
+    settings: Settings,
     _: Translator,
 ) -> None:
     """Book: the offer's calendar."""
     from handlers.booking import start_booking  # booking builds on search
 
-    await start_booking(query, callback_data.offer_id, state, session, user, tz, _)
+    await start_booking(
+        query, callback_data.offer_id, state, session, user, tz, _, limits=settings.booking_limits
+    )
 
 
 async def on_detail(

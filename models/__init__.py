@@ -4,6 +4,7 @@ from models.base import Base, UTCDateTime, utcnow
 from models.booking import (
     ACTIVE_STATUSES,
     BOOKING_STATUSES,
+    SEAT_STATUSES,
     Booking,
     BookingSession,
     BookingStatus,
@@ -23,6 +24,7 @@ from models.community import (
     Posting,
     PostState,
 )
+from models.customer_block import CustomerBlock
 from models.location import SavedLocation
 from models.moderation import (
     MODERATION_ACTIONS,
@@ -40,8 +42,10 @@ from models.offer import (
     OfferHours,
     OfferPhoto,
     OfferStatus,
+    Prepayment,
     Provider,
 )
+from models.payment import Payment, Refund
 from models.review import CustomerRating, Review
 from models.user import User
 
@@ -54,6 +58,7 @@ __all__ = [
     "PLACE_KINDS",
     "REPORT_STATUSES",
     "REPORT_TARGETS",
+    "SEAT_STATUSES",
     "Base",
     "Booking",
     "BookingSession",
@@ -66,6 +71,7 @@ __all__ = [
     "CommunityListing",
     "CommunityOpens",
     "CommunityStatus",
+    "CustomerBlock",
     "CustomerRating",
     "ListingStatus",
     "Moderation",
@@ -77,9 +83,12 @@ __all__ = [
     "OfferHours",
     "OfferPhoto",
     "OfferStatus",
+    "Payment",
     "PostState",
     "Posting",
+    "Prepayment",
     "Provider",
+    "Refund",
     "Report",
     "Review",
     "Role",

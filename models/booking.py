@@ -33,8 +33,9 @@ from models.offer import Offer, Provider
 
 
 class BookingStatus(StrEnum):
-    """A booking's life: requested → confirmed → completed, or one of the ends."""
+    """A booking's life: (held →) requested → confirmed → completed, or one of the ends."""
 
+    HELD = "held"  # its seats are kept for a few minutes while the customer pays
     REQUESTED = "requested"
     CONFIRMED = "confirmed"
     COMPLETED = "completed"
@@ -47,7 +48,9 @@ class BookingStatus(StrEnum):
 
 
 BOOKING_STATUSES = tuple(BookingStatus)
-ACTIVE_STATUSES = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)  # these hold seats
+ACTIVE_STATUSES = (BookingStatus.REQUESTED, BookingStatus.CONFIRMED)  # bookings that stand
+# Statuses that hold seats: a booking that stands, or a hold waiting for its payment.
+SEAT_STATUSES = (BookingStatus.HELD, *ACTIVE_STATUSES)
 
 
 class Role(StrEnum):
@@ -94,13 +97,20 @@ class Booking(Base):
             "customer_id",
             "session_id",
             unique=True,
-            sqlite_where=text("status IN ('requested', 'confirmed')"),
-            postgresql_where=text("status IN ('requested', 'confirmed')"),
+            sqlite_where=text("status IN ('held', 'requested', 'confirmed')"),
+            postgresql_where=text("status IN ('held', 'requested', 'confirmed')"),
         ),
         Index("ix_bookings_customer_start", "customer_id", "starts_at"),
         Index("ix_bookings_provider_start", "provider_id", "starts_at"),
         # The scheduler's sweep of confirmed bookings that ended long enough ago.
         Index("ix_bookings_status_end", "status", "ends_at"),
+        # The scheduler's sweep of holds whose payment did not come.
+        Index(
+            "ix_bookings_pay_by",
+            "pay_by",
+            sqlite_where=text("status = 'held'"),
+            postgresql_where=text("status = 'held'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -117,6 +127,8 @@ class Booking(Base):
     late_cancellation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # A request the provider has not answered by then expires.
     answer_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A hold not paid for by then expires (its seats are freed).
+    pay_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The community whose post or catalogue the customer came from, if any.
     community_id: Mapped[int | None] = mapped_column(
         ForeignKey("communities.id", ondelete="SET NULL"), index=True

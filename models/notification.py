@@ -28,6 +28,7 @@ class NotificationKind(StrEnum):
     SUBMISSION_DECIDED = "submission_decided"  # the admins' decision, to the provider
     COMMUNITY_REPORT = "community_report"  # a listed offer reported, to the community's admins
     COMMUNITY_PAUSED = "community_paused"  # the bot was removed from the chat, to its admins
+    REFUND_DUE = "refund_due"  # a prepayment is owed back, to the operator's admins
 
 
 # pending → sending (claimed, with a lease) → sent; or expired (too late to be useful),

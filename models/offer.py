@@ -39,6 +39,14 @@ class OfferStatus(StrEnum):
 OFFER_STATUSES = tuple(OfferStatus)
 
 
+class Prepayment(StrEnum):
+    """What a customer pays before a booking of the offer stands."""
+
+    NONE = "none"
+    DEPOSIT = "deposit"
+    FULL = "full"
+
+
 class Provider(Base):
     """A user who offers services; created with their first offer."""
 
@@ -62,6 +70,11 @@ class Provider(Base):
     banned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
     # Granted by a bot admin after checking who the provider is.
     verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Requests from customers with no completed booking with this provider wait for
+    # approval, whatever the offer says.
+    approve_new_customers: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     # Reputation, kept up to date by services.reputation on each event (never by scanning).
     rating: Mapped[float | None] = mapped_column(Float)
     review_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -89,6 +102,13 @@ class Offer(Base):
         CheckConstraint("buffer_min BETWEEN 0 AND 480", name="buffer"),
         CheckConstraint("min_notice_min >= 0", name="notice"),
         CheckConstraint("max_advance_days BETWEEN 1 AND 365", name="advance"),
+        CheckConstraint("prepayment IN ('none', 'deposit', 'full')", name="prepayment"),
+        CheckConstraint(
+            "(deposit_minor IS NULL OR deposit_minor > 0)"
+            " AND (deposit_percent IS NULL OR deposit_percent BETWEEN 1 AND 99)"
+            " AND NOT (deposit_minor IS NOT NULL AND deposit_percent IS NOT NULL)",
+            name="deposit",
+        ),
         # Search: browsing a category by rating, price filters, and the near-me box.
         Index("ix_offers_browse", "status", "category", "rating", "review_count", "id"),
         Index("ix_offers_price", "status", "category", "price_minor"),
@@ -136,6 +156,14 @@ class Offer(Base):
     requires_approval: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # Customers cancel for free until this many hours before; later is a late cancellation.
     free_cancel_hours: Mapped[int] = mapped_column(SmallInteger, default=24, server_default="24")
+    # Paid before the booking stands (Telegram Payments, when the operator configured a
+    # provider token): nothing, a deposit (a fixed amount or a share of the price, per
+    # place), or the full price. See services.payments.
+    prepayment: Mapped[str] = mapped_column(
+        String(8), default=Prepayment.NONE, server_default=Prepayment.NONE.value
+    )
+    deposit_minor: Mapped[int | None] = mapped_column(Integer)
+    deposit_percent: Mapped[int | None] = mapped_column(SmallInteger)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -57,17 +57,32 @@ class Sandbox:
         raise web.HTTPBadRequest(text="unknown chat")
 
 
+SANDBOX_PAYMENT_TOKEN = "sandbox:TEST:no-money-moves"  # noqa: S105 - not a secret: the emulator
+
+
 async def open_sandbox(database_url: str) -> Sandbox:
     """Start the emulator and the bot (polling it), and introduce the personas."""
     emulator = Emulator()
     emulator.add_bot()
     await emulator.start("127.0.0.1", 0)
-    settings = make_settings(emulator, database_url, "polling", scheduler_interval=5.0)
-    running = await start_bot(settings, emulator)
-    sandbox = Sandbox(emulator, running)
+    people = {}
     for persona in PERSONAS:
         person = emulator.user(persona.name, language=persona.language, username=persona.username)
-        sandbox.people[person.id] = (persona, person)
+        people[person.id] = (persona, person)
+    # Payments work with a test token (the emulator charges nobody); the admin persona is
+    # the operator's admin, who hears of refunds due.
+    settings = make_settings(
+        emulator,
+        database_url,
+        "polling",
+        scheduler_interval=5.0,
+        payment_provider_token=SANDBOX_PAYMENT_TOKEN,
+        admin_ids=[person.id for persona, person in people.values() if persona.role == "admin"],
+    )
+    running = await start_bot(settings, emulator)
+    sandbox = Sandbox(emulator, running)
+    sandbox.people.update(people)
+    for _persona, person in people.values():
         await person.send("/start")
     await _set_time_zones(sandbox)
     admin = next(person for persona, person in sandbox.people.values() if persona.role == "admin")
@@ -126,6 +141,8 @@ def message_json(message: EmuMessage) -> dict[str, Any]:
         data["location"] = extra["location"]
     if "contact" in extra:
         data["contact"] = extra["contact"].get("phone_number")
+    if "invoice" in extra:
+        data["invoice"] = extra["invoice"]
     return data
 
 
@@ -255,6 +272,19 @@ async def press(request: web.Request) -> web.Response:
     await _act(person.press_callback(message, data))
     answer = person.last_answer or {}
     return web.json_response({"text": answer.get("text"), "alert": bool(answer.get("show_alert"))})
+
+
+async def pay(request: web.Request) -> web.Response:
+    """The persona pays an invoice (the emulator charges nobody); answers whether it was
+    charged, or the bot's reason for refusing before any charge."""
+    sandbox = _sandbox(request)
+    body = await _body(request)
+    person = sandbox.person(body.get("persona"))
+    message = sandbox.emulator.messages.get((person.chat.id, body.get("message")))  # type: ignore[arg-type]
+    if message is None or "invoice" not in message.extra:
+        raise web.HTTPBadRequest(text="no such invoice")
+    payment = await _act(person.pay(message))
+    return web.json_response({"charged": payment.charged, "refusal": payment.refusal})
 
 
 async def share(request: web.Request) -> web.Response:
@@ -392,6 +422,7 @@ def sandbox_app(sandbox: Sandbox) -> web.Application:
     app.router.add_post("/api/send", send)
     app.router.add_post("/api/press", press)
     app.router.add_post("/api/share", share)
+    app.router.add_post("/api/pay", pay)
     app.router.add_get("/api/events", events)
     app.router.add_post("/api/inline", inline)
     app.router.add_post("/api/inline/choose", choose_inline)

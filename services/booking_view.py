@@ -13,8 +13,10 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import ACTIVE_STATUSES, Booking, BookingStatus, Role, User
+from models import ACTIVE_STATUSES, Booking, BookingStatus, Prepayment, Role, User
+from services.booking_guard import is_blocked
 from services.bookings import CHANGES, Transition, role_of
+from services.payments import PaidInfo, paid_for
 from services.reputation import CustomerRecord, customer_record
 from services.reviews import open_for_rating
 
@@ -34,6 +36,8 @@ class BookingAction(StrEnum):
     RESCHEDULE = "resched"
     CANCEL = "cancel"
     REPORT = "report"
+    BLOCK = "block"  # the provider stops the customer from booking them
+    UNBLOCK = "unblock"
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,7 @@ class BookingView:
     other_contact: Contact | None  # None until the contact rule allows it
     contact_pending: bool  # the contact will come once the booking is confirmed
     customer_record: CustomerRecord | None  # for the provider, while the booking is open
+    paid: PaidInfo | None = None  # what was paid before it stood, and if it is owed back
 
 
 def allowed_actions(booking: Booking, role: Role, now: datetime) -> tuple[BookingAction, ...]:
@@ -72,6 +77,8 @@ def allowed_actions(booking: Booking, role: Role, now: datetime) -> tuple[Bookin
         actions.append(BookingAction.RATE)
     if status in ACTIVE_STATUSES and not started:
         actions += [BookingAction.RESCHEDULE, BookingAction.CANCEL]
+    elif status == BookingStatus.HELD:
+        actions.append(BookingAction.CANCEL)  # give the held time up instead of paying
     actions.append(BookingAction.REPORT)
     return tuple(actions)
 
@@ -100,10 +107,18 @@ async def booking_view(
     record = None
     if role == Role.PROVIDER and booking.status in ACTIVE_STATUSES:
         record = await customer_record(session, booking.customer_id)
+    actions = allowed_actions(booking, role, now)
+    if role == Role.PROVIDER and booking.customer_id > 0:  # not an erased account
+        blocked = await is_blocked(session, booking.provider, booking.customer_id)
+        actions += (BookingAction.UNBLOCK if blocked else BookingAction.BLOCK,)
+    paid = None
+    if booking.pay_by is not None or booking.offer.prepayment != Prepayment.NONE:
+        paid = (await paid_for(session, [booking.id])).get(booking.id)
     return BookingView(
         booking=booking,
         role=role,
-        actions=allowed_actions(booking, role, now),
+        actions=actions,
+        paid=paid,
         other_contact=contact,
         contact_pending=booking.status == BookingStatus.REQUESTED,
         customer_record=record,

@@ -25,6 +25,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 
 from models import (
     ACTIVE_STATUSES,
+    SEAT_STATUSES,
     Booking,
     BookingSession,
     BookingStatus,
@@ -34,8 +35,9 @@ from models import (
     Role,
     User,
 )
-from services import communities, outbox, reputation
+from services import booking_guard, communities, outbox, payment_ledger, reputation
 from services.availability import Slot
+from services.booking_guard import BookingLimits
 from services.errors import DomainError
 from services.offers import RULES_JOINED
 from services.slots import slots_by_offer
@@ -46,6 +48,8 @@ REASON_LIMIT = 300
 RESCHEDULED = "rescheduled"  # the reason of the cancelled half of a reschedule
 ANSWER_WITHIN = timedelta(hours=24)  # a request unanswered this long expires…
 ANSWER_BEFORE_START = timedelta(hours=1)  # …or this long before it would start
+# Moves and the system's own bookings are not new bookings: no limits but the block.
+UNLIMITED = BookingLimits(open_requests=1_000_000, per_provider_day=1_000_000)
 
 
 class BookingError(DomainError):
@@ -116,6 +120,9 @@ class Transition(StrEnum):
     NO_SHOW = "no_show"
     CANCEL_BY_MODERATOR = "cancel_by_moderator"
     AUTO_COMPLETE = "auto_complete"  # unmarked bookings, some hours after their end
+    PAY = "pay"  # a hold's payment came: the booking stands
+    PAY_FOR_REQUEST = "pay_for_request"  # …or waits for the provider's answer
+    EXPIRE_HOLD = "expire_hold"  # a hold's payment did not come in time
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,12 +138,13 @@ class Change:
 
 
 _REQUESTED, _CONFIRMED = (BookingStatus.REQUESTED,), (BookingStatus.CONFIRMED,)
+_HELD = (BookingStatus.HELD,)
 CHANGES: dict[str, Change] = {
     Transition.ACCEPT: Change(_REQUESTED, BookingStatus.CONFIRMED, Role.PROVIDER, False),
     Transition.DECLINE: Change(_REQUESTED, BookingStatus.DECLINED, Role.PROVIDER, True),
     Transition.EXPIRE: Change(_REQUESTED, BookingStatus.EXPIRED, None, True),
     Transition.CANCEL_BY_CUSTOMER: Change(
-        ACTIVE_STATUSES, BookingStatus.CANCELLED_BY_CUSTOMER, Role.CUSTOMER, True
+        SEAT_STATUSES, BookingStatus.CANCELLED_BY_CUSTOMER, Role.CUSTOMER, True
     ),
     Transition.CANCEL_BY_PROVIDER: Change(
         ACTIVE_STATUSES, BookingStatus.CANCELLED_BY_PROVIDER, Role.PROVIDER, True
@@ -148,11 +156,14 @@ CHANGES: dict[str, Change] = {
         _CONFIRMED, BookingStatus.NO_SHOW, Role.PROVIDER, False, after_start=True
     ),
     Transition.CANCEL_BY_MODERATOR: Change(
-        ACTIVE_STATUSES, BookingStatus.CANCELLED_BY_MODERATOR, None, True
+        SEAT_STATUSES, BookingStatus.CANCELLED_BY_MODERATOR, None, True
     ),
     Transition.AUTO_COMPLETE: Change(
         _CONFIRMED, BookingStatus.COMPLETED, None, False, after_start=True
     ),
+    Transition.PAY: Change(_HELD, BookingStatus.CONFIRMED, None, False),
+    Transition.PAY_FOR_REQUEST: Change(_HELD, BookingStatus.REQUESTED, None, False),
+    Transition.EXPIRE_HOLD: Change(_HELD, BookingStatus.EXPIRED, None, True),
 }
 CANCELLATIONS = {
     Role.CUSTOMER: Transition.CANCEL_BY_CUSTOMER,
@@ -230,11 +241,11 @@ async def customer_bookings(
     (latest first) — and whether more follow."""
     query = select(Booking).where(Booking.customer_id == user.id).options(*_with_details())  # type: ignore[arg-type]
     if upcoming:
-        query = query.where(Booking.ends_at > now, Booking.status.in_(ACTIVE_STATUSES))
+        query = query.where(Booking.ends_at > now, Booking.status.in_(SEAT_STATUSES))
         query = query.order_by(Booking.starts_at, Booking.id)
     else:
         query = query.where(
-            or_(Booking.ends_at <= now, Booking.status.not_in(ACTIVE_STATUSES))
+            or_(Booking.ends_at <= now, Booking.status.not_in(SEAT_STATUSES))
         ).order_by(Booking.starts_at.desc(), Booking.id.desc())
     found = list(await session.scalars(query.offset(page * limit).limit(limit + 1)))
     return found[:limit], len(found) > limit
@@ -292,13 +303,23 @@ def _bookable_offer_statement() -> Select[Offer]:
 
 
 async def offer_to_book(
-    session: AsyncSession, offer_id: int, user: User, *, rescheduling: bool = False
+    session: AsyncSession,
+    offer_id: int,
+    user: User,
+    *,
+    rescheduling: bool = False,
+    limits: BookingLimits = UNLIMITED,
 ) -> Offer:
     """The offer `user` is about to choose a time of: bookable by them (OfferUnavailable,
-    Suspended), and not their own unless they move an existing booking (OwnOffer)."""
+    Suspended), not their own unless they move an existing booking (OwnOffer), and a new
+    booking not refused by the provider's block or `limits` so far (see booking_guard;
+    the day's limit is checked once the time is chosen)."""
     offer = await bookable_offer(session, offer_id, user)
-    if offer.provider.user_id == user.id and not rescheduling:
+    if rescheduling:
+        return offer
+    if offer.provider.user_id == user.id:
         raise OwnOffer()
+    await booking_guard.admit(session, user, offer.provider, None, limits)
     return offer
 
 
@@ -315,11 +336,20 @@ class Choice:
 
 
 async def book_choice(
-    session: AsyncSession, user: User, choice: Choice, *, now: datetime, offer: Offer | None = None
+    session: AsyncSession,
+    user: User,
+    choice: Choice,
+    *,
+    now: datetime,
+    limits: BookingLimits,
+    offer: Offer | None = None,
+    hold: timedelta | None = None,
 ) -> Booked | None:
-    """Book the choice, or move booking `choice.moving` to its time; None when the time
-    was taken meanwhile (nothing changed). Other refusals raise BookingError. `offer`:
-    the offer as `bookable_offer` loaded it in this transaction, not to load it again."""
+    """Book the choice within `limits`, or move booking `choice.moving` to its time;
+    None when the time was taken meanwhile (nothing changed). Other refusals raise
+    BookingError or a booking_guard error. `offer`: the offer as `bookable_offer` loaded
+    it in this transaction, not to load it again. `hold`: a new booking waits this long
+    for its prepayment (see `book`)."""
     try:
         if choice.moving is not None:
             moved = await reschedule(session, user, choice.moving, choice.start, now=now)
@@ -334,6 +364,8 @@ async def book_choice(
             now=now,
             offer=offer,
             community_id=choice.community_id,
+            limits=limits,
+            hold=hold,
         )
     except SlotTaken:
         return None
@@ -359,11 +391,17 @@ async def book(
     approved: bool = False,
     offer: Offer | None = None,
     community_id: int | None = None,
+    limits: BookingLimits = UNLIMITED,
+    hold: timedelta | None = None,
 ) -> Booked:
     """Book `seats` at `starts_at`; the existing booking if this customer already holds
     one there (a double tap). SlotTaken when the time is no longer free. `offer`: the
     offer as `bookable_offer` loaded it in this transaction, not to load it again.
-    `community_id`: where the customer came from; credited when it lists the offer."""
+    `community_id`: where the customer came from; credited when it lists the offer.
+    `approved`: a move the provider made, which neither their block nor their approval
+    stops; otherwise the provider's block and `limits` may refuse (booking_guard).
+    `hold`: the booking waits this long for its prepayment (status held; see
+    services.payments), and is a request or confirmed only once paid."""
     if offer is None or offer.id != offer_id:
         offer = await bookable_offer(session, offer_id, customer)  # refuses a banned one
     elif customer.banned:
@@ -372,15 +410,30 @@ async def book(
         raise OwnOffer()
     if not 1 <= seats <= offer.capacity or (note is not None and len(note) > NOTE_LIMIT):
         raise BadValue()
+    existing = None
+    newcomer = False
+    if not approved:
+        try:
+            newcomer = await booking_guard.admit(
+                session, customer, offer.provider, starts_at, limits
+            )
+        except (booking_guard.TooManyRequests, booking_guard.TooManyThatDay):
+            # A double tap finds the booking the first tap made, not a limit.
+            existing = await _active_booking(session, customer, offer.id, starts_at)
+            if existing is None:
+                raise
+    if existing is not None:
+        return Booked(existing, created=False)
     slots = await free_slots_on_day_of(session, offer, starts_at, now=now)
     slot = next((s for s in slots if s.start == starts_at), None)
     try:
         if slot is None or slot.seats_left < seats:
             raise SlotTaken()
         credited = await communities.attributed(session, community_id, offer.id)
+        approval = (offer.requires_approval or newcomer) and not approved
         async with session.begin_nested():
             booking = await _take_seats(
-                session, customer, offer, slot, seats, note, now, approved=approved
+                session, customer, offer, slot, seats, note, now, approval=approval, hold=hold
             )
             booking.community_id = credited
             await outbox.queue_for_booking(session, booking, now=now)
@@ -402,7 +455,7 @@ async def _active_booking(
             Booking.customer_id == customer.id,
             Booking.offer_id == offer_id,
             Booking.starts_at == starts_at,
-            Booking.status.in_(ACTIVE_STATUSES),
+            Booking.status.in_(SEAT_STATUSES),
         )
         .options(*_with_details())  # type: ignore[arg-type]
     )
@@ -437,10 +490,12 @@ async def _take_seats(
     note: str | None,
     now: datetime,
     *,
-    approved: bool = False,
+    approval: bool,
+    hold: timedelta | None = None,
 ) -> Booking:
     """Add the seats to the session (created on first use) in one statement that only
-    succeeds while seats remain, then record the booking."""
+    succeeds while seats remain, then record the booking (a request when `approval`; a
+    hold waiting `hold` for its payment when given)."""
     sqlite = session.get_bind().dialect.name == "sqlite"
     if not sqlite:
         # Concurrent upserts checked by an exclusion constraint can deadlock each other in
@@ -462,8 +517,11 @@ async def _take_seats(
     session_id = await session.scalar(_seats_statement(sqlite), values)
     if session_id is None:
         raise SlotTaken()  # the session is full
-    approval = offer.requires_approval and not approved
-    answer_by = min(now + ANSWER_WITHIN, slot.start - ANSWER_BEFORE_START) if approval else None
+    answer_by = answer_deadline(slot.start, now) if approval else None
+    if hold is not None:
+        status, answer_by = BookingStatus.HELD, None
+    else:
+        status = BookingStatus.REQUESTED if approval else BookingStatus.CONFIRMED
     booking = Booking(
         session_id=session_id,
         offer_id=offer.id,
@@ -472,9 +530,10 @@ async def _take_seats(
         starts_at=slot.start,
         ends_at=slot.end,
         seats=seats,
-        status=BookingStatus.REQUESTED if approval else BookingStatus.CONFIRMED,
+        status=status,
         note=note or None,
         answer_by=answer_by,
+        pay_by=now + hold if hold is not None else None,
         created_at=now,
         updated_at=now,
     )
@@ -482,6 +541,11 @@ async def _take_seats(
     session.add(booking)
     await session.flush()
     return booking
+
+
+def answer_deadline(starts_at: datetime, now: datetime) -> datetime:
+    """When a request made at `now` expires unanswered."""
+    return min(now + ANSWER_WITHIN, starts_at - ANSWER_BEFORE_START)
 
 
 # --- changes ---------------------------------------------------------------------------------
@@ -522,10 +586,19 @@ async def change(
         and not rescheduling
         and (booking.starts_at - now < timedelta(hours=booking.offer.free_cancel_hours))
     )
+    extra: dict[str, Any] = {}
+    if rule.target == BookingStatus.REQUESTED:  # a paid hold now waits for an answer
+        extra["answer_by"] = answer_deadline(booking.starts_at, now)
     result = await session.execute(
         update(Booking)
         .where(Booking.id == booking.id, Booking.status.in_(rule.sources))
-        .values(status=rule.target, reason=reason or None, late_cancellation=late, updated_at=now)
+        .values(
+            status=rule.target,
+            reason=reason or None,
+            late_cancellation=late,
+            updated_at=now,
+            **extra,
+        )
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
@@ -539,6 +612,7 @@ async def change(
     await session.refresh(booking)
     if not rescheduling:
         await reputation.count_outcome(session, booking, previous=previous, late=late)
+        await payment_ledger.mark_refund_due(session, booking, late=late, now=now)
     # What was queued for the old status no longer applies; queue what the new one needs.
     await outbox.cancel_for_booking(session, booking.id)
     await outbox.queue_for_booking(session, booking, now=now)
@@ -592,6 +666,7 @@ async def reschedule(
                 now=now,
                 approved=role == Role.PROVIDER,
             )
+            await payment_ledger.move_payments(session, old.id, booked.booking.id)
     except BookingError:
         await session.refresh(old)
         raise
@@ -626,6 +701,26 @@ async def expire_request(
         booking = await session.get(Booking, booking_id)
         expired = booking is not None and booking.status == BookingStatus.EXPIRED
         return booking if expired else None
+
+
+async def expire_holds(session: AsyncSession, *, now: datetime) -> list[Booking]:
+    """Holds whose payment did not come by their deadline expire (seats freed), at most
+    SWEEP_LIMIT per call."""
+    due = list(
+        await session.scalars(
+            select(Booking.id)
+            .where(Booking.status == BookingStatus.HELD, Booking.pay_by <= now)
+            .order_by(Booking.pay_by)
+            .limit(SWEEP_LIMIT)
+        )
+    )
+    expired = []
+    for booking_id in due:
+        try:
+            expired.append(await change(session, None, booking_id, Transition.EXPIRE_HOLD, now=now))
+        except NotNow:
+            continue  # paid or cancelled in the meantime
+    return expired
 
 
 async def complete_finished(session: AsyncSession, *, now: datetime) -> list[Booking]:

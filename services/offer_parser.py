@@ -164,6 +164,12 @@ def to_minor(amount: Decimal, currency: str) -> int:
     return int((amount * (10**digits)).to_integral_value())
 
 
+def parse_amount(text: str) -> Decimal | None:
+    """A typed amount ("10", "12.50", "1 200,00"), or None."""
+    amount = _amount(text.strip())
+    return amount if amount is not None and amount.is_finite() else None
+
+
 def _amount(text: str) -> Decimal | None:
     grouped = _GROUPED.fullmatch(text)
     if grouped is not None:

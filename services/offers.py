@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import (
-    ACTIVE_STATUSES,
+    SEAT_STATUSES,
     Booking,
     Offer,
     OfferException,
@@ -479,13 +479,14 @@ async def set_paused(session: AsyncSession, user: User, offer_id: int, *, paused
 
 
 async def count_future_bookings(session: AsyncSession, offer_id: int, now: datetime) -> int:
-    """Active bookings (requested or confirmed) of the offer that have not started yet."""
+    """Bookings of the offer holding seats (held, requested or confirmed) that have not
+    started yet."""
     count = await session.scalar(
         select(func.count())
         .select_from(Booking)
         .where(
             Booking.offer_id == offer_id,
-            Booking.status.in_(ACTIVE_STATUSES),
+            Booking.status.in_(SEAT_STATUSES),
             Booking.starts_at > now,
         )
     )

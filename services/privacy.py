@@ -22,12 +22,14 @@ from models import (
     Community,
     CommunityAdmin,
     CommunityListing,
+    CustomerBlock,
     CustomerRating,
     ModerationAction,
     Notification,
     Offer,
     OfferPhoto,
     OfferStatus,
+    Payment,
     Provider,
     Report,
     Review,
@@ -87,6 +89,17 @@ async def export_data(session: AsyncSession, user: User) -> dict[str, Any]:
             item["date_exceptions"] = [_row(e, "id", "offer_id") for e in offer.exceptions]
             item["photos"] = [p.file_id for p in offer.photos]
             data["offers"].append(item)
+        # When they blocked someone; like their bookings' customers, who is left out.
+        # (Nor is a block in the blocked one's export: a block is told to nobody.)
+        data["customers_blocked_at"] = [
+            block.created_at.isoformat()
+            for block in await _all(
+                session,
+                select(CustomerBlock)
+                .where(CustomerBlock.provider_id == provider.id)
+                .order_by(CustomerBlock.created_at),
+            )
+        ]
     as_customer = await _all(
         session, select(Booking).where(Booking.customer_id == user.id).order_by(Booking.id)
     )
@@ -109,6 +122,10 @@ async def export_data(session: AsyncSession, user: User) -> dict[str, Any]:
     data["bookings_as_provider"] = [
         {**_row(b, "customer_id", "session_id"), "offer_title": offer_titles[b.offer_id]}
         for b in as_provider
+    ]
+    data["payments_made"] = [
+        _row(p, "customer_id", "refund_told")
+        for p in await _all(session, select(Payment).where(Payment.customer_id == user.id))
     ]
     data["reviews_written"] = [
         _row(r, "author_id")
@@ -202,6 +219,7 @@ async def erase(session: AsyncSession, user: User, *, now: datetime) -> int:
         )
 
     await rekey(Booking, Booking.customer_id, customer_id=ghost.id, note=None, reason=None)
+    await rekey(Payment, Payment.customer_id, customer_id=ghost.id)
     await rekey(Review, Review.author_id, author_id=ghost.id, comment=None)
     await rekey(CustomerRating, CustomerRating.customer_id, customer_id=ghost.id, comment=None)
     await rekey(Report, Report.reporter_id, reporter_id=None)
@@ -238,6 +256,7 @@ async def _anonymise_provider(session: AsyncSession, provider: Provider, ghost_i
     everything personal; their texts written to customers go too."""
     offer_ids = select(Offer.id).where(Offer.provider_id == provider.id)
     await session.execute(delete(OfferPhoto).where(OfferPhoto.offer_id.in_(offer_ids)))
+    await session.execute(delete(CustomerBlock).where(CustomerBlock.provider_id == provider.id))
     await session.execute(
         update(Offer)
         .where(Offer.provider_id == provider.id)

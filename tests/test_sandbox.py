@@ -14,11 +14,11 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.migrate import upgrade
 from emulator.harness import free_port
-from models import Offer, OfferPhoto, Review, User
+from models import Booking, Offer, OfferPhoto, Review, User
 from sandbox.seed import SAMPLES, seed_demo
 from sandbox.server import Sandbox, close_sandbox, open_sandbox, sandbox_app
 
@@ -115,6 +115,31 @@ async def test_a_whole_booking_through_the_page(page: Page) -> None:
     async with page.http.get(page.base + document["url"]) as response:
         assert response.status == 200
         assert (await response.read()).startswith(b"BEGIN:VCALENDAR")
+
+
+async def test_a_deposit_paid_on_the_page(sandbox: Sandbox, page: Page) -> None:
+    """The sandbox takes test payments: an offer asking for its full price shows an
+    invoice after Confirm, and Pay books it."""
+    anna, carlos = page.persona("provider"), page.persona("customer")
+    await page.send(anna, "/offer")
+    await page.send(anna, "Massage in Mitte, 60 min, 40 EUR, every day 8-20")
+    await page.press(anna, "od-ok")
+    async with sandbox.bot.app.sessionmaker() as session:
+        await session.execute(update(Offer).values(prepayment="full"))
+        await session.commit()
+    await page.send(carlos, "/find")
+    await page.send(carlos, "massage")
+    for prefix in ("s-open:", "s-book:", "b-day:", "b-time:", "b-note-skip:", "b-ok:"):
+        await page.press(carlos, prefix)
+    invoice = next(m for m in reversed(await page.chat(carlos)) if "invoice" in m)
+    assert (invoice["invoice"]["currency"], invoice["invoice"]["total_amount"]) == ("EUR", 4000)
+    paid = await page.post("/api/pay", {"persona": carlos, "message": invoice["id"]})
+    assert paid == {"charged": True, "refusal": None}
+    async with sandbox.bot.app.sessionmaker() as session:
+        assert await session.scalar(select(Booking.status)) == "confirmed"
+    again = await page.post("/api/pay", {"persona": carlos, "message": invoice["id"]})
+    assert again["charged"] is False  # the hold is a booking now: refused before charging
+    await page.post("/api/pay", {"persona": carlos, "message": 10**9}, status=400)
 
 
 async def test_what_the_page_sends_is_checked(page: Page) -> None:

@@ -123,6 +123,7 @@ function bubble(message) {
     item.append(`📍 ${message.location.latitude.toFixed(5)}, ${message.location.longitude.toFixed(5)}`);
   }
   if (message.contact) item.append(`👤 ${message.contact}`);
+  if (message.invoice) item.append(invoiceBox(message));
   item.append(formatted(message.text, message.entities));
   if (message.document) {
     const link = document.createElement("a");
@@ -139,6 +140,28 @@ function bubble(message) {
   }
   if (message.inline.length) item.append(inlineKeyboard(message));
   return item;
+}
+
+function invoiceBox(message) {
+  const invoice = message.invoice;
+  const box = document.createElement("div");
+  box.className = "invoice";
+  const title = document.createElement("strong");
+  title.textContent = `🧾 ${invoice.title}`;
+  const line = document.createElement("div");
+  line.textContent = invoice.description;
+  const amount = (invoice.total_amount / 100).toFixed(2); // two decimals: most currencies
+  const pay = document.createElement("button");
+  pay.type = "button";
+  pay.className = "pay";
+  pay.textContent = `Pay ${amount} ${invoice.currency} (test)`;
+  pay.addEventListener("click", async () => {
+    const result = await api("/api/pay", { persona: state.persona, message: message.id });
+    if (!result.charged) toast(result.refusal, true);
+    await draw();
+  });
+  box.append(title, line, pay);
+  return box;
 }
 
 function inlineKeyboard(message) {
