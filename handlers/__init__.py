@@ -26,6 +26,7 @@ from handlers import (
     search,
     settings,
     start,
+    waitlist,
 )
 
 
@@ -45,6 +46,7 @@ def build_router() -> Router:
         start.build_router(),
         search.build_router(),
         booking.build_router(),
+        waitlist.build_router(),
         settings.build_router(),
         offer_draft.build_router(),
         offer_rules.build_router(),

@@ -58,7 +58,7 @@ from handlers.booking_views import (
 from handlers.menu_views import BookingsEntry
 from handlers.offer_views import format_place
 from models import Booking, BookingStatus, Offer, Provider, Role, User, utcnow
-from services import bookings, offers, payments
+from services import bookings, offers, payments, waitlist
 from services.booking_guard import BookingLimits
 from services.booking_view import BookingAction, allowed_actions, booking_view
 from services.calendar_file import booking_ics
@@ -150,7 +150,8 @@ async def start_booking(
         next_days, last = await _free_days(session, offer, following.year, following.month, tz, now)
         if next_days:
             month, days = following, next_days
-    screen = calendar_screen(offer, month.year, month.month, days, today, last, _)
+    full = _full_days(offer, month, days, today, last, tz) if not reschedule else set()
+    screen = calendar_screen(offer, month.year, month.month, days, today, last, _, full_days=full)
     if query.bot is not None:
         await query.bot.send_message(query.from_user.id, screen[0], reply_markup=screen[1])
 
@@ -196,6 +197,7 @@ async def on_month(
     query: CallbackQuery,
     callback_data: ShowMonth,
     callback_answer: CallbackAnswer,
+    choice: dict[str, Any],
     session: AsyncSession,
     tz: ZoneInfo,
     _: Translator,
@@ -208,7 +210,22 @@ async def on_month(
         callback_answer.text = _.text("common.expired_button")
         return
     days, last = await _free_days(session, offer, first.year, first.month, tz, now)
-    await show(query, *calendar_screen(offer, first.year, first.month, days, today, last, _))
+    moving = bool(choice.get("reschedule"))
+    full = _full_days(offer, first, days, today, last, tz) if not moving else set()
+    screen = calendar_screen(offer, first.year, first.month, days, today, last, _, full_days=full)
+    await show(query, *screen)
+
+
+def _full_days(
+    offer: Offer, month: date, free: set[date], today: date, last: date, zone: ZoneInfo
+) -> set[date]:
+    """The month's days one may wait for. Waiting lists count the provider's days, so
+    they are offered when the customer's calendar is the provider's (the same zone)."""
+    if zone.key != offer.provider.timezone:
+        return set()
+    first = month.replace(day=1)
+    end = date(first.year + (first.month == 12), first.month % 12 + 1, 1) - timedelta(days=1)
+    return waitlist.full_days(offer, first, end, free, today, last)
 
 
 async def on_day(

@@ -35,6 +35,13 @@ class Inert(Callback, prefix="b-x"):
     """A calendar cell or heading: does nothing."""
 
 
+class JoinWaitlist(Callback, prefix="w-join"):
+    """A fully booked day of the calendar: wait for a place (handled by handlers.waitlist)."""
+
+    offer_id: RowId
+    day: Day
+
+
 class StopBooking(Callback, prefix="b-stop"):
     """Leave the booking dialogue."""
 
@@ -168,8 +175,11 @@ def calendar_screen(
     today: date,
     last: date,
     _: Translator,
+    *,
+    full_days: set[date] | None = None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """A month: days with a free slot are buttons; the rest are dots."""
+    """A month: days with a free slot are buttons; fully booked days one may wait for
+    (`full_days`) are 🔔 buttons that join their waiting list; the rest are dots."""
     title = format_date(date(year, month, 1), "LLLL y", locale=_.locale)
     nav: list[InlineKeyboardButton] = []
     if (year, month) > (today.year, today.month):
@@ -188,6 +198,8 @@ def calendar_screen(
                 row.append(bbutton(" ", Inert()))
             elif day in free_days:
                 row.append(bbutton(str(day.day), ShowDay(offer_id=offer.id, day=day)))
+            elif full_days and day in full_days:
+                row.append(bbutton(f"🔔{day.day}", JoinWaitlist(offer_id=offer.id, day=day)))
             else:
                 row.append(bbutton("·", Inert()))
         rows.append(row)
@@ -195,6 +207,8 @@ def calendar_screen(
     text = _("booking.choose_day", title=offer.title)
     if not free_days:
         text += "\n" + _("booking.no_days_this_month")
+    if full_days:
+        text += "\n" + _("waitlist.calendar_hint")
     return text, InlineKeyboardMarkup(inline_keyboard=rows)
 
 

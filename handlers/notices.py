@@ -27,6 +27,7 @@ from handlers.community_views import (
 from handlers.moderation_views import reason_text, report_card
 from handlers.payments_views import refund_notice
 from handlers.review_views import new_review_screen, review_request_screen
+from handlers.waitlist_views import place_offered_screen
 from models import (
     Booking,
     BookingStatus,
@@ -168,6 +169,18 @@ async def _request_expiry(
     return await _with_card(session, expired, to, "notify.request_expired", now)
 
 
+async def _waitlist_offer(
+    session: AsyncSession, booking: Booking, notification: Notification, to: User, now: datetime
+) -> Decision:
+    """A freed place held for the first in line, while it is still held for them."""
+    if booking.status != BookingStatus.HELD or (booking.pay_by and booking.pay_by <= now):
+        return ("cancelled", "no longer held")
+    _ = translator_for(to)
+    zone = ZoneInfo(to.timezone or booking.provider.timezone)
+    text, markup = place_offered_screen(booking, zone, _)
+    return Notice(to.id, text, markup)
+
+
 async def _review_request(
     session: AsyncSession, booking: Booking, notification: Notification, to: User, now: datetime
 ) -> Decision:
@@ -283,6 +296,7 @@ async def _refund_due(
 NOTICES: dict[str, Entry] = {
     NotificationKind.AGENDA: _agenda,
     NotificationKind.REFUND_DUE: _refund_due,
+    NotificationKind.WAITLIST_OFFER: _about_a_booking(_waitlist_offer),
     NotificationKind.REPORT: _report,
     NotificationKind.MESSAGE: _message,
     NotificationKind.SUBMISSION: _submission,

@@ -5,6 +5,7 @@ choices, and the admins' "refunded" mark. See services.payments."""
 from __future__ import annotations
 
 import logging
+import math
 from zoneinfo import ZoneInfo
 
 from aiogram import Router
@@ -59,7 +60,9 @@ async def start_payment(
     token = settings.payment_provider_token
     if invoice is None or token is None or query.bot is None:
         return
-    await show(query, *held_screen(invoice, settings.payment_hold_minutes, tz, _))
+    left = (booking.pay_by or utcnow()) - utcnow()
+    minutes = max(1, math.ceil(left.total_seconds() / 60))
+    await show(query, *held_screen(invoice, minutes, tz, _))
     title, description, prices = invoice_texts(invoice, tz, _)
     try:
         await query.bot.send_invoice(

@@ -48,6 +48,7 @@ from models.offer import (
 from models.payment import Payment, Refund
 from models.review import CustomerRating, Review
 from models.user import User
+from models.waitlist import OPEN_WAITS, WaitlistEntry, WaitStatus
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -55,6 +56,7 @@ __all__ = [
     "MODERATION_ACTIONS",
     "NOTIFICATION_STATUSES",
     "OFFER_STATUSES",
+    "OPEN_WAITS",
     "PLACE_KINDS",
     "REPORT_STATUSES",
     "REPORT_TARGETS",
@@ -95,5 +97,7 @@ __all__ = [
     "SavedLocation",
     "UTCDateTime",
     "User",
+    "WaitStatus",
+    "WaitlistEntry",
     "utcnow",
 ]

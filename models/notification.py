@@ -29,6 +29,7 @@ class NotificationKind(StrEnum):
     COMMUNITY_REPORT = "community_report"  # a listed offer reported, to the community's admins
     COMMUNITY_PAUSED = "community_paused"  # the bot was removed from the chat, to its admins
     REFUND_DUE = "refund_due"  # a prepayment is owed back, to the operator's admins
+    WAITLIST_OFFER = "waitlist_offer"  # a freed place held for the first in line
 
 
 # pending → sending (claimed, with a lease) → sent; or expired (too late to be useful),

@@ -120,8 +120,8 @@ class Transition(StrEnum):
     NO_SHOW = "no_show"
     CANCEL_BY_MODERATOR = "cancel_by_moderator"
     AUTO_COMPLETE = "auto_complete"  # unmarked bookings, some hours after their end
-    PAY = "pay"  # a hold's payment came: the booking stands
-    PAY_FOR_REQUEST = "pay_for_request"  # …or waits for the provider's answer
+    SETTLE = "settle"  # a hold was paid (or taken from the waiting list): it stands
+    SETTLE_AS_REQUEST = "settle_as_request"  # …or waits for the provider's answer
     EXPIRE_HOLD = "expire_hold"  # a hold's payment did not come in time
 
 
@@ -161,8 +161,8 @@ CHANGES: dict[str, Change] = {
     Transition.AUTO_COMPLETE: Change(
         _CONFIRMED, BookingStatus.COMPLETED, None, False, after_start=True
     ),
-    Transition.PAY: Change(_HELD, BookingStatus.CONFIRMED, None, False),
-    Transition.PAY_FOR_REQUEST: Change(_HELD, BookingStatus.REQUESTED, None, False),
+    Transition.SETTLE: Change(_HELD, BookingStatus.CONFIRMED, None, False),
+    Transition.SETTLE_AS_REQUEST: Change(_HELD, BookingStatus.REQUESTED, None, False),
     Transition.EXPIRE_HOLD: Change(_HELD, BookingStatus.EXPIRED, None, True),
 }
 CANCELLATIONS = {
@@ -543,6 +543,20 @@ async def _take_seats(
     return booking
 
 
+async def settle_hold(
+    session: AsyncSession, customer: User, booking: Booking, *, now: datetime
+) -> Booking:
+    """A hold paid for (or taken from the waiting list) becomes a booking: confirmed, or a
+    request when the offer asks for approval or its provider approves newcomers first and
+    `customer` is one. NotNow when it is no longer held. `booking`: with offer and
+    provider loaded."""
+    provider = booking.offer.provider
+    known = (await booking_guard.standing(session, customer, provider, None)).known
+    approval = booking.offer.requires_approval or (provider.approve_new_customers and not known)
+    settle = Transition.SETTLE_AS_REQUEST if approval else Transition.SETTLE
+    return await change(session, None, booking.id, settle, now=now)
+
+
 def answer_deadline(starts_at: datetime, now: datetime) -> datetime:
     """When a request made at `now` expires unanswered."""
     return min(now + ANSWER_WITHIN, starts_at - ANSWER_BEFORE_START)
@@ -616,6 +630,12 @@ async def change(
     # What was queued for the old status no longer applies; queue what the new one needs.
     await outbox.cancel_for_booking(session, booking.id)
     await outbox.queue_for_booking(session, booking, now=now)
+    if rule.frees_seats:
+        # The freed place goes to the day's waiting list, if anyone waits (the waiting
+        # list books through this module, hence the import here).
+        from services import waitlist
+
+        await waitlist.seat_freed(session, booking, now=now)
     return booking
 
 

@@ -44,7 +44,7 @@ from models import (
     Refund,
     User,
 )
-from services import booking_guard, bookings, offers, outbox
+from services import bookings, offers, outbox, waitlist
 from services.errors import DomainError
 from services.offer_parser import NO_CURRENCY, parse_amount, to_minor
 
@@ -301,17 +301,12 @@ async def record_payment(
     if booking.status != BookingStatus.HELD:
         await _owe_back(session, recorded, now)
         return Paid(Outcome.LOST, booking)
-    found = await booking_guard.standing(session, user, booking.offer.provider, None)
-    provider = booking.offer.provider
-    approval = booking.offer.requires_approval or (
-        provider.approve_new_customers and not found.known
-    )
-    change = bookings.Transition.PAY_FOR_REQUEST if approval else bookings.Transition.PAY
     try:
-        booked = await bookings.change(session, None, booking.id, change, now=now)
+        booked = await bookings.settle_hold(session, user, booking, now=now)
     except bookings.NotNow:  # expired by the sweep between the two statements
         await _owe_back(session, recorded, now)
         return Paid(Outcome.LOST, booking)
+    await waitlist.booked(session, booked)
     return Paid(Outcome.BOOKED, booked)
 
 

@@ -35,6 +35,7 @@ from models import (
     Review,
     SavedLocation,
     User,
+    WaitlistEntry,
     utcnow,
 )
 from models.search_index import POSTGRESQL_PURGE, SQLITE_PURGE
@@ -122,6 +123,12 @@ async def export_data(session: AsyncSession, user: User) -> dict[str, Any]:
     data["bookings_as_provider"] = [
         {**_row(b, "customer_id", "session_id"), "offer_title": offer_titles[b.offer_id]}
         for b in as_provider
+    ]
+    data["waiting_lists"] = [
+        _row(w, "customer_id")
+        for w in await _all(
+            session, select(WaitlistEntry).where(WaitlistEntry.customer_id == user.id)
+        )
     ]
     data["payments_made"] = [
         _row(p, "customer_id", "refund_told")
