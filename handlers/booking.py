@@ -58,7 +58,7 @@ from handlers.booking_views import (
 from handlers.menu_views import BookingsEntry
 from handlers.offer_views import format_place
 from models import Booking, BookingStatus, Offer, Provider, Role, User, utcnow
-from services import bookings, offers, payments, waitlist
+from services import bookings, offers, payments, series, waitlist
 from services.booking_guard import BookingLimits
 from services.booking_view import BookingAction, allowed_actions, booking_view
 from services.calendar_file import booking_ics
@@ -325,9 +325,19 @@ def _summary(
     start = datetime.fromtimestamp(int(choice["start"]), UTC)
     seats = int(choice.get("seats") or 1)
     moving = bool(choice.get("reschedule"))
-    prepay = None if moving else payments.payable(offer, seats, enabled=settings.payments_enabled)
+    enabled = settings.payments_enabled
+    prepay = None if moving else payments.payable(offer, seats, enabled=enabled)
+    repeat = not moving and series.repeatable(offer, payments_enabled=enabled)
     return summary_screen(
-        offer, start, seats, choice.get("note"), tz, _, rescheduling=moving, prepay=prepay
+        offer,
+        start,
+        seats,
+        choice.get("note"),
+        tz,
+        _,
+        rescheduling=moving,
+        prepay=prepay,
+        repeat=repeat,
     )
 
 

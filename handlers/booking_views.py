@@ -42,6 +42,20 @@ class JoinWaitlist(Callback, prefix="w-join"):
     day: Day
 
 
+class CancelFollowing(Callback, prefix="r-stop"):
+    """A booking of a series: ask before cancelling it and the following ones (handled
+    by handlers.series)."""
+
+    booking_id: RowId
+
+
+class RepeatMenu(Callback, prefix="r-menu"):
+    """From the summary: repeat this time, how often and how many times (handled by
+    handlers.series)."""
+
+    offer_id: RowId
+
+
 class StopBooking(Callback, prefix="b-stop"):
     """Leave the booking dialogue."""
 
@@ -266,9 +280,11 @@ def summary_screen(
     *,
     rescheduling: bool,
     prepay: int | None = None,
+    repeat: bool = False,
 ) -> tuple[str, InlineKeyboardMarkup]:
     """Everything about to be booked, with Confirm / Back / Cancel; `prepay`: the amount
-    paid on confirming, in the offer's currency's minor units."""
+    paid on confirming, in the offer's currency's minor units; `repeat`: offer to book
+    the same time every week too."""
     provider = ZoneInfo(offer.provider.timezone)
     text = _(
         "booking.summary",
@@ -286,6 +302,7 @@ def summary_screen(
     confirm = "booking.confirm_move" if rescheduling else "booking.confirm"
     rows = [
         [bbutton(_.text(confirm), ConfirmBooking(offer_id=offer.id))],
+        [bbutton(_.text("series.button"), RepeatMenu(offer_id=offer.id))] if repeat else [],
         [
             bbutton(
                 _.text("common.back"),
@@ -294,7 +311,7 @@ def summary_screen(
             bbutton(_.text("common.cancel"), StopBooking(offer_id=offer.id)),
         ],
     ]
-    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+    return text, InlineKeyboardMarkup(inline_keyboard=[row for row in rows if row])
 
 
 def contact_html(contact: Contact) -> Html:
@@ -374,6 +391,9 @@ def _action_rows(view: BookingView, _: Translator) -> list[list[InlineKeyboardBu
             _.text("booking.cancel"), CancelBooking(booking_id=booking_id)
         ),
         BookingAction.REPORT: lambda: report_button(_, "booking", booking.id),
+        BookingAction.CANCEL_FOLLOWING: lambda: bbutton(
+            _.text("series.cancel_following"), CancelFollowing(booking_id=booking_id)
+        ),
         BookingAction.BLOCK: lambda: bbutton(
             _.text("customers.block"), BlockCustomer(booking_id=booking_id, blocked=True)
         ),
@@ -387,6 +407,7 @@ def _action_rows(view: BookingView, _: Translator) -> list[list[InlineKeyboardBu
         (BookingAction.COMPLETE, BookingAction.NO_SHOW),
         (BookingAction.RATE,),
         (BookingAction.RESCHEDULE, BookingAction.CANCEL),
+        (BookingAction.CANCEL_FOLLOWING,),
         (BookingAction.REPORT, BookingAction.BLOCK, BookingAction.UNBLOCK),
     )
     rows = [[buttons[action]() for action in row if action in allowed] for row in layout]

@@ -84,6 +84,20 @@ class BookingSession(Base):
     offer: Mapped[Offer] = relationship()
 
 
+class BookingSeries(Base):
+    """Bookings of the same time every `every_weeks` weeks, booked together."""
+
+    __tablename__ = "booking_series"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    customer_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"))
+    every_weeks: Mapped[int] = mapped_column(SmallInteger)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Booking(Base):
     """A customer's seats in a session, and where the booking is in its life."""
 
@@ -129,6 +143,10 @@ class Booking(Base):
     answer_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A hold not paid for by then expires (its seats are freed).
     pay_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The repeat series it was booked in, if any. No foreign key: SQLite would have to
+    # rebuild `bookings` to add one (see migration 0014); a series only groups bookings,
+    # and an erased customer's series rows go while their bookings stay, re-keyed.
+    series_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # The community whose post or catalogue the customer came from, if any.
     community_id: Mapped[int | None] = mapped_column(
         ForeignKey("communities.id", ondelete="SET NULL"), index=True

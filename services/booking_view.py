@@ -35,6 +35,7 @@ class BookingAction(StrEnum):
     RATE = "rate"
     RESCHEDULE = "resched"
     CANCEL = "cancel"
+    CANCEL_FOLLOWING = "cancel_following"  # this and the later bookings of its series
     REPORT = "report"
     BLOCK = "block"  # the provider stops the customer from booking them
     UNBLOCK = "unblock"
@@ -77,6 +78,8 @@ def allowed_actions(booking: Booking, role: Role, now: datetime) -> tuple[Bookin
         actions.append(BookingAction.RATE)
     if status in ACTIVE_STATUSES and not started:
         actions += [BookingAction.RESCHEDULE, BookingAction.CANCEL]
+        if booking.series_id is not None:
+            actions.append(BookingAction.CANCEL_FOLLOWING)
     elif status == BookingStatus.HELD:
         actions.append(BookingAction.CANCEL)  # give the held time up instead of paying
     actions.append(BookingAction.REPORT)

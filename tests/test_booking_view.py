@@ -14,9 +14,9 @@ from services.booking_view import BookingAction, allowed_actions
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
-def booking(status: str, starts_in_hours: float) -> Any:
+def booking(status: str, starts_in_hours: float, series_id: int | None = None) -> Any:
     start = NOW + timedelta(hours=starts_in_hours)
-    return SimpleNamespace(status=status, starts_at=start, updated_at=start)
+    return SimpleNamespace(status=status, starts_at=start, updated_at=start, series_id=series_id)
 
 
 @pytest.mark.parametrize(
@@ -32,6 +32,7 @@ def booking(status: str, starts_in_hours: float) -> Any:
         ("no_show", -3, "provider", {"rate", "report"}),
         ("declined", 5, "customer", {"report"}),
         ("cancelled_by_customer", 5, "provider", {"report"}),
+        ("held", 5, "customer", {"cancel", "report"}),  # give the held time up
     ],
 )
 def test_the_card_offers_what_the_state_machine_allows(
@@ -40,3 +41,10 @@ def test_the_card_offers_what_the_state_machine_allows(
     actions = allowed_actions(booking(status, starts_in), Role(role), NOW)
     assert {str(action) for action in actions} == expected
     assert actions[-1] is BookingAction.REPORT
+
+
+def test_a_booking_of_a_series_can_cancel_the_following_ones() -> None:
+    actions = allowed_actions(booking("confirmed", 5, series_id=3), Role.CUSTOMER, NOW)
+    assert BookingAction.CANCEL_FOLLOWING in actions
+    started = allowed_actions(booking("confirmed", -1, series_id=3), Role.CUSTOMER, NOW)
+    assert BookingAction.CANCEL_FOLLOWING not in started

@@ -101,9 +101,10 @@ def downgrade() -> None:
     for column in ('deposit_percent', 'deposit_minor', 'prepayment'):
         op.drop_column('offers', column)  # not in batch mode: see upgrade
 
-    with op.batch_alter_table('bookings', schema=None) as batch_op:
-        batch_op.drop_index('ix_bookings_pay_by', sqlite_where=sa.text("status = 'held'"), postgresql_where=sa.text("status = 'held'"))
-        batch_op.drop_column('pay_by')
+    # Not in batch mode: rebuilding `bookings` on SQLite would act on the tables that
+    # refer to it; SQLite drops an unindexed column in place.
+    op.drop_index('ix_bookings_pay_by', table_name='bookings')
+    op.drop_column('bookings', 'pay_by')
 
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.drop_index('ix_payments_refund')
