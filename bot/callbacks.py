@@ -32,6 +32,17 @@ UserId = Annotated[int, Field(ge=1, le=USER_ID_MAX)]
 """A Telegram user's id (an erased account's negative id is never on a button)."""
 
 
+def one_of(choices: tuple[int, ...]) -> AfterValidator:
+    """A validator of a number a button carries: one of `choices` (the ones we show)."""
+
+    def check(value: int) -> int:
+        if value not in choices:
+            raise ValueError("not one of the choices")
+        return value
+
+    return AfterValidator(check)
+
+
 def _reminder_choice(hours: int) -> int:
     if hours not in REMINDER_CHOICES:
         raise ValueError("not a reminder time one can choose")

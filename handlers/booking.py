@@ -57,8 +57,9 @@ from handlers.booking_views import (
 )
 from handlers.menu_views import BookingsEntry
 from handlers.offer_views import format_place
+from handlers.packages_views import balances_text
 from models import Booking, BookingStatus, Offer, Provider, Role, User, utcnow
-from services import bookings, offers, payments, series, waitlist
+from services import bookings, offers, package_ledger, packages, payments, series, waitlist
 from services.booking_guard import BookingLimits
 from services.booking_view import BookingAction, allowed_actions, booking_view
 from services.calendar_file import booking_ics
@@ -393,12 +394,25 @@ async def on_confirm(
         moving=int(moving) if moving else None,
         community_id=_community_of(choice),
     )
-    paying = chosen.moving is None and payments.payable(
-        offer, chosen.seats, enabled=settings.payments_enabled
+    new = chosen.moving is None
+    package = new and await package_ledger.covers(
+        session, user.id, offer.id, chosen.seats, chosen.start
+    )
+    paying = (
+        new
+        and not package
+        and payments.payable(offer, chosen.seats, enabled=settings.payments_enabled)
     )
     hold = timedelta(minutes=settings.payment_hold_minutes) if paying else None
     booked = await bookings.book_choice(
-        session, user, chosen, now=now, limits=settings.booking_limits, offer=offer, hold=hold
+        session,
+        user,
+        chosen,
+        now=now,
+        limits=settings.booking_limits,
+        offer=offer,
+        hold=hold,
+        use_package=package,
     )
     if booked is None:
         day = chosen.start.astimezone(tz).date()
@@ -645,9 +659,14 @@ async def _bookings_list(
         session, user, now=utcnow(), upcoming=upcoming, page=page
     )
     is_provider = await offers.provider_of(session, user) is not None
-    return list_screen(
+    text, markup = list_screen(
         items, tz, _, upcoming=upcoming, is_provider=is_provider, page=page, more=more
     )
+    if upcoming and page == 0:
+        found = await packages.balances(session, user, now=utcnow())
+        if found:
+            text = balances_text(found, tz, _) + "\n\n" + text
+    return text, markup
 
 
 async def on_my_bookings(

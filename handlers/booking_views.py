@@ -357,6 +357,8 @@ def booking_card(
     if view.paid is not None:
         amount = format_price(view.paid.amount_minor, view.paid.currency, _)
         lines.append(_(f"payments.card.{view.paid.refund}", amount=amount))
+    if view.package_left is not None:
+        lines.append(_("packages.card", left=view.package_left))
     return "\n\n".join(lines), InlineKeyboardMarkup(inline_keyboard=_action_rows(view, _))
 
 

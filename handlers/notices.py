@@ -286,7 +286,7 @@ async def _refund_due(
     payment = await session.get(Payment, int((notification.payload or {}).get("payment", 0)))
     if payment is None or payment.refund != Refund.DUE:
         return ("cancelled", "handled")
-    booking = await session.get(Booking, payment.booking_id)
+    booking = await session.get(Booking, payment.booking_id) if payment.booking_id else None
     offer = await session.get(Offer, booking.offer_id) if booking is not None else None
     customer = await session.get(User, payment.customer_id)
     text, markup = refund_notice(payment, customer, offer, translator_for(admin))

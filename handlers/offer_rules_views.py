@@ -21,6 +21,7 @@ from handlers.my_offers_views import (
     button,
 )
 from handlers.offer_views import format_duration
+from handlers.packages_views import packages_button
 from handlers.payments_views import prepayment_button, prepayment_text
 from models import Offer
 
@@ -84,7 +85,7 @@ def render_rules(
             button(_.text("rules.toggle_confirmation"), ToggleApproval(offer_id=oid)),
         ],
         [button(_.text("rules.cancel"), AskRule(offer_id=oid, name="free_cancel_hours"))],
-        [prepayment_button(offer, _)] if payments else [],
+        [prepayment_button(offer, _), packages_button(offer, _)] if payments else [],
         [
             button(_.text("rules.add_day_off"), AskDate(offer_id=oid, kind="dayoff")),
             button(_.text("rules.add_extra"), AskDate(offer_id=oid, kind="extra")),

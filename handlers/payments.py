@@ -24,6 +24,7 @@ from bot.replies import show
 from handlers.admin import IsAdmin
 from handlers.booking import card_for, notify_other_side
 from handlers.offer_views import format_price
+from handlers.packages_views import bought_text
 from handlers.payments_views import (
     AskDeposit,
     MarkRefunded,
@@ -34,8 +35,8 @@ from handlers.payments_views import (
     invoice_texts,
     prepayment_screen,
 )
-from models import Booking, User, utcnow
-from services import bookings, offers, payments
+from models import Booking, Offer, User, utcnow
+from services import bookings, offers, packages, payments
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,17 @@ async def start_payment(
 async def on_pre_checkout(
     query: PreCheckoutQuery, session: AsyncSession, settings: Settings, _: Translator
 ) -> None:
-    """Telegram asks before charging: is the hold still there, and the amount right?"""
+    """Telegram asks before charging: is the hold (or the package) still there, and the
+    amount right?"""
+    if packages.purchase_id_of(query.invoice_payload) is not None:
+        key = await packages.check_checkout(
+            session, query.from_user.id, query.invoice_payload, query.currency, query.total_amount
+        )
+        if key is None:
+            await query.answer(ok=True)
+        else:
+            await query.answer(ok=False, error_message=_.text(key))
+        return
     refusal = await payments.check_checkout(
         session,
         query.from_user.id,
@@ -120,6 +131,9 @@ async def on_paid(
         provider_charge_id=paid.provider_payment_charge_id,
     )
     now = utcnow()
+    if packages.purchase_id_of(charge.payload) is not None:
+        await _package_paid(message, session, user, charge, tz, _)
+        return
     outcome = await payments.record_payment(session, user, charge, now=now)
     booking = outcome.booking
     amount = format_price(paid.total_amount, paid.currency, _)
@@ -132,6 +146,31 @@ async def on_paid(
     await message.answer(head + "\n\n" + card, reply_markup=markup)
     if message.bot is not None:
         await notify_other_side(message.bot, session, booking, user, booking.status, now)
+
+
+async def _package_paid(
+    message: Message,
+    session: AsyncSession,
+    user: User,
+    charge: payments.Charge,
+    tz: ZoneInfo,
+    _: Translator,
+) -> None:
+    """A package paid for: usable from now (a redelivered payment changes nothing)."""
+    purchase = await packages.record_payment(
+        session,
+        user,
+        charge.payload,
+        currency=charge.currency,
+        total=charge.total_amount,
+        telegram_charge_id=charge.telegram_charge_id,
+        provider_charge_id=charge.provider_charge_id,
+        now=utcnow(),
+    )
+    if purchase is None:
+        return
+    offer = await session.get(Offer, purchase.offer_id)
+    await message.answer(bought_text(purchase, offer.title if offer else "", tz, _))
 
 
 async def on_release(
@@ -203,7 +242,7 @@ async def on_deposit_text(
     """The typed deposit: saved when it is an amount below the price, else asked again."""
     offer_id = int((await state.get_data()).get("offer_id") or 0)
     offer = await offers.owned_offer(session, user, offer_id)
-    amount = payments.deposit_from_text(message.text or "", offer)
+    amount = payments.amount_from_text(message.text or "", offer)
     if amount is None:
         await message.answer(_("payments.error.deposit_amount"))
         return

@@ -35,6 +35,7 @@ from bot.i18n import Translator
 from bot.replies import show
 from handlers.community_views import offer_here_button
 from handlers.menu_views import FindEntry
+from handlers.packages_views import buy_rows
 from handlers.search_views import (
     PAGE_SIZE,
     BookOffer,
@@ -65,7 +66,7 @@ from handlers.search_views import (
     start_screen,
 )
 from models import User, utcnow
-from services import communities, community_stats, offers, reviews
+from services import communities, community_stats, offers, packages, reviews
 from services.geo import GeoPoint, distance_km
 from services.input_values import ROW_ID_MAX
 from services.locations import recent_locations, remember_location, saved_location
@@ -184,8 +185,10 @@ async def send_detail(
     near: GeoPoint | None,
     zone: ZoneInfo,
     _: Translator,
+    sell_packages: bool = False,
 ) -> bool:
-    """Send an offer's photos and detail card to `chat_id`; False if it is not public."""
+    """Send an offer's photos and detail card to `chat_id` (with its packages to buy when
+    payments are set up: `sell_packages`); False if it is not public."""
     offer = await offers.find_public_offer(session, offer_id)
     if offer is None:
         await bot.send_message(chat_id, _("start.offer_unavailable"))
@@ -200,6 +203,9 @@ async def send_detail(
     if near and offer.latitude is not None and offer.longitude is not None:
         distance = distance_km(near, GeoPoint(offer.latitude, offer.longitude))
     text, markup = detail_screen(offer, slots, distance_km=distance, zone=zone, _=_)
+    if sell_packages:
+        on_sale = await packages.for_sale(session, offer.id)
+        markup.inline_keyboard[:0] = buy_rows(offer, on_sale, _)
     await bot.send_message(chat_id, text, reply_markup=markup)
     return True
 
@@ -314,13 +320,23 @@ async def on_detail(
     state: FSMContext,
     session: AsyncSession,
     tz: ZoneInfo,
+    settings: Settings,
     _: Translator,
 ) -> None:
     """An offer's detail card (with its distance from the search's location, if any)."""
     current = load_query(await state.get_data(), tz)
     near = current.near if current else None
     chat_id = query.from_user.id
-    await send_detail(bot, chat_id, session, callback_data.offer_id, near=near, zone=tz, _=_)
+    await send_detail(
+        bot,
+        chat_id,
+        session,
+        callback_data.offer_id,
+        near=near,
+        zone=tz,
+        _=_,
+        sell_packages=settings.payments_enabled,
+    )
 
 
 async def on_provider(

@@ -11,9 +11,8 @@ from zoneinfo import ZoneInfo
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from babel.dates import format_datetime
-from pydantic import AfterValidator
 
-from bot.callbacks import Callback, RowId
+from bot.callbacks import Callback, RowId, one_of
 from bot.i18n import Translator
 from handlers.booking_views import CancelFollowing, RepeatMenu, SkipNote
 from models import Booking, Offer
@@ -22,17 +21,8 @@ from services.series import COUNTS, EVERY_WEEKS, Occurrence
 __all__ = ["CancelFollowing", "RepeatMenu"]
 
 
-def _one_of(choices: tuple[int, ...]) -> AfterValidator:
-    def check(value: int) -> int:
-        if value not in choices:
-            raise ValueError("not one of the choices")
-        return value
-
-    return AfterValidator(check)
-
-
-EveryWeeks = Annotated[int, _one_of(EVERY_WEEKS)]
-Count = Annotated[int, _one_of(COUNTS)]
+EveryWeeks = Annotated[int, one_of(EVERY_WEEKS)]
+Count = Annotated[int, one_of(COUNTS)]
 
 
 class RepeatPreview(Callback, prefix="r-see"):

@@ -34,6 +34,7 @@ async def on_start(
     session: AsyncSession,
     user: User,
     tz: ZoneInfo,
+    settings: Settings,
     _: Translator,
 ) -> None:
     """Greet the user and show the main menu; follow a deep link if there is one."""
@@ -45,7 +46,16 @@ async def on_start(
     if isinstance(link, OfferLink):
         if link.community_id is not None:  # from a community's post: it gets the credit
             await state.set_data({"via": {"offer": link.offer_id, "community": link.community_id}})
-        await send_detail(bot, message.chat.id, session, link.offer_id, near=None, zone=tz, _=_)
+        await send_detail(
+            bot,
+            message.chat.id,
+            session,
+            link.offer_id,
+            near=None,
+            zone=tz,
+            _=_,
+            sell_packages=settings.payments_enabled,
+        )
     elif isinstance(link, CatalogueLink):
         await open_catalogue(message, state, session, user, link.slug, tz, _)
     elif isinstance(link, CommunityAdminLink):

@@ -46,6 +46,7 @@ from models.offer import (
     Prepayment,
     Provider,
 )
+from models.package import Package, PackagePurchase, PurchaseStatus
 from models.payment import Payment, Refund
 from models.review import CustomerRating, Review
 from models.user import User
@@ -87,11 +88,14 @@ __all__ = [
     "OfferHours",
     "OfferPhoto",
     "OfferStatus",
+    "Package",
+    "PackagePurchase",
     "Payment",
     "PostState",
     "Posting",
     "Prepayment",
     "Provider",
+    "PurchaseStatus",
     "Refund",
     "Report",
     "Review",

@@ -147,6 +147,8 @@ class Booking(Base):
     # rebuild `bookings` to add one (see migration 0014); a series only groups bookings,
     # and an erased customer's series rows go while their bookings stay, re-keyed.
     series_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # The package it was paid from, if any (no foreign key, for the same reason).
+    purchase_id: Mapped[int | None] = mapped_column(Integer)
     # The community whose post or catalogue the customer came from, if any.
     community_id: Mapped[int | None] = mapped_column(
         ForeignKey("communities.id", ondelete="SET NULL"), index=True

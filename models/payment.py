@@ -29,8 +29,8 @@ class Refund(StrEnum):
 
 
 class Payment(Base):
-    """One successful payment of a booking's prepayment. `telegram_charge_id` is unique, so
-    a `successful_payment` delivered twice is recorded once."""
+    """One successful payment: a booking's prepayment, or a package. `telegram_charge_id`
+    is unique, so a `successful_payment` delivered twice is recorded once."""
 
     __tablename__ = "payments"
     __table_args__ = (
@@ -40,8 +40,12 @@ class Payment(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    booking_id: Mapped[int] = mapped_column(
+    # What was paid for: a booking's prepayment, or a package of sessions.
+    booking_id: Mapped[int | None] = mapped_column(
         ForeignKey("bookings.id", ondelete="CASCADE"), index=True
+    )
+    purchase_id: Mapped[int | None] = mapped_column(
+        ForeignKey("package_purchases.id", ondelete="SET NULL"), index=True
     )
     customer_id: Mapped[int] = mapped_column(BigInteger, index=True)
     provider_id: Mapped[int] = mapped_column(

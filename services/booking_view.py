@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import ACTIVE_STATUSES, Booking, BookingStatus, Prepayment, Role, User
 from services.booking_guard import is_blocked
 from services.bookings import CHANGES, Transition, role_of
+from services.package_ledger import left_in
 from services.payments import PaidInfo, paid_for
 from services.reputation import CustomerRecord, customer_record
 from services.reviews import open_for_rating
@@ -62,6 +63,7 @@ class BookingView:
     contact_pending: bool  # the contact will come once the booking is confirmed
     customer_record: CustomerRecord | None  # for the provider, while the booking is open
     paid: PaidInfo | None = None  # what was paid before it stood, and if it is owed back
+    package_left: int | None = None  # paid from a package: the sessions left in it
 
 
 def allowed_actions(booking: Booking, role: Role, now: datetime) -> tuple[BookingAction, ...]:
@@ -117,11 +119,15 @@ async def booking_view(
     paid = None
     if booking.pay_by is not None or booking.offer.prepayment != Prepayment.NONE:
         paid = (await paid_for(session, [booking.id])).get(booking.id)
+    package_left = None
+    if booking.purchase_id is not None and role == Role.CUSTOMER:
+        package_left = await left_in(session, booking.purchase_id)
     return BookingView(
         booking=booking,
         role=role,
         actions=actions,
         paid=paid,
+        package_left=package_left,
         other_contact=contact,
         contact_pending=booking.status == BookingStatus.REQUESTED,
         customer_record=record,

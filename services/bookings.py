@@ -35,7 +35,14 @@ from models import (
     Role,
     User,
 )
-from services import booking_guard, communities, outbox, payment_ledger, reputation
+from services import (
+    booking_guard,
+    communities,
+    outbox,
+    package_ledger,
+    payment_ledger,
+    reputation,
+)
 from services.availability import Slot
 from services.booking_guard import BookingLimits
 from services.errors import DomainError
@@ -344,12 +351,14 @@ async def book_choice(
     limits: BookingLimits,
     offer: Offer | None = None,
     hold: timedelta | None = None,
+    use_package: bool = False,
 ) -> Booked | None:
     """Book the choice within `limits`, or move booking `choice.moving` to its time;
     None when the time was taken meanwhile (nothing changed). Other refusals raise
     BookingError or a booking_guard error. `offer`: the offer as `bookable_offer` loaded
     it in this transaction, not to load it again. `hold`: a new booking waits this long
-    for its prepayment (see `book`)."""
+    for its prepayment; `use_package`: it is paid from the customer's package (see
+    `book`)."""
     try:
         if choice.moving is not None:
             moved = await reschedule(session, user, choice.moving, choice.start, now=now)
@@ -366,6 +375,7 @@ async def book_choice(
             community_id=choice.community_id,
             limits=limits,
             hold=hold,
+            use_package=use_package,
         )
     except SlotTaken:
         return None
@@ -393,6 +403,7 @@ async def book(
     community_id: int | None = None,
     limits: BookingLimits = UNLIMITED,
     hold: timedelta | None = None,
+    use_package: bool = False,
 ) -> Booked:
     """Book `seats` at `starts_at`; the existing booking if this customer already holds
     one there (a double tap). SlotTaken when the time is no longer free. `offer`: the
@@ -401,7 +412,9 @@ async def book(
     `approved`: a move the provider made, which neither their block nor their approval
     stops; otherwise the provider's block and `limits` may refuse (booking_guard).
     `hold`: the booking waits this long for its prepayment (status held; see
-    services.payments), and is a request or confirmed only once paid."""
+    services.payments), and is a request or confirmed only once paid. `use_package`: it
+    is paid from the customer's package of the offer (NoSessionsLeft when none can pay
+    for it any more: nothing is booked)."""
     if offer is None or offer.id != offer_id:
         offer = await bookable_offer(session, offer_id, customer)  # refuses a banned one
     elif customer.banned:
@@ -432,10 +445,26 @@ async def book(
         credited = await communities.attributed(session, community_id, offer.id)
         approval = (offer.requires_approval or newcomer) and not approved
         async with session.begin_nested():
+            purchase = None
+            if use_package:
+                purchase = await package_ledger.draw(
+                    session, customer.id, offer.id, seats, slot.start
+                )
+                if purchase is None:
+                    raise package_ledger.NoSessionsLeft()
             booking = await _take_seats(
-                session, customer, offer, slot, seats, note, now, approval=approval, hold=hold
+                session,
+                customer,
+                offer,
+                slot,
+                seats,
+                note,
+                now,
+                approval=approval,
+                hold=hold,
+                community_id=credited,
+                purchase_id=purchase,
             )
-            booking.community_id = credited
             await outbox.queue_for_booking(session, booking, now=now)
             return Booked(booking, created=True)
     except (IntegrityError, SlotTaken):
@@ -492,6 +521,8 @@ async def _take_seats(
     *,
     approval: bool,
     hold: timedelta | None = None,
+    community_id: int | None = None,
+    purchase_id: int | None = None,
 ) -> Booking:
     """Add the seats to the session (created on first use) in one statement that only
     succeeds while seats remain, then record the booking (a request when `approval`; a
@@ -534,6 +565,8 @@ async def _take_seats(
         note=note or None,
         answer_by=answer_by,
         pay_by=now + hold if hold is not None else None,
+        community_id=community_id,
+        purchase_id=purchase_id,
         created_at=now,
         updated_at=now,
     )
@@ -627,6 +660,7 @@ async def change(
     if not rescheduling:
         await reputation.count_outcome(session, booking, previous=previous, late=late)
         await payment_ledger.mark_refund_due(session, booking, late=late, now=now)
+        await package_ledger.give_back(session, booking, late=late)
     # What was queued for the old status no longer applies; queue what the new one needs.
     await outbox.cancel_for_booking(session, booking.id)
     await outbox.queue_for_booking(session, booking, now=now)
@@ -687,6 +721,7 @@ async def reschedule(
                 approved=role == Role.PROVIDER,
             )
             await payment_ledger.move_payments(session, old.id, booked.booking.id)
+            booked.booking.purchase_id = old.purchase_id  # paid from the same package
     except BookingError:
         await session.refresh(old)
         raise

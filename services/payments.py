@@ -122,9 +122,9 @@ async def set_prepayment(
     return offer
 
 
-def deposit_from_text(text: str, offer: Offer) -> int | None:
-    """A typed fixed deposit in the offer's currency's minor units, or None when it is no
-    amount (the range is `set_prepayment`'s to check)."""
+def amount_from_text(text: str, offer: Offer) -> int | None:
+    """A typed amount (a fixed deposit, a package's price) in the offer's currency's minor
+    units, or None when it is no amount (the range is the caller's to check)."""
     if offer.currency == NO_CURRENCY or len(text) > 20:
         return None
     amount = parse_amount(text)
@@ -342,6 +342,8 @@ async def paid_for(session: AsyncSession, booking_ids: list[int]) -> dict[int, P
     ).all()
     found: dict[int, PaidInfo] = {}
     for booking_id, currency, amount, refund in rows:
+        if booking_id is None:
+            continue
         before = found.get(booking_id)
         total = amount + (before.amount_minor if before else 0)
         found[booking_id] = PaidInfo(currency, total, refund)

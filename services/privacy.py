@@ -29,6 +29,7 @@ from models import (
     Offer,
     OfferPhoto,
     OfferStatus,
+    PackagePurchase,
     Payment,
     Provider,
     Report,
@@ -128,6 +129,12 @@ async def export_data(session: AsyncSession, user: User) -> dict[str, Any]:
         _row(w, "customer_id")
         for w in await _all(
             session, select(WaitlistEntry).where(WaitlistEntry.customer_id == user.id)
+        )
+    ]
+    data["packages_bought"] = [
+        _row(purchase, "customer_id")
+        for purchase in await _all(
+            session, select(PackagePurchase).where(PackagePurchase.customer_id == user.id)
         )
     ]
     data["payments_made"] = [
