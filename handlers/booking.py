@@ -59,7 +59,7 @@ from handlers.menu_views import BookingsEntry
 from handlers.offer_views import format_place
 from handlers.packages_views import balances_text
 from models import Booking, BookingStatus, Offer, Provider, Role, User, utcnow
-from services import bookings, offers, package_ledger, packages, payments, series, waitlist
+from services import bookings, offers, packages, payments, series, waitlist
 from services.booking_guard import BookingLimits
 from services.booking_view import BookingAction, allowed_actions, booking_view
 from services.calendar_file import booking_ics
@@ -395,14 +395,9 @@ async def on_confirm(
         community_id=_community_of(choice),
     )
     new = chosen.moving is None
-    package = new and await package_ledger.covers(
-        session, user.id, offer.id, chosen.seats, chosen.start
-    )
-    paying = (
-        new
-        and not package
-        and payments.payable(offer, chosen.seats, enabled=settings.payments_enabled)
-    )
+    # A time to be paid first is held; but a package of the customer's pays instead,
+    # when one can (decided by the booking service in the same statement as its rules).
+    paying = new and payments.payable(offer, chosen.seats, enabled=settings.payments_enabled)
     hold = timedelta(minutes=settings.payment_hold_minutes) if paying else None
     booked = await bookings.book_choice(
         session,
@@ -412,7 +407,7 @@ async def on_confirm(
         limits=settings.booking_limits,
         offer=offer,
         hold=hold,
-        use_package=package,
+        use_package=new,
     )
     if booked is None:
         day = chosen.start.astimezone(tz).date()

@@ -22,7 +22,9 @@ from models import (
     Booking,
     BookingStatus,
     CustomerBlock,
+    PackagePurchase,
     Provider,
+    PurchaseStatus,
     User,
     UTCDateTime,
     utcnow,
@@ -76,13 +78,21 @@ class Standing:
     open_requests: int
     that_day: int  # bookings and holds
     known: bool  # completed a booking with this provider before
+    package: bool = False  # a package of theirs pays for the booking
 
 
 async def standing(
-    session: AsyncSession, customer: User, provider: Provider, starts_at: datetime | None
+    session: AsyncSession,
+    customer: User,
+    provider: Provider,
+    starts_at: datetime | None,
+    *,
+    offer_id: int = 0,
+    seats: int = 1,
 ) -> Standing:
     """The customer's standing with `provider`, in one statement; `that_day` counts the
-    provider's local day of `starts_at` (0 without one)."""
+    provider's local day of `starts_at` (0 without one), and `package` tells whether a
+    package of the customer's pays for `seats` of offer `offer_id` at `starts_at`."""
     if starts_at is not None:
         zone = ZoneInfo(provider.timezone)
         day = starts_at.astimezone(zone).date()
@@ -90,13 +100,17 @@ async def standing(
         last = datetime.combine(day + timedelta(days=1), time(), zone)
     else:
         first = last = utcnow()  # an empty range
-    row = (
-        await session.execute(
-            _standing_statement(),
-            {"customer": customer.id, "provider": provider.id, "first": first, "last": last},
-        )
-    ).one()
-    return Standing(bool(row[0]), int(row[1]), int(row[2]), bool(row[3]))
+    values = {
+        "customer": customer.id,
+        "provider": provider.id,
+        "first": first,
+        "last": last,
+        "offer": offer_id,
+        "seats": seats,
+        "start": starts_at or first,
+    }
+    row = (await session.execute(_standing_statement(), values)).one()
+    return Standing(bool(row[0]), int(row[1]), int(row[2]), bool(row[3]), bool(row[4]))
 
 
 @cache
@@ -123,7 +137,24 @@ def _standing_statement() -> Select[Any]:
         exists().where(
             mine, Booking.provider_id == provider, Booking.status == BookingStatus.COMPLETED
         ),
+        exists().where(
+            PackagePurchase.customer_id == customer,
+            PackagePurchase.offer_id == bindparam("offer"),
+            PackagePurchase.status == PurchaseStatus.ACTIVE,
+            PackagePurchase.sessions_left >= bindparam("seats"),
+            PackagePurchase.expires_at > bindparam("start", type_=UTCDateTime()),
+        ),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A new booking the rules allow: whether it waits for the provider's approval (the
+    customer is new to a provider who asked for that), and whether a package of the
+    customer's pays for it."""
+
+    newcomer: bool
+    package: bool
 
 
 async def admit(
@@ -132,10 +163,12 @@ async def admit(
     provider: Provider,
     starts_at: datetime | None,
     limits: BookingLimits,
-) -> bool:
+    *,
+    offer_id: int = 0,
+    seats: int = 1,
+) -> Admitted:
     """Refuse a new booking the rules do not allow (NotAccepted, TooManyRequests,
-    TooManyThatDay); else whether it must wait for the provider's approval because the
-    customer is new to a provider who asked for that. With `starts_at` None (the booking
+    TooManyThatDay); else what `Admitted` says. With `starts_at` None (the booking
     dialogue just opened) the day is not checked yet.
 
     On PostgreSQL the customer's lock is taken first, so two bookings of one customer at
@@ -145,14 +178,14 @@ async def admit(
             text("SELECT pg_advisory_xact_lock(:namespace, :customer)"),
             {"namespace": CUSTOMER_LOCK_NAMESPACE, "customer": customer.id & 0x7FFFFFFF},
         )
-    found = await standing(session, customer, provider, starts_at)
+    found = await standing(session, customer, provider, starts_at, offer_id=offer_id, seats=seats)
     if found.blocked:
         raise NotAccepted()
     if found.open_requests >= limits.open_requests:
         raise TooManyRequests(limits.open_requests)
     if found.that_day >= limits.per_provider_day:
         raise TooManyThatDay(limits.per_provider_day)
-    return provider.approve_new_customers and not found.known
+    return Admitted(provider.approve_new_customers and not found.known, found.package)
 
 
 async def is_blocked(session: AsyncSession, provider: Provider, customer_id: int) -> bool:

@@ -412,9 +412,9 @@ async def book(
     `approved`: a move the provider made, which neither their block nor their approval
     stops; otherwise the provider's block and `limits` may refuse (booking_guard).
     `hold`: the booking waits this long for its prepayment (status held; see
-    services.payments), and is a request or confirmed only once paid. `use_package`: it
-    is paid from the customer's package of the offer (NoSessionsLeft when none can pay
-    for it any more: nothing is booked)."""
+    services.payments), and is a request or confirmed only once paid. `use_package`: a
+    package of the customer's pays for it when one can (then nothing is held; when the
+    package was used up a moment ago: NoSessionsLeft, and nothing is booked)."""
     if offer is None or offer.id != offer_id:
         offer = await bookable_offer(session, offer_id, customer)  # refuses a banned one
     elif customer.banned:
@@ -424,11 +424,11 @@ async def book(
     if not 1 <= seats <= offer.capacity or (note is not None and len(note) > NOTE_LIMIT):
         raise BadValue()
     existing = None
-    newcomer = False
+    admitted = booking_guard.Admitted(newcomer=False, package=False)
     if not approved:
         try:
-            newcomer = await booking_guard.admit(
-                session, customer, offer.provider, starts_at, limits
+            admitted = await booking_guard.admit(
+                session, customer, offer.provider, starts_at, limits, offer_id=offer.id, seats=seats
             )
         except (booking_guard.TooManyRequests, booking_guard.TooManyThatDay):
             # A double tap finds the booking the first tap made, not a limit.
@@ -443,10 +443,11 @@ async def book(
         if slot is None or slot.seats_left < seats:
             raise SlotTaken()
         credited = await communities.attributed(session, community_id, offer.id)
-        approval = (offer.requires_approval or newcomer) and not approved
+        approval = (offer.requires_approval or admitted.newcomer) and not approved
         async with session.begin_nested():
             purchase = None
-            if use_package:
+            if use_package and admitted.package:
+                hold = None  # the package pays: nothing to pay first
                 purchase = await package_ledger.draw(
                     session, customer.id, offer.id, seats, slot.start
                 )

@@ -147,23 +147,28 @@ async def test_a_cancellation_in_time_gives_the_session_back_a_late_one_does_not
 async def test_concurrent_bookings_never_take_a_package_below_zero(
     sessions: async_sessionmaker[AsyncSession], offer_id: int
 ) -> None:
+    """Twelve bookings at once against five sessions: five are paid from the package and
+    the rest book as they would without one (this offer asks for no prepayment)."""
     await bought(sessions, offer_id)
     times = [START + timedelta(days=n) for n in range(12)]
 
     async def attempt(start: datetime) -> bool:
         try:
             await book(sessions, offer_id, start)
-        except package_ledger.NoSessionsLeft:
+        except package_ledger.NoSessionsLeft:  # chosen, then used up by another: nothing
             return False
         return True
 
     results = await asyncio.gather(*map(attempt, times))
-    assert sum(results) == 5
     assert await left(sessions) == 0
     async with sessions() as session:
-        drawn = await session.scalar(select(func.count()).where(Booking.purchase_id.is_not(None)))
+        drawn = await session.scalar(
+            select(func.count()).where(Booking.purchase_id.is_not(None))
+        )
         assert drawn == 5
-        assert await session.scalar(select(func.count()).select_from(Booking)) == 5
+        made = await session.scalar(select(func.count()).select_from(Booking))
+        assert made == sum(results)
+    assert sum(results) >= 5
 
 
 async def test_an_expired_package_pays_for_nothing(
