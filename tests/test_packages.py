@@ -162,9 +162,7 @@ async def test_concurrent_bookings_never_take_a_package_below_zero(
     results = await asyncio.gather(*map(attempt, times))
     assert await left(sessions) == 0
     async with sessions() as session:
-        drawn = await session.scalar(
-            select(func.count()).where(Booking.purchase_id.is_not(None))
-        )
+        drawn = await session.scalar(select(func.count()).where(Booking.purchase_id.is_not(None)))
         assert drawn == 5
         made = await session.scalar(select(func.count()).select_from(Booking))
         assert made == sum(results)
