@@ -59,7 +59,7 @@ from handlers.menu_views import BookingsEntry
 from handlers.offer_views import format_place
 from handlers.packages_views import balances_text
 from models import Booking, BookingStatus, Offer, Provider, Role, User, utcnow
-from services import bookings, offers, packages, payments, series, waitlist
+from services import bookings, offers, package_ledger, packages, payments, series, waitlist
 from services.booking_guard import BookingLimits
 from services.booking_view import BookingAction, allowed_actions, booking_view
 from services.calendar_file import booking_ics
@@ -302,6 +302,7 @@ async def on_note_skip(
     choice: dict[str, Any],
     state: FSMContext,
     session: AsyncSession,
+    user: User,
     tz: ZoneInfo,
     settings: Settings,
     _: Translator,
@@ -312,7 +313,7 @@ async def on_note_skip(
         callback_answer.text = _.text("common.expired_button")
         return
     await state.set_state(BookingStates.choosing)
-    await show(query, *_summary(offer, choice, tz, settings, _))
+    await show(query, *await _summary(session, user, offer, choice, tz, settings, _))
 
 
 async def _ask_note(query: CallbackQuery, offer: Offer, state: FSMContext, _: Translator) -> None:
@@ -320,14 +321,24 @@ async def _ask_note(query: CallbackQuery, offer: Offer, state: FSMContext, _: Tr
     await show(query, _("booking.ask_note"), note_keyboard(offer.id, _))
 
 
-def _summary(
-    offer: Offer, choice: dict[str, Any], tz: ZoneInfo, settings: Settings, _: Translator
+async def _summary(
+    session: AsyncSession,
+    user: User,
+    offer: Offer,
+    choice: dict[str, Any],
+    tz: ZoneInfo,
+    settings: Settings,
+    _: Translator,
 ) -> tuple[str, InlineKeyboardMarkup]:
+    """The summary before Confirm: what it will cost now (nothing when a package of the
+    customer's pays for it), and whether it can repeat."""
     start = datetime.fromtimestamp(int(choice["start"]), UTC)
     seats = int(choice.get("seats") or 1)
     moving = bool(choice.get("reschedule"))
     enabled = settings.payments_enabled
     prepay = None if moving else payments.payable(offer, seats, enabled=enabled)
+    if prepay is not None and await package_ledger.covers(session, user.id, offer.id, seats, start):
+        prepay = None  # the package pays, as Confirm will find
     repeat = not moving and series.repeatable(offer, payments_enabled=enabled)
     return summary_screen(
         offer,
@@ -346,6 +357,7 @@ async def on_note(
     message: Message,
     state: FSMContext,
     session: AsyncSession,
+    user: User,
     tz: ZoneInfo,
     settings: Settings,
     _: Translator,
@@ -363,7 +375,7 @@ async def on_note(
     choice["note"] = text or None
     await state.set_state(BookingStates.choosing)
     await state.update_data(booking=choice)
-    screen, markup = _summary(offer, choice, tz, settings, _)
+    screen, markup = await _summary(session, user, offer, choice, tz, settings, _)
     await message.answer(screen, reply_markup=markup)
 
 

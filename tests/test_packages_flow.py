@@ -4,13 +4,13 @@ booking then draws from the package (no invoice), and My bookings shows the bala
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_sessionmaker
 from emulator import Emulator
 from emulator.harness import RunningBot
-from models import Booking
+from models import Booking, Offer
 from tests.test_booking_flow import offer, open_times, publish
 from tests.test_payments_flow import ada, paying, tg
 
@@ -41,11 +41,16 @@ async def test_a_package_bought_and_drawn(
     assert payment.charged
     assert payment.reply is not None
     assert "Package bought" in (payment.reply.text or "")
-    # A booking now draws from it: no invoice, and the card says so.
+    # Anna now asks for the full price before a booking: Carl's package pays instead.
+    async with create_sessionmaker(engine)() as session:
+        await session.execute(update(Offer).values(prepayment="full"))
+        await session.commit()
     invoices_before = len(tg.bot.invoices)
     await open_times(carl, offer_id)
     await carl.press("10:00")
-    await carl.press("Skip")
+    summary = await carl.press("Skip")
+    assert summary is not None
+    assert "is paid when you confirm" not in (summary.text or "")
     booked = await carl.press("✅ Confirm")
     assert booked is not None
     assert "Booked!" in (booked.text or "")
