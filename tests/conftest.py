@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from bot.db import create_engine
+from bot.db import create_engine, create_sessionmaker
 from emulator import Emulator
 from emulator.harness import Mode, RunningBot, make_settings, start_bot
 from tests.databases import (
@@ -54,6 +54,15 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """An engine on the test database, for asserting what was stored."""
     engine = create_engine(database_url)
     yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on an engine with several pooled connections (SQLite too), for tests of
+    services that race transactions against each other."""
+    engine = create_engine(database_url, pool_size=4, max_overflow=0)
+    yield create_sessionmaker(engine)
     await engine.dispose()
 
 

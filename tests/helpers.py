@@ -55,6 +55,13 @@ async def publish(
     return ids
 
 
+async def user_in(session: AsyncSession, user_id: int) -> User:
+    """The user's row in this session (it must exist)."""
+    found = await session.get(User, user_id)
+    assert found is not None
+    return found
+
+
 async def stored_user(engine: AsyncEngine, user_id: int) -> User:
     """The user's row as it is in the database now."""
     async with create_sessionmaker(engine)() as session:

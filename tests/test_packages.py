@@ -5,7 +5,6 @@ in time but not a late one, an expired package unused, and someone else's purcha
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,12 +12,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db import create_engine, create_sessionmaker
-from models import Booking, PackagePurchase, Payment, PurchaseStatus, User
+from models import Booking, PackagePurchase, Payment, PurchaseStatus
 from services import bookings, offers, package_ledger, packages
 from services.offers import OfferData
 from services.users import TelegramProfile, touch_user
 from tests.helpers import offer_data, publish
+from tests.helpers import user_in as user
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 ANNA, CARL, DORA = 1, 1000, 1001
@@ -28,19 +27,6 @@ START = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 def offer(**fields: Any) -> OfferData:
     hours = [(d, 480, 1200) for d in range(7)]
     return offer_data(**{"duration_min": 60, "weekly": hours, "price_minor": 4000, **fields})
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url, pool_size=4, max_overflow=0)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
-
-
-async def user(session: AsyncSession, user_id: int) -> User:
-    found = await session.get(User, user_id)
-    assert found is not None
-    return found
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ refunds due and who is told, and forged payloads."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +12,6 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db import create_engine, create_sessionmaker
 from models import Booking, BookingStatus, Notification, Offer, Payment, Prepayment, Refund, User
 from services import bookings, payments
 from services.bookings import SlotTaken
@@ -32,13 +30,6 @@ START = NOW + timedelta(days=2)
 
 def offer(**fields: Any) -> OfferData:
     return offer_data(**{"duration_min": 30, "weekly": ALL_DAY, "price_minor": 4000, **fields})
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url, pool_size=4, max_overflow=0)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
 
 
 async def people(sessions: async_sessionmaker[AsyncSession], *ids: int) -> None:

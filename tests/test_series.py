@@ -5,7 +5,6 @@ all following occurrences, and someone else's series."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,13 +12,13 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db import create_engine, create_sessionmaker
-from models import Booking, BookingStatus, Offer, Provider, User
+from models import Booking, BookingStatus, Offer, Provider
 from services import bookings, series
 from services.booking_guard import BookingLimits
 from services.offers import OfferData
 from services.users import TelegramProfile, touch_user
 from tests.helpers import offer_data, publish
+from tests.helpers import user_in as user
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 ANNA, CARL, DORA = 1, 1000, 1001
@@ -34,13 +33,6 @@ def offer(**fields: Any) -> OfferData:
 
 
 @pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url, pool_size=4, max_overflow=0)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
 async def offer_id(sessions: async_sessionmaker[AsyncSession]) -> int:
     (made,) = await publish(sessions, ANNA, offer())
     async with sessions() as session:
@@ -48,12 +40,6 @@ async def offer_id(sessions: async_sessionmaker[AsyncSession]) -> int:
             await touch_user(session, TelegramProfile(id=user_id, first_name=f"U{user_id}"))
         await session.commit()
     return made
-
-
-async def user(session: AsyncSession, user_id: int) -> User:
-    found = await session.get(User, user_id)
-    assert found is not None
-    return found
 
 
 async def take(

@@ -5,7 +5,6 @@ customers new to the provider."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -13,7 +12,6 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db import create_engine, create_sessionmaker
 from models import Booking, BookingStatus, CustomerBlock, Provider, User
 from services import bookings, customer_blocks, privacy
 from services.booking_guard import BookingLimits, NotAccepted, TooManyRequests, TooManyThatDay
@@ -29,13 +27,6 @@ ANNA, BORIS, CARL = 1, 2, 1000
 
 def offer(**fields: Any) -> OfferData:
     return offer_data(**{"duration_min": 30, "weekly": ALL_DAY, **fields})
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url, pool_size=4, max_overflow=0)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
 
 
 async def person(sessions: async_sessionmaker[AsyncSession], user_id: int) -> User:

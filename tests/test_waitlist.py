@@ -4,7 +4,6 @@ customer skipped, and someone else's place or entry."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,12 +11,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.db import create_engine, create_sessionmaker
-from models import Booking, BookingStatus, Notification, User, WaitlistEntry, WaitStatus
+from models import Booking, BookingStatus, Notification, WaitlistEntry, WaitStatus
 from services import bookings, customer_blocks, waitlist
 from services.offers import OfferData
 from services.users import TelegramProfile, touch_user
 from tests.helpers import offer_data, publish
+from tests.helpers import user_in as user
 
 NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 ANNA, CARL, DORA, ERIK, FAY = 1, 1000, 1001, 1002, 1003
@@ -32,13 +31,6 @@ def offer(**fields: Any) -> OfferData:
 
 
 @pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(database_url, pool_size=4, max_overflow=0)
-    yield create_sessionmaker(engine)
-    await engine.dispose()
-
-
-@pytest.fixture
 async def offer_id(sessions: async_sessionmaker[AsyncSession]) -> int:
     (made,) = await publish(sessions, ANNA, offer())
     async with sessions() as session:
@@ -46,12 +38,6 @@ async def offer_id(sessions: async_sessionmaker[AsyncSession]) -> int:
             await touch_user(session, TelegramProfile(id=user_id, first_name=f"U{user_id}"))
         await session.commit()
     return made
-
-
-async def user(session: AsyncSession, user_id: int) -> User:
-    found = await session.get(User, user_id)
-    assert found is not None
-    return found
 
 
 async def book(sessions: async_sessionmaker[AsyncSession], user_id: int, offer_id: int) -> int:
