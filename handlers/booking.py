@@ -58,7 +58,7 @@ from handlers.booking_views import (
 from handlers.menu_views import BookingsEntry
 from handlers.offer_views import format_place
 from handlers.packages_views import balances_text
-from models import Booking, BookingStatus, Offer, Provider, Role, User, utcnow
+from models import Booking, BookingStatus, Offer, Provider, User, utcnow
 from services import bookings, offers, package_ledger, packages, payments, series, waitlist
 from services.booking_guard import BookingLimits
 from services.booking_view import BookingAction, allowed_actions, booking_view
@@ -464,11 +464,7 @@ async def notify_other_side(
     bot: Bot, session: AsyncSession, booking: Booking, actor: User, event: str, now: datetime
 ) -> None:
     """Tell the other party what happened, in their language and zone, with the card."""
-    if bookings.role_of(booking, actor) == Role.CUSTOMER:
-        other_id = booking.provider.user_id
-    else:
-        other_id = booking.customer_id
-    other = await session.get(User, other_id)
+    other = await session.get(User, bookings.other_party_id(booking, actor))
     if other is None:
         return
     _ = translator_for(other)

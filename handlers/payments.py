@@ -37,6 +37,7 @@ from handlers.payments_views import (
 )
 from models import Booking, Offer, User, utcnow
 from services import bookings, offers, packages, payments
+from services.payment_ledger import Charge
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ async def on_paid(
     paid = message.successful_payment
     if paid is None:
         return
-    charge = payments.Charge(
+    charge = Charge(
         payload=paid.invoice_payload,
         currency=paid.currency,
         total_amount=paid.total_amount,
@@ -152,21 +153,12 @@ async def _package_paid(
     message: Message,
     session: AsyncSession,
     user: User,
-    charge: payments.Charge,
+    charge: Charge,
     tz: ZoneInfo,
     _: Translator,
 ) -> None:
     """A package paid for: usable from now (a redelivered payment changes nothing)."""
-    purchase = await packages.record_payment(
-        session,
-        user,
-        charge.payload,
-        currency=charge.currency,
-        total=charge.total_amount,
-        telegram_charge_id=charge.telegram_charge_id,
-        provider_charge_id=charge.provider_charge_id,
-        now=utcnow(),
-    )
+    purchase = await packages.record_payment(session, user, charge, now=utcnow())
     if purchase is None:
         return
     offer = await session.get(Offer, purchase.offer_id)

@@ -32,7 +32,7 @@ from handlers.series_views import (
     preview_screen,
     when,
 )
-from models import Booking, Role, User, utcnow
+from models import Booking, User, utcnow
 from services import bookings, series
 
 
@@ -196,9 +196,7 @@ async def _tell_other_side(
 ) -> None:
     """One message to the other side about the whole series, in their language and zone."""
     first = made[0]
-    by_customer = bookings.role_of(first, actor) == Role.CUSTOMER
-    other_id = first.provider.user_id if by_customer else first.customer_id
-    other = await session.get(User, other_id)
+    other = await session.get(User, bookings.other_party_id(first, actor))
     if other is None:
         return
     _ = translator_for(other)

@@ -22,14 +22,13 @@ from models import (
     Booking,
     BookingStatus,
     CustomerBlock,
-    PackagePurchase,
     Provider,
-    PurchaseStatus,
     User,
     UTCDateTime,
     utcnow,
 )
 from services.errors import DomainError
+from services.package_ledger import pays_for
 
 CUSTOMER_LOCK_NAMESPACE = 1002  # first key of PostgreSQL advisory locks on a customer
 
@@ -138,11 +137,12 @@ def _standing_statement() -> Select[Any]:
             mine, Booking.provider_id == provider, Booking.status == BookingStatus.COMPLETED
         ),
         exists().where(
-            PackagePurchase.customer_id == customer,
-            PackagePurchase.offer_id == bindparam("offer"),
-            PackagePurchase.status == PurchaseStatus.ACTIVE,
-            PackagePurchase.sessions_left >= bindparam("seats"),
-            PackagePurchase.expires_at > bindparam("start", type_=UTCDateTime()),
+            *pays_for(
+                customer,
+                bindparam("offer"),
+                bindparam("seats"),
+                bindparam("start", type_=UTCDateTime()),
+            )
         ),
     )
 

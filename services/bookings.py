@@ -232,6 +232,14 @@ def role_of(booking: Booking, user: User) -> Role:
     return Role.CUSTOMER if booking.customer_id == user.id else Role.PROVIDER
 
 
+def other_party_id(booking: Booking, user: User) -> int:
+    """The user id of the other side of `booking` from `user` (one of its parties; the
+    booking's provider loaded)."""
+    if role_of(booking, user) == Role.CUSTOMER:
+        return booking.provider.user_id
+    return booking.customer_id
+
+
 LIST_PAGE = 20  # bookings per screen of a customer's list
 
 
@@ -423,7 +431,6 @@ async def book(
         raise OwnOffer()
     if not 1 <= seats <= offer.capacity or (note is not None and len(note) > NOTE_LIMIT):
         raise BadValue()
-    existing = None
     admitted = booking_guard.Admitted(newcomer=False, package=False)
     if not approved:
         try:
@@ -435,8 +442,7 @@ async def book(
             existing = await _active_booking(session, customer, offer.id, starts_at)
             if existing is None:
                 raise
-    if existing is not None:
-        return Booked(existing, created=False)
+            return Booked(existing, created=False)
     slots = await free_slots_on_day_of(session, offer, starts_at, now=now)
     slot = next((s for s in slots if s.start == starts_at), None)
     try:

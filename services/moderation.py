@@ -28,7 +28,7 @@ from models import (
     User,
     utcnow,
 )
-from services import bookings, communities, community_posts, outbox, reviews
+from services import bookings, communities, community_posts, outbox, reviews, users
 from services.bookings import Transition
 from services.errors import DomainError
 from services.input_values import user_id
@@ -125,8 +125,7 @@ async def report(
             booking = await bookings.party_booking(session, reporter, target_id)
         except bookings.BookingNotFound as error:
             raise TargetNotFound() from error
-        customer_side = bookings.role_of(booking, reporter) == Role.CUSTOMER
-        kind, target_id = "user", booking.provider.user_id if customer_side else booking.customer_id
+        kind, target_id = "user", bookings.other_party_id(booking, reporter)
     target = await resolve(session, kind, target_id)
     if target.user_id == reporter.id:
         raise TargetNotFound()  # reporting oneself is not a report
@@ -157,18 +156,17 @@ async def report(
     )
     session.add(filed)
     await session.flush()
-    for admin_id in admin_ids:
-        if await session.get(User, admin_id) is not None:
-            await outbox.queue(
-                session,
-                outbox.Entry(
-                    key=f"report{filed.id}:a{admin_id}",
-                    recipient_id=admin_id,
-                    kind=NotificationKind.REPORT,
-                    due_at=now,
-                    payload={"report": filed.id},
-                ),
-            )
+    for admin_id in await users.reachable(session, admin_ids):
+        await outbox.queue(
+            session,
+            outbox.Entry(
+                key=f"report{filed.id}:a{admin_id}",
+                recipient_id=admin_id,
+                kind=NotificationKind.REPORT,
+                due_at=now,
+                payload={"report": filed.id},
+            ),
+        )
     if community_id is not None and target.kind == "offer":
         await communities.report_to_admins(session, filed.id, community_id, target.target_id, now)
     return filed

@@ -6,6 +6,7 @@ cycle."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,7 +22,9 @@ class NoSessionsLeft(DomainError):
     key = "packages.error.used_up"
 
 
-def _usable(customer_id: int, offer_id: int, seats: int, starts_at: datetime) -> list[object]:
+def pays_for(customer_id: Any, offer_id: Any, seats: Any, starts_at: Any) -> list[Any]:
+    """The conditions on a package that pays for `seats` of an offer at `starts_at` (plain
+    values, or bind parameters of a statement built once)."""
     return [
         PackagePurchase.customer_id == customer_id,
         PackagePurchase.offer_id == offer_id,
@@ -38,7 +41,7 @@ async def usable(
     one that runs out soonest."""
     found: PackagePurchase | None = await session.scalar(
         select(PackagePurchase)
-        .where(*_usable(customer_id, offer_id, seats, starts_at))  # type: ignore[arg-type]
+        .where(*pays_for(customer_id, offer_id, seats, starts_at))
         .order_by(PackagePurchase.expires_at, PackagePurchase.id)
         .limit(1)
     )

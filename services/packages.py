@@ -14,15 +14,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Offer, Package, PackagePurchase, Payment, PurchaseStatus, User
+from models import Offer, Package, PackagePurchase, PurchaseStatus, User
 from services import bookings, offers
 from services.errors import DomainError
 from services.offer_parser import NO_CURRENCY
+from services.payment_ledger import Charge, record_charge
 
 SESSION_CHOICES = (5, 10, 20)
 VALIDITY_CHOICES = (30, 90, 365)  # days
@@ -146,43 +145,26 @@ async def check_checkout(
 
 
 async def record_payment(
-    session: AsyncSession,
-    user: User,
-    payload: str,
-    *,
-    currency: str,
-    total: int,
-    telegram_charge_id: str,
-    provider_charge_id: str,
-    now: datetime,
+    session: AsyncSession, user: User, charge: Charge, *, now: datetime
 ) -> PackagePurchase | None:
     """Record the charge once (by its Telegram charge id) and make the purchase usable
     from now for the package's validity; None for a charge recorded before, or for no
     purchase of this user."""
-    purchase_id = purchase_id_of(payload)
+    purchase_id = purchase_id_of(charge.payload)
     purchase = await session.get(PackagePurchase, purchase_id) if purchase_id else None
-    if purchase is None or purchase.customer_id != user.id or not telegram_charge_id:
+    if purchase is None or purchase.customer_id != user.id or not charge.telegram_charge_id:
         return None
     offer = await session.get(Offer, purchase.offer_id)
     package = await session.get(Package, purchase.package_id)
     if offer is None or package is None:
         return None
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-    recorded = await session.scalar(
-        insert(Payment)
-        .values(
-            booking_id=None,
-            purchase_id=purchase.id,
-            customer_id=user.id,
-            provider_id=offer.provider_id,
-            currency=currency[:3],
-            amount_minor=max(total, 1),
-            telegram_charge_id=telegram_charge_id[:128],
-            provider_charge_id=(provider_charge_id or "")[:128],
-            paid_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["telegram_charge_id"])
-        .returning(Payment.id)
+    recorded = await record_charge(
+        session,
+        charge,
+        customer_id=user.id,
+        provider_id=offer.provider_id,
+        purchase_id=purchase.id,
+        now=now,
     )
     if recorded is None:
         return None
@@ -220,15 +202,3 @@ async def balances(session: AsyncSession, customer: User, *, now: datetime) -> l
         .limit(10)
     )
     return [Balance(purchase, title) for purchase, title in rows]
-
-
-async def sessions_left(session: AsyncSession, customer_id: int, offer_id: int) -> int:
-    """All sessions left of the customer's usable packages of one offer (for screens)."""
-    left = await session.scalar(
-        select(func.coalesce(func.sum(PackagePurchase.sessions_left), 0)).where(
-            PackagePurchase.customer_id == customer_id,
-            PackagePurchase.offer_id == offer_id,
-            PackagePurchase.status == PurchaseStatus.ACTIVE,
-        )
-    )
-    return int(left or 0)

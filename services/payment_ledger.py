@@ -6,9 +6,12 @@ services.bookings can apply them inside every status change without an import cy
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Booking, BookingStatus, Payment, Refund
@@ -24,6 +27,49 @@ REFUNDED_ENDS = frozenset(
         BookingStatus.CANCELLED_BY_MODERATOR,
     }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """A `successful_payment` as Telegram reported it."""
+
+    payload: str
+    currency: str
+    total_amount: int
+    telegram_charge_id: str
+    provider_charge_id: str
+
+
+async def record_charge(
+    session: AsyncSession,
+    charge: Charge,
+    *,
+    customer_id: int,
+    provider_id: int,
+    now: datetime,
+    booking_id: int | None = None,
+    purchase_id: int | None = None,
+) -> int | None:
+    """Write the charge into the ledger, for a booking or a package purchase; its id, or
+    None when this Telegram charge id is recorded already (a redelivered message)."""
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    recorded: int | None = await session.scalar(
+        insert(Payment)
+        .values(
+            booking_id=booking_id,
+            purchase_id=purchase_id,
+            customer_id=customer_id,
+            provider_id=provider_id,
+            currency=charge.currency[:3],
+            amount_minor=max(charge.total_amount, 1),
+            telegram_charge_id=charge.telegram_charge_id[:128],
+            provider_charge_id=(charge.provider_charge_id or "")[:128],
+            paid_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["telegram_charge_id"])
+        .returning(Payment.id)
+    )
+    return recorded
 
 
 def owed_back(status: str, *, late: bool) -> bool:

@@ -29,8 +29,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -44,9 +42,10 @@ from models import (
     Refund,
     User,
 )
-from services import bookings, offers, outbox, waitlist
+from services import bookings, offers, outbox, payment_ledger, users, waitlist
 from services.errors import DomainError
 from services.offer_parser import NO_CURRENCY, parse_amount, to_minor
+from services.payment_ledger import Charge
 
 log = logging.getLogger(__name__)
 
@@ -242,17 +241,6 @@ async def _held_booking(session: AsyncSession, booking_id: int) -> Booking | Non
 # --- the payment ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Charge:
-    """A `successful_payment` as Telegram reported it."""
-
-    payload: str
-    currency: str
-    total_amount: int
-    telegram_charge_id: str
-    provider_charge_id: str
-
-
 class Outcome(StrEnum):
     """What a reported payment did."""
 
@@ -280,21 +268,13 @@ async def record_payment(
     if booking is None or booking.customer_id != user.id or not charge.telegram_charge_id:
         log.warning("a successful payment for no invoice of this user was ignored")
         return Paid(Outcome.IGNORED, None)
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-    recorded = await session.scalar(
-        insert(Payment)
-        .values(
-            booking_id=booking.id,
-            customer_id=user.id,
-            provider_id=booking.provider_id,
-            currency=charge.currency[:3],
-            amount_minor=max(charge.total_amount, 1),
-            telegram_charge_id=charge.telegram_charge_id[:128],
-            provider_charge_id=(charge.provider_charge_id or "")[:128],
-            paid_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["telegram_charge_id"])
-        .returning(Payment.id)
+    recorded = await payment_ledger.record_charge(
+        session,
+        charge,
+        customer_id=user.id,
+        provider_id=booking.provider_id,
+        booking_id=booking.id,
+        now=now,
     )
     if recorded is None:
         return Paid(Outcome.REPEATED, booking)
@@ -359,7 +339,7 @@ async def due_refunds(session: AsyncSession, admin_ids: list[int], *, now: datet
     while no admin can be written to (ADMIN_IDS empty, or none of them started the bot):
     they wait until one can."""
     # Only admins who have talked to the bot can be written to; until one has, refunds wait.
-    admins = list(await session.scalars(select(User.id).where(User.id.in_(list(admin_ids)))))
+    admins = await users.reachable(session, admin_ids)
     if not admins:
         return 0
     due = list(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -149,3 +150,12 @@ async def load_users(session: AsyncSession, user_ids: set[int]) -> list[User]:
     if not user_ids:
         return []
     return list(await session.scalars(select(User).where(User.id.in_(user_ids))))
+
+
+async def reachable(session: AsyncSession, user_ids: Sequence[int]) -> list[int]:
+    """Those of `user_ids` who have talked to the bot (have a row), in the given order:
+    the only ones a message can be queued for."""
+    if not user_ids:
+        return []
+    known = set(await session.scalars(select(User.id).where(User.id.in_(list(user_ids)))))
+    return [user_id for user_id in user_ids if user_id in known]

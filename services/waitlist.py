@@ -11,7 +11,6 @@ so the next in line is asked. Leaving the line is one tap.
 
 from __future__ import annotations
 
-import logging
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -35,8 +34,6 @@ from services import bookings, outbox
 from services.availability import day_ranges
 from services.errors import DomainError
 from services.offers import availability_rules
-
-log = logging.getLogger(__name__)
 
 OFFER_WINDOW = timedelta(minutes=30)  # how long a freed place is held for the one asked
 LINE_LIMIT = 50  # customers waiting for one day of one offer, at most
@@ -279,19 +276,4 @@ async def booked(session: AsyncSession, booking: Booking) -> None:
         .where(WaitlistEntry.booking_id == booking.id, WaitlistEntry.status == WaitStatus.OFFERED)
         .values(status=WaitStatus.BOOKED, updated_at=booking.updated_at)
         .execution_options(synchronize_session=False)
-    )
-
-
-async def waiting_of(session: AsyncSession, customer: User) -> list[WaitlistEntry]:
-    """The customer's open entries, soonest day first."""
-    return list(
-        await session.scalars(
-            select(WaitlistEntry)
-            .where(
-                WaitlistEntry.customer_id == customer.id,
-                WaitlistEntry.status.in_(OPEN_WAITS),
-            )
-            .order_by(WaitlistEntry.day, WaitlistEntry.id)
-            .limit(LINE_LIMIT)
-        )
     )

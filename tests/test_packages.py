@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models import Booking, PackagePurchase, Payment, PurchaseStatus
 from services import bookings, offers, package_ledger, packages
 from services.offers import OfferData
+from services.payment_ledger import Charge
 from services.users import TelegramProfile, touch_user
 from tests.helpers import offer_data, publish
 from tests.helpers import user_in as user
@@ -60,11 +61,7 @@ async def bought(
         purchase = await packages.record_payment(
             session,
             await user(session, CARL),
-            invoice.payload,
-            currency="EUR",
-            total=18000,
-            telegram_charge_id=charge,
-            provider_charge_id="pr",
+            Charge(invoice.payload, "EUR", 18000, charge, "pr"),
             now=NOW,
         )
         assert purchase is not None
@@ -98,11 +95,7 @@ async def test_a_package_bought_once_and_drawn_by_bookings(
         again = await packages.record_payment(
             session,
             await user(session, CARL),
-            f"gigbot:p{purchase.id}",
-            currency="EUR",
-            total=18000,
-            telegram_charge_id="tg-1",
-            provider_charge_id="pr",
+            Charge(f"gigbot:p{purchase.id}", "EUR", 18000, "tg-1", "pr"),
             now=NOW,
         )
         assert again is None
@@ -203,11 +196,7 @@ async def test_packages_are_checked_and_someone_elses_purchase_changes_nothing(
         stolen = await packages.record_payment(
             session,
             dora,
-            payload,
-            currency="EUR",
-            total=100,
-            telegram_charge_id="tg-x",
-            provider_charge_id="pr",
+            Charge(payload, "EUR", 100, "tg-x", "pr"),
             now=NOW,
         )
         assert stolen is None

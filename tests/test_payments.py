@@ -17,6 +17,7 @@ from services import bookings, payments
 from services.bookings import SlotTaken
 from services.offer_parser import NO_CURRENCY
 from services.offers import OfferData
+from services.payment_ledger import Charge
 from services.payments import CheckoutRefusal, Outcome
 from services.users import TelegramProfile, touch_user
 from tests.helpers import offer_data, publish
@@ -67,8 +68,8 @@ async def hold(
         return booked.booking
 
 
-def charge_for(booking_id: int, amount: int, charge_id: str = "tg-1") -> payments.Charge:
-    return payments.Charge(
+def charge_for(booking_id: int, amount: int, charge_id: str = "tg-1") -> Charge:
+    return Charge(
         payload=f"gigbot:b{booking_id}",
         currency="EUR",
         total_amount=amount,
@@ -95,7 +96,7 @@ async def checkout(
 async def pay(
     sessions: async_sessionmaker[AsyncSession],
     user_id: int,
-    charge: payments.Charge,
+    charge: Charge,
     now: datetime = NOW,
 ) -> payments.Paid:
     async with sessions() as session:
