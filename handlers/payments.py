@@ -173,13 +173,7 @@ async def on_release(
     _: Translator,
 ) -> None:
     """Give the held time up: its seats are free again, and the invoice no longer pays."""
-    await bookings.change(
-        session,
-        user,
-        callback_data.booking_id,
-        bookings.Transition.CANCEL_BY_CUSTOMER,
-        now=utcnow(),
-    )
+    await payments.release_hold(session, user, callback_data.booking_id, now=utcnow())
     await show(query, _("payments.released"))
 
 

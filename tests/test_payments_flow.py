@@ -131,6 +131,11 @@ async def test_a_customer_pays_the_deposit_and_is_booked_once(
     assert len(tg.messages_in(anna.id)) == messages_before
     assert await bookings_in(engine) == [(BookingStatus.CONFIRMED, carl.id)]
     assert await ledger(engine) == [(800, Refund.NONE)]
+    # The held screen's button, pressed after paying, gives nothing up.
+    await carl.press_callback(
+        held, (held.reply_markup or {})["inline_keyboard"][0][0]["callback_data"]
+    )
+    assert await bookings_in(engine) == [(BookingStatus.CONFIRMED, carl.id)]
     # Anna's agenda shows what was paid.
     await anna.send("/agenda")
     assert any("💳" in label for label in anna.turn[-1].buttons)
