@@ -127,11 +127,13 @@ def webhook_application(app: Gigbot) -> web.Application:
     """The aiohttp application serving the webhook path (401 without the secret) and /healthz."""
     assert app.settings.webhook_secret is not None, "webhook mode needs WEBHOOK_SECRET"
     web_app = web.Application()
-    CheckedRequestHandler(
+    handler = CheckedRequestHandler(
         dispatcher=app.dispatcher,
         bot=app.bot,
         secret_token=app.settings.webhook_secret.get_secret_value(),
-    ).register(web_app, path=app.settings.webhook_path)
+    )
+    handler.answer_after_handling = app.settings.webhook_answer == "after_handling"
+    handler.register(web_app, path=app.settings.webhook_path)
     web_app.router.add_get("/healthz", _healthz)
     setup_application(web_app, app.dispatcher, bot=app.bot)
     return web_app

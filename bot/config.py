@@ -59,6 +59,12 @@ class Settings(DatabaseSettings):
     webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"  # noqa: S104 - a webhook server listens behind a proxy
     webhook_port: int = Field(default=8080, ge=1, le=65535)
+    # When Telegram gets its 200: after the update is handled (nothing lost when an
+    # instance dies) or at once (aiogram's default; lost on a crash). See bot/webhook.py.
+    webhook_answer: Literal["after_handling", "at_once"] = "after_handling"
+    # Seconds an instance's claim on an update lasts: a delivery of the update meanwhile
+    # is refused (503) or waited for; after a crash the update is handled again then.
+    update_lease: float = Field(default=30.0, ge=1, le=600)
     default_locale: Locale = "en"
     default_timezone: str = "UTC"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)

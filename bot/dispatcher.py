@@ -16,11 +16,13 @@ from bot.middlewares import (
     DatabaseMiddleware,
     FloodMiddleware,
     Gate,
+    HandledOnce,
     I18nMiddleware,
     SenderCheck,
     TokenBucket,
     UserMiddleware,
 )
+from bot.update_claims import MemoryClaims, RedisClaims, UpdateClaims
 from handlers import build_router
 from handlers.errors import DomainErrorReplies
 
@@ -40,6 +42,17 @@ def create_storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]
     return MemoryStorage(), SimpleEventIsolation()
 
 
+def update_claims(settings: Settings, storage: BaseStorage) -> UpdateClaims:
+    """Claims on updates: in Redis (shared by every instance) when the FSM storage is
+    there, otherwise in this process."""
+    if isinstance(storage, RedisStorage):
+        prefix = (
+            f"{settings.redis_key_prefix}:{settings.bot_token.get_secret_value().split(':')[0]}"
+        )
+        return RedisClaims(storage.redis, prefix, settings.update_lease)
+    return MemoryClaims(settings.update_lease)
+
+
 def build_dispatcher(
     settings: Settings,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -48,6 +61,9 @@ def build_dispatcher(
 ) -> Dispatcher:
     """The dispatcher with every middleware and router wired, ready to feed updates."""
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, settings=settings)
+    dispatcher.update.outer_middleware(
+        HandledOnce(update_claims(settings, storage), wait_when_busy=not settings.uses_webhook)
+    )
     dispatcher.update.outer_middleware(SenderCheck())
     dispatcher.update.outer_middleware(
         FloodMiddleware(

@@ -1,4 +1,13 @@
-"""The webhook endpoint: the secret checked first, the body read once into an Update.
+"""The webhook endpoint: the secret checked first, the body read once into an Update,
+handled, then answered.
+
+Telegram takes a 200 as "delivered" and never sends that update again. aiogram's handler
+answers at once and handles the update in the background, so an instance that dies
+mid-update loses it. By default (WEBHOOK_ANSWER=after_handling) the 200 comes after the
+update has been handled; a failed or timed-out call is delivered again, to whichever
+instance the load balancer picks, and bot.update_claims makes sure it is handled once.
+`at_once` keeps aiogram's behaviour (faster to answer, lost on a crash); the README's
+*Production* section has both measured.
 
 aiogram's SimpleRequestHandler compares the secret as `str`s with `compare_digest`,
 which raises on non-ASCII text (a 500 and a traceback for anyone without the secret),
@@ -21,6 +30,8 @@ from aiogram.types import Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 from pydantic import ValidationError
+
+from bot.middlewares.once import IN_FLIGHT
 
 log = logging.getLogger(__name__)
 
@@ -46,15 +57,19 @@ def read_update(body: bytes, bot: Bot) -> Update | None:
 
 
 class CheckedRequestHandler(SimpleRequestHandler):
-    """SimpleRequestHandler that never turns outside input into a traceback."""
+    """SimpleRequestHandler that never turns outside input into a traceback, and answers
+    after handling unless told to answer at once."""
+
+    answer_after_handling = True
 
     def verify_secret(self, telegram_secret_token: str, bot: Bot) -> bool:
         """True when the header carries the configured secret (or none is configured)."""
         return self.secret_token is None or same_secret(telegram_secret_token, self.secret_token)
 
     async def handle(self, request: web.Request) -> web.Response:
-        """401 without the secret, 400 for a body that is not an Update; otherwise the
-        update is handled in the background and Telegram gets its answer at once."""
+        """401 without the secret, 400 for a body that is not an Update, 503 while
+        another delivery of it is handled; otherwise 200 once it has been handled (or at
+        once, with the update handled in the background)."""
         bot = await self.resolve_bot(request)
         if not self.verify_secret(request.headers.get(SECRET_HEADER, ""), bot):
             return web.Response(body="Unauthorized", status=401)
@@ -62,17 +77,25 @@ class CheckedRequestHandler(SimpleRequestHandler):
         if update is None:
             log.warning("webhook: refused a request whose body is not a Telegram update")
             return web.Response(body="Bad Request", status=400)
-        task = asyncio.create_task(self._feed(bot, update))
-        self._background_feed_update_tasks.add(task)
-        task.add_done_callback(self._background_feed_update_tasks.discard)
+        if not self.answer_after_handling:
+            task = asyncio.create_task(self._feed(bot, update))
+            self._background_feed_update_tasks.add(task)
+            task.add_done_callback(self._background_feed_update_tasks.discard)
+            return web.json_response({})
+        if await self._feed(bot, update) is IN_FLIGHT:
+            # Another instance works on this update now: Telegram will try again, and by
+            # then it is done (skipped) or that instance has died (its claim ran out).
+            return web.Response(status=503, headers={"Retry-After": "1"})
         return web.json_response({})
 
-    async def _feed(self, bot: Bot, update: Update) -> None:
+    async def _feed(self, bot: Bot, update: Update) -> Any:
         try:
             result: Any = await self.dispatcher.feed_update(bot, update, **self.data)
             if isinstance(result, TelegramMethod):
                 await self.dispatcher.silent_call_request(bot=bot, result=result)
         except Exception:
             log.exception("webhook: update %s failed", update.update_id)
+            return None
+        return result
 
     __call__ = handle

@@ -1,4 +1,4 @@
-"""Update middlewares, outermost first: sender check, flood control, admission, DB
+"""Update middlewares, outermost first: each update once, sender check, flood control, admission, DB
 session, user, i18n; the message middleware that lets a /command leave any dialogue;
 callback answers; and the Bot API request middlewares (commit before sending, step out
 of admission while sending, keep response models)."""
@@ -9,11 +9,13 @@ from bot.middlewares.commands import CommandLeavesDialogue
 from bot.middlewares.database import CommitBeforeSending, DatabaseMiddleware
 from bot.middlewares.flood import FloodMiddleware, TokenBucket
 from bot.middlewares.i18n import I18nMiddleware
+from bot.middlewares.once import IN_FLIGHT, HandledOnce
 from bot.middlewares.response_models import KeepResponseModels
 from bot.middlewares.sender import SenderCheck
 from bot.middlewares.user import UserMiddleware
 
 __all__ = [
+    "IN_FLIGHT",
     "Admission",
     "CallbackAnswers",
     "CommandLeavesDialogue",
@@ -21,6 +23,7 @@ __all__ = [
     "DatabaseMiddleware",
     "FloodMiddleware",
     "Gate",
+    "HandledOnce",
     "I18nMiddleware",
     "KeepResponseModels",
     "SenderCheck",
