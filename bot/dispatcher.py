@@ -22,6 +22,8 @@ from bot.middlewares import (
     TokenBucket,
     UserMiddleware,
 )
+from bot.middlewares.flood import FloodBucket
+from bot.redis_flood import RedisTokenBucket
 from bot.update_claims import MemoryClaims, RedisClaims, UpdateClaims
 from handlers import build_router
 from handlers.errors import DomainErrorReplies
@@ -42,15 +44,27 @@ def create_storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]
     return MemoryStorage(), SimpleEventIsolation()
 
 
+def shared_prefix(settings: Settings) -> str:
+    """The prefix of this bot's keys in Redis (several bots may share one Redis)."""
+    return f"{settings.redis_key_prefix}:{settings.bot_token.get_secret_value().split(':')[0]}"
+
+
 def update_claims(settings: Settings, storage: BaseStorage) -> UpdateClaims:
     """Claims on updates: in Redis (shared by every instance) when the FSM storage is
     there, otherwise in this process."""
     if isinstance(storage, RedisStorage):
-        prefix = (
-            f"{settings.redis_key_prefix}:{settings.bot_token.get_secret_value().split(':')[0]}"
-        )
-        return RedisClaims(storage.redis, prefix, settings.update_lease)
+        return RedisClaims(storage.redis, shared_prefix(settings), settings.update_lease)
     return MemoryClaims(settings.update_lease)
+
+
+def flood_bucket(settings: Settings, storage: BaseStorage) -> FloodBucket:
+    """Per-user flood buckets: in Redis (one limit across instances) when the FSM storage
+    is there, otherwise in this process."""
+    if isinstance(storage, RedisStorage):
+        return RedisTokenBucket(
+            storage.redis, shared_prefix(settings), settings.flood_rate, settings.flood_burst
+        )
+    return TokenBucket(settings.flood_rate, settings.flood_burst)
 
 
 def build_dispatcher(
@@ -66,9 +80,7 @@ def build_dispatcher(
     )
     dispatcher.update.outer_middleware(SenderCheck())
     dispatcher.update.outer_middleware(
-        FloodMiddleware(
-            TokenBucket(settings.flood_rate, settings.flood_burst), settings.default_locale
-        )
+        FloodMiddleware(flood_bucket(settings, storage), settings.default_locale)
     )
     dispatcher.update.outer_middleware(Admission(Gate(settings.admitted_updates)))
     dispatcher.update.outer_middleware(DatabaseMiddleware(sessionmaker))

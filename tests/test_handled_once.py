@@ -178,3 +178,36 @@ async def test_at_once_answers_before_handling(emulator: Emulator, database_url:
         assert replies(emulator) == 1
     finally:
         await running.stop()
+
+
+@pytest.mark.redis
+async def test_the_flood_limit_holds_across_instances(
+    emulator: Emulator, database_url: str, redis_client: redis.Redis
+) -> None:
+    user = eve(emulator)
+    prefix = f"gigbot-test-{uuid.uuid4().hex[:8]}"
+    settings = make_settings(
+        emulator,
+        database_url,
+        "polling",
+        redis_url=REDIS_URL,
+        redis_key_prefix=prefix,
+        flood_rate=0.001,  # no refill within the test
+        flood_burst=3,
+    )
+    apps = [assemble(settings), assemble(settings)]
+    try:
+        for number in range(6):  # alternately to each instance, as a load balancer would
+            app = apps[number % 2]
+            await app.dispatcher.feed_update(
+                app.bot, Update.model_validate(help_update(number, user))
+            )
+        texts = [call.params["text"] for call in emulator.calls_of("sendMessage") if call.ok]
+        assert len(texts) == 4  # three answers, then one "too fast" — not three each
+        assert "too fast" in texts[3]
+        [key] = [k async for k in redis_client.scan_iter(f"{prefix}:*:flood:{user}")]
+        assert 0 < await redis_client.pttl(key) <= (3 / 0.001 + 1) * 1000
+    finally:
+        for app in apps:
+            await close(app)
+        await redis_client.delete(*[k async for k in redis_client.scan_iter(f"{prefix}:*")])

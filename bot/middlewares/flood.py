@@ -1,16 +1,26 @@
-"""Per-user flood control: a token bucket per user, in this process."""
+"""Per-user flood control: a token bucket per user, in this process (in Redis, shared by
+every instance, when REDIS_URL is set: bot/redis_flood.py)."""
 
 from __future__ import annotations
 
+import enum
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
 from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
 from bot.config import Locale
 from bot.i18n import pick_locale, translator
+
+
+class Verdict(enum.Enum):
+    """What flood control says of one update."""
+
+    ALLOW = "allow"
+    WARN = "warn"  # refused, and the person is told to slow down (once per flood)
+    DROP = "drop"  # refused silently: they have been told
 
 
 class TokenBucket:
@@ -21,6 +31,7 @@ class TokenBucket:
         self.burst = burst
         self._clock = clock
         self._buckets: dict[int, tuple[float, float]] = {}
+        self._warned: set[int] = set()
 
     def take(self, key: int) -> bool:
         """Spend one token of `key`; False when none is left."""
@@ -35,6 +46,18 @@ class TokenBucket:
         self._buckets[key] = (tokens - 1, now)
         return True
 
+    async def allow(self, key: int) -> Verdict:
+        """FloodBucket.allow: `take` in this process, warning once per flood."""
+        if self.take(key):
+            self._warned.discard(key)
+            return Verdict.ALLOW
+        if key in self._warned:
+            return Verdict.DROP
+        if len(self._warned) > 10_000:  # flooders who never came back; forget them
+            self._warned.clear()
+        self._warned.add(key)
+        return Verdict.WARN
+
     def _forget_full(self, now: float) -> None:
         """Drop buckets that have refilled, so memory stays bounded."""
         full_after = self.burst / self.rate
@@ -43,16 +66,24 @@ class TokenBucket:
         }
 
 
+class FloodBucket(Protocol):
+    """Where a user's tokens are counted."""
+
+    async def allow(self, key: int) -> Verdict:
+        """Spend one token of `key`: PASS, or WARN the first time none is left in a
+        flood, DROP after that."""
+
+
 class FloodMiddleware(BaseMiddleware):
     """Drops a user's updates beyond the limit, telling them once per flood to slow down.
 
-    Limits are per bot process; behind a load balancer each instance counts its own share.
+    With Redis the bucket is shared, so the limit holds whichever instance an update
+    reaches; without it, in this process.
     """
 
-    def __init__(self, bucket: TokenBucket, default_locale: Locale) -> None:
+    def __init__(self, bucket: FloodBucket, default_locale: Locale) -> None:
         self._bucket = bucket
         self._default_locale = default_locale
-        self._warned: set[int] = set()
 
     async def __call__(
         self,
@@ -61,17 +92,15 @@ class FloodMiddleware(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         user: User | None = data.get("event_from_user")
-        if user is None or self._bucket.take(user.id):
-            if user is not None:
-                self._warned.discard(user.id)
+        if user is None:
+            return await handler(event, data)
+        verdict = await self._bucket.allow(user.id)
+        if verdict is Verdict.ALLOW:
             return await handler(event, data)
         _ = translator(pick_locale(None, user.language_code, self._default_locale))
         inner = getattr(event, "event", None)
-        if isinstance(inner, CallbackQuery):
+        if isinstance(inner, CallbackQuery):  # a press is answered whatever the verdict
             await inner.answer(_.text("flood.slow_down"))
-        elif isinstance(inner, Message) and user.id not in self._warned:
+        elif isinstance(inner, Message) and verdict is Verdict.WARN:
             await inner.answer(_("flood.slow_down"))
-        if len(self._warned) > 10_000:  # flooders who never came back; forget them
-            self._warned.clear()
-        self._warned.add(user.id)
         return None
