@@ -13,14 +13,17 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.commands import publish_menus
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
 from bot.dispatcher import build_dispatcher, create_storage
+from bot.metrics import Health, Metrics
 from bot.middlewares import CommitBeforeSending, KeepResponseModels, StepOutWhileSending
 from bot.scheduler import Scheduler
 from bot.sender import Sender
@@ -42,6 +45,8 @@ class Gigbot:
     dispatcher: Dispatcher
     storage: BaseStorage
     scheduler: Scheduler
+    metrics: Metrics
+    health: Health
 
 
 def add_request_middlewares(session: BaseSession) -> None:
@@ -72,20 +77,32 @@ def assemble(settings: Settings) -> Gigbot:
     engine = create_engine(settings.database_url)
     sessionmaker = create_sessionmaker(engine)
     storage, isolation = create_storage(settings)
-    dispatcher = build_dispatcher(settings, sessionmaker, storage, isolation)
+    metrics = Metrics()
+    dispatcher = build_dispatcher(settings, sessionmaker, storage, isolation, metrics)
     bot = create_bot(settings)
     scheduler = Scheduler(
         sessionmaker,
-        Sender(bot, per_second=settings.send_rate),
+        Sender(bot, per_second=settings.send_rate, count=metrics.count_send),
         database_url=settings.database_url,
         interval_seconds=settings.scheduler_interval,
         lease_seconds=settings.notification_lease,
         admin_ids=settings.admin_ids,
+        metrics=metrics,
+    )
+    health = Health(
+        engine,
+        storage.redis.ping if isinstance(storage, RedisStorage) else None,
+        scheduler,
+        # A run may take a while (a big batch at the send rate); three missed runs, or a
+        # minute, whichever is longer, mean the scheduler is stuck.
+        stale_after=max(3 * settings.scheduler_interval, 60.0),
     )
     dispatcher.startup.register(_on_startup)
     dispatcher.startup.register(scheduler.start)
     dispatcher.shutdown.register(scheduler.shutdown)
-    return Gigbot(settings, engine, sessionmaker, bot, dispatcher, storage, scheduler)
+    return Gigbot(
+        settings, engine, sessionmaker, bot, dispatcher, storage, scheduler, metrics, health
+    )
 
 
 async def _on_startup(bot: Bot, dispatcher: Dispatcher, settings: Settings) -> None:
@@ -123,8 +140,26 @@ async def run_polling(app: Gigbot, *, handle_signals: bool = True) -> None:
     )
 
 
+def add_status_routes(web_app: web.Application, app: Gigbot) -> None:
+    """/healthz (200, or 503 naming what failed) and /metrics (Prometheus text format)."""
+
+    async def healthz(_request: web.Request) -> web.Response:
+        failed = await app.health.check()
+        if failed:
+            return web.json_response({"ok": False, "failed": failed}, status=503)
+        return web.json_response({"ok": True})
+
+    async def metrics(_request: web.Request) -> web.Response:
+        body = await app.metrics.scrape(app.engine, app.sessionmaker)
+        return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    web_app.router.add_get("/healthz", healthz)
+    web_app.router.add_get("/metrics", metrics)
+
+
 def webhook_application(app: Gigbot) -> web.Application:
-    """The aiohttp application serving the webhook path (401 without the secret) and /healthz."""
+    """The aiohttp application serving the webhook path (401 without the secret),
+    /healthz and /metrics."""
     assert app.settings.webhook_secret is not None, "webhook mode needs WEBHOOK_SECRET"
     web_app = web.Application()
     handler = CheckedRequestHandler(
@@ -134,31 +169,63 @@ def webhook_application(app: Gigbot) -> web.Application:
     )
     handler.answer_after_handling = app.settings.webhook_answer == "after_handling"
     handler.register(web_app, path=app.settings.webhook_path)
-    web_app.router.add_get("/healthz", _healthz)
+    add_status_routes(web_app, app)
     setup_application(web_app, app.dispatcher, bot=app.bot)
     return web_app
 
 
-async def _healthz(_request: web.Request) -> web.Response:
-    return web.json_response({"ok": True})
+def status_application(app: Gigbot) -> web.Application:
+    """The small server of polling mode: /healthz and /metrics only."""
+    web_app = web.Application()
+    add_status_routes(web_app, app)
+    return web_app
 
 
-async def serve_webhook(app: Gigbot) -> None:
-    """Serve the webhook on WEBHOOK_HOST:WEBHOOK_PORT until SIGINT or SIGTERM."""
-    runner = web.AppRunner(webhook_application(app), access_log=None)
+async def listen(web_app: web.Application, host: str, port: int, names: str) -> web.AppRunner:
+    """Serve `web_app` on host:port; StartupError naming the settings `names` when the
+    port cannot be had."""
+    runner = web.AppRunner(web_app, access_log=None)
     await runner.setup()
-    host, port = app.settings.webhook_host, app.settings.webhook_port
     try:
         await web.TCPSite(runner, host, port).start()
     except OSError as error:
         await runner.cleanup()
         raise StartupError(
-            f"cannot listen on {host}:{port} ({reason(error)}): free the port or change "
-            "WEBHOOK_HOST / WEBHOOK_PORT"
+            f"cannot listen on {host}:{port} ({reason(error)}): free the port or change {names}"
         ) from None
-    log.info("listening on %s:%s", app.settings.webhook_host, app.settings.webhook_port)
+    log.info("listening on %s:%s", host, port)
+    return runner
+
+
+async def serve_webhook(app: Gigbot) -> None:
+    """Serve the webhook on WEBHOOK_HOST:WEBHOOK_PORT until SIGINT or SIGTERM."""
+    settings = app.settings
+    runner = await listen(
+        webhook_application(app),
+        settings.webhook_host,
+        settings.webhook_port,
+        "WEBHOOK_HOST / WEBHOOK_PORT",
+    )
     try:
         await until_stopped()
+    finally:
+        await runner.cleanup()
+
+
+async def serve_polling(app: Gigbot) -> None:
+    """Long-poll, with /healthz and /metrics on STATUS_HOST:STATUS_PORT when it is set."""
+    settings = app.settings
+    if settings.status_port is None:
+        await run_polling(app)
+        return
+    runner = await listen(
+        status_application(app),
+        settings.status_host,
+        settings.status_port,
+        "STATUS_HOST / STATUS_PORT",
+    )
+    try:
+        await run_polling(app)
     finally:
         await runner.cleanup()
 
@@ -187,6 +254,6 @@ async def run(settings: Settings) -> None:
         if settings.uses_webhook:
             await serve_webhook(app)
         else:
-            await run_polling(app)
+            await serve_polling(app)
     finally:
         await close(app)

@@ -54,14 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "migrate":
             database = load_database_settings()
-            setup_logging(database.log_level, secrets=secrets)
+            setup_logging(database.log_level, secrets=secrets, log_format=database.log_format)
             from bot.startup import prepare_database
 
             asyncio.run(prepare_database(database.database_url))
             return 0
         settings = load_settings()
         secrets.append(settings.bot_token.get_secret_value())
-        setup_logging(settings.log_level, secrets=secrets)
+        setup_logging(settings.log_level, secrets=secrets, log_format=settings.log_format)
         from bot.app import run
 
         asyncio.run(run(settings))

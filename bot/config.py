@@ -34,6 +34,8 @@ class DatabaseSettings(BaseSettings):
 
     database_url: str = "sqlite+aiosqlite:///gigbot.db"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # text: a line per event; json: one JSON object per event, with an event per update.
+    log_format: Literal["text", "json"] = "text"
 
     @field_validator("database_url")
     @classmethod
@@ -65,6 +67,10 @@ class Settings(DatabaseSettings):
     # Seconds an instance's claim on an update lasts: a delivery of the update meanwhile
     # is refused (503) or waited for; after a crash the update is handled again then.
     update_lease: float = Field(default=30.0, ge=1, le=600)
+    # /healthz and /metrics: on the webhook server in webhook mode; in polling mode on a
+    # server of their own at STATUS_HOST:STATUS_PORT when STATUS_PORT is set.
+    status_host: str = "127.0.0.1"
+    status_port: int | None = Field(default=None, ge=1, le=65535)
     default_locale: Locale = "en"
     default_timezone: str = "UTC"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)

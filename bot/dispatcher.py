@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
@@ -9,6 +11,7 @@ from aiogram.fsm.storage.redis import RedisStorage
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.metrics import Metrics
 from bot.middlewares import (
     Admission,
     CallbackAnswers,
@@ -18,9 +21,12 @@ from bot.middlewares import (
     Gate,
     HandledOnce,
     I18nMiddleware,
+    Measured,
+    NoteHandler,
     SenderCheck,
     TokenBucket,
     UserMiddleware,
+    user_hasher,
 )
 from bot.middlewares.flood import FloodBucket
 from bot.redis_flood import RedisTokenBucket
@@ -72,9 +78,17 @@ def build_dispatcher(
     sessionmaker: async_sessionmaker[AsyncSession],
     storage: BaseStorage,
     isolation: BaseEventIsolation,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     """The dispatcher with every middleware and router wired, ready to feed updates."""
     dispatcher = Dispatcher(storage=storage, events_isolation=isolation, settings=settings)
+    dispatcher.update.outer_middleware(
+        Measured(
+            metrics or Metrics(),
+            user_hasher(settings.bot_token.get_secret_value()),
+            logging.INFO if settings.log_format == "json" else logging.DEBUG,
+        )
+    )
     dispatcher.update.outer_middleware(
         HandledOnce(update_claims(settings, storage), wait_when_busy=not settings.uses_webhook)
     )
@@ -93,5 +107,8 @@ def build_dispatcher(
     # Inside the callback answers, so that a refusal's reason is the answer's text.
     dispatcher.callback_query.middleware(DomainErrorReplies())
     dispatcher.message.middleware(DomainErrorReplies())
+    for name, observer in dispatcher.observers.items():
+        if name not in {"update", "error"}:
+            observer.middleware(NoteHandler())
     dispatcher.include_router(build_router())
     return dispatcher

@@ -7,10 +7,12 @@ handlers, whatever logger produced it.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
-from typing import TextIO
+from datetime import UTC, datetime
+from typing import Any, TextIO
 
 REDACTED = "<redacted>"
 # Any Bot API token shape, so a token from another source is hidden too.
@@ -42,10 +44,37 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def setup_logging(level: str, secrets: list[str], stream: TextIO | None = None) -> None:
-    """Configure the root logger: one stream handler whose output is always redacted."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message, the traceback when there is
+    one, and the fields of an `extra={"event": {...}}` (the update event's)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON (the message already redacted by the filter)."""
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        event = getattr(record, "event", None)
+        if isinstance(event, dict):
+            entry.update(event)
+        if record.exc_text:
+            entry["traceback"] = record.exc_text
+        return json.dumps(entry, ensure_ascii=False, default=str)
+
+
+def setup_logging(
+    level: str, secrets: list[str], stream: TextIO | None = None, log_format: str = "text"
+) -> None:
+    """Configure the root logger: one stream handler whose output is always redacted, as
+    text lines or (`log_format="json"`) one JSON object a line."""
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        JsonFormatter()
+        if log_format == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    )
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     for old in list(root.handlers):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import time
 from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.community_publisher import publish_due
+from bot.metrics import Metrics
 from bot.notifier import deliver_due
 from bot.sender import Sender
 from handlers.community_views import render_digest, render_post
@@ -75,8 +77,11 @@ class Scheduler:
         interval_seconds: float,
         lease_seconds: float = 120.0,
         admin_ids: Sequence[int] = (),
+        metrics: Metrics | None = None,
     ) -> None:
         self._sessions = sessions
+        self._metrics = metrics or Metrics()
+        self.last_run = time.time()  # the health check's reference until the first run
         self._admin_ids = list(admin_ids)
         self._sender = sender
         self._database_url = database_url
@@ -107,19 +112,35 @@ class Scheduler:
         log.info("scheduler started: every %s s", self._interval)
         return True
 
+    @property
+    def active(self) -> bool:
+        """Whether this instance runs the scheduler (on SQLite only one process does)."""
+        return self._scheduler is not None
+
     async def run_once(self) -> None:
         """Deliver what is due now (and what fell due while nobody was running)."""
         try:
+            await self._run()
+        finally:
+            self.last_run = time.time()
+
+    async def _run(self) -> None:
+        errors = self._metrics.errors.labels("scheduler")
+        try:
             await sweep(self._sessions, self._admin_ids)
         except Exception:
+            errors.inc()
             log.exception("sweeping holds and refunds failed; retrying at the next run")
         try:
             outcome = await deliver_due(
                 self._sessions, self._sender, decide=decide, now=utcnow(), lease=self._lease
             )
         except Exception:
+            errors.inc()
             log.exception("delivering notifications failed; retrying at the next run")
             return
+        for status, count in outcome.items():
+            self._metrics.notifications.labels(status).inc(count)
         if outcome:
             log.info("notifications: %s", dict(outcome))
         try:
@@ -131,6 +152,7 @@ class Scheduler:
                 now=utcnow(),
             )
         except Exception:
+            errors.inc()
             log.exception("posting to communities failed; retrying at the next run")
             return
         if posts:

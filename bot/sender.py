@@ -57,6 +57,8 @@ class Sender:
     clock: Callable[[], float] = time.monotonic
     _global: AsyncLimiter = field(init=False)
     _next_private: dict[int, float] = field(default_factory=dict, init=False)
+    # Told each result: ok, 429, 403, 400, 5xx, retried, failed (bot.metrics counts them).
+    count: Callable[[str], None] = field(default=lambda _result: None)
     _group_sends: dict[int, deque[float]] = field(default_factory=dict, init=False)
     _locks: dict[int, asyncio.Lock] = field(default_factory=dict, init=False)
 
@@ -91,23 +93,31 @@ class Sender:
         while True:
             async with self._global:
                 try:
-                    return Outcome.SENT, await request()
+                    result = await request()
+                    self.count("ok")
+                    return Outcome.SENT, result
                 except TelegramRetryAfter as error:
+                    self.count("429")
                     log.warning("429 from Telegram: waiting %s s", error.retry_after)
                     await self.sleep(float(error.retry_after))
                 except TelegramForbiddenError:
+                    self.count("403")
                     return Outcome.BLOCKED, None
                 except TelegramBadRequest as error:
+                    self.count("400")
                     log.warning("message to chat %s refused: %s", chat_id, error.message)
                     return Outcome.REJECTED, None
                 except (TelegramServerError, TelegramNetworkError) as error:
+                    self.count("5xx")
                     failures += 1
                     if failures > RETRIES:
+                        self.count("failed")
                         log.warning(
                             "giving up on chat %s after %s tries: %s", chat_id, failures, error
                         )
                         return Outcome.FAILED, None
                     await self.sleep(BACKOFF * 2 ** (failures - 1))
+            self.count("retried")
 
     async def _wait_for_chat(self, chat_id: int) -> None:
         now = self.clock()

@@ -1,7 +1,8 @@
-"""Update middlewares, outermost first: each update once, sender check, flood control, admission, DB
-session, user, i18n; the message middleware that lets a /command leave any dialogue;
-callback answers; and the Bot API request middlewares (commit before sending, step out
-of admission while sending, keep response models)."""
+"""Update middlewares, outermost first: metrics and the log event, each update once,
+sender check, flood control, admission, DB session, user, i18n; the note of which handler
+took an update; the message middleware that lets a /command leave any dialogue; callback
+answers; and the Bot API request middlewares (commit before sending, step out of
+admission while sending, keep response models)."""
 
 from bot.middlewares.admission import Admission, Gate, StepOutWhileSending
 from bot.middlewares.callback_answer import CallbackAnswers
@@ -9,6 +10,8 @@ from bot.middlewares.commands import CommandLeavesDialogue
 from bot.middlewares.database import CommitBeforeSending, DatabaseMiddleware
 from bot.middlewares.flood import FloodMiddleware, TokenBucket
 from bot.middlewares.i18n import I18nMiddleware
+from bot.middlewares.measured import Measured, user_hasher
+from bot.middlewares.note import NoteHandler
 from bot.middlewares.once import IN_FLIGHT, HandledOnce
 from bot.middlewares.response_models import KeepResponseModels
 from bot.middlewares.sender import SenderCheck
@@ -26,8 +29,11 @@ __all__ = [
     "HandledOnce",
     "I18nMiddleware",
     "KeepResponseModels",
+    "Measured",
+    "NoteHandler",
     "SenderCheck",
     "StepOutWhileSending",
     "TokenBucket",
     "UserMiddleware",
+    "user_hasher",
 ]

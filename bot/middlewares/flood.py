@@ -13,6 +13,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject, User
 
 from bot.config import Locale
 from bot.i18n import pick_locale, translator
+from bot.middlewares.note import NOTE, UpdateNote
 
 
 class Verdict(enum.Enum):
@@ -97,6 +98,9 @@ class FloodMiddleware(BaseMiddleware):
         verdict = await self._bucket.allow(user.id)
         if verdict is Verdict.ALLOW:
             return await handler(event, data)
+        note: UpdateNote | None = data.get(NOTE)
+        if note is not None:
+            note.outcome = "flood"
         _ = translator(pick_locale(None, user.language_code, self._default_locale))
         inner = getattr(event, "event", None)
         if isinstance(inner, CallbackQuery):  # a press is answered whatever the verdict

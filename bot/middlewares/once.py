@@ -12,6 +12,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
+from bot.middlewares.note import NOTE, UpdateNote
 from bot.update_claims import Claim, UpdateClaims
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,9 @@ class HandledOnce(BaseMiddleware):
             await asyncio.sleep(BUSY_RETRY_SECONDS)
         if found is Claim.DONE:
             log.debug("update %s was handled already; skipped", update_id)
+            note: UpdateNote | None = data.get(NOTE)
+            if note is not None:
+                note.outcome = "duplicate"
             return None
         try:
             result = await handler(event, data)
