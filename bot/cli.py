@@ -1,5 +1,5 @@
 """The `gigbot` command: run the bot, apply migrations, start the Bot API emulator, or the
-sandbox (the emulator, the bot and a web chat in one process)."""
+sandbox (the emulator, the bot and a web chat in one process), or back the database up."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="migrate the database, then serve updates (polling or webhook)")
     commands.add_parser("migrate", help="bring the database to the newest schema and exit")
+    backup = commands.add_parser(
+        "backup", help="copy the SQLite database consistently, even while the bot runs"
+    )
+    backup.add_argument("path", type=Path, help="where to write the copy")
     emulator = commands.add_parser(
         "emulator", help="serve the Bot API emulator (a Telegram stand-in for local trials)"
     )
@@ -52,6 +56,13 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     secrets = [os.environ.get("BOT_TOKEN", ""), os.environ.get("PAYMENT_PROVIDER_TOKEN", "")]
     try:
+        if args.command == "backup":
+            from bot.backup import backup
+
+            database = load_database_settings()
+            size = backup(database.database_url, args.path)
+            print(f"gigbot: backed up to {args.path} ({size / 1e6:.1f} MB)")
+            return 0
         if args.command == "migrate":
             database = load_database_settings()
             setup_logging(database.log_level, secrets=secrets, log_format=database.log_format)
@@ -73,9 +84,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _fail(error: Exception, secrets: list[str]) -> int:
+    from bot.backup import BackupError
     from bot.startup import StartupError, reason
 
-    if isinstance(error, ConfigError | StartupError):
+    if isinstance(error, ConfigError | StartupError | BackupError):
         line, code = str(error), 2 if isinstance(error, ConfigError) else 1
     else:
         line, code = f"unexpected error: {type(error).__name__}: {reason(error)}", 1
