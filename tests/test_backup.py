@@ -60,7 +60,7 @@ def test_a_backup_taken_while_writing_is_whole_and_restores(tmp_path: Path) -> N
     database = tmp_path / "gigbot.db"
     url = f"sqlite+aiosqlite:///{database}"
     assert run_cli("migrate", database_url=url, cwd=tmp_path).returncode == 0
-    stop, written = threading.Event(), []
+    stop, written = threading.Event(), list[int]()
     thread = threading.Thread(target=writer, args=(database, stop, written))
     thread.start()
     try:
