@@ -113,6 +113,20 @@ def _coerce(name: str, value: Any) -> Any:
     return value
 
 
+def order_key(update: dict[str, Any]) -> object:
+    """What Telegram keeps updates in order by: the chat (or the person, for updates
+    without a chat); updates of other chats may be delivered side by side."""
+    payload = next(value for name, value in update.items() if name != "update_id")
+    if isinstance(payload, dict):
+        for holder in (payload, payload.get("message")):
+            if isinstance(holder, dict) and isinstance(holder.get("chat"), dict):
+                return holder["chat"].get("id")
+        sender = payload.get("from") or payload.get("user")
+        if isinstance(sender, dict):
+            return sender.get("id")
+    return None
+
+
 class Emulator:
     """A Telegram stand-in: chats, messages, update queues, webhooks and injected faults."""
 
@@ -142,6 +156,10 @@ class Emulator:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._client: aiohttp.ClientSession | None = None
+        # Seconds a webhook call may take before it counts as failed (and is redelivered).
+        self.webhook_timeout = 60.0
+        self.deliveries = 0  # webhook calls answered 200
+        self.redeliveries = 0  # webhook calls that failed or timed out, to be made again
 
     # --- lifecycle ---------------------------------------------------------------------
 
@@ -412,37 +430,89 @@ class Emulator:
                 await task
 
     async def _deliver(self, bot: EmuBot) -> None:
+        """Post updates as Telegram does: up to the webhook's `max_connections` at once,
+        one at a time per chat (in order), each until the bot answers 200 — a failed or
+        timed-out call is delivered again."""
         if self._client is None:
             self._client = aiohttp.ClientSession()
-        backoff = 0.05
-        while bot.webhook is not None and not self.closing:
-            async with bot.changed:
-                await bot.changed.wait_for(lambda: bool(bot.updates) or bot.webhook is None)
-            webhook = bot.webhook
-            if webhook is None or not bot.updates:
-                continue
-            update = bot.updates[0]
-            headers = (
-                {"X-Telegram-Bot-Api-Secret-Token": webhook.secret_token}
-                if (webhook.secret_token)
-                else {}
-            )
-            try:
-                async with self._client.post(webhook.url, json=update, headers=headers) as resp:
-                    if resp.status == 200:
-                        if bot.updates and bot.updates[0] is update:
-                            bot.updates.pop(0)
-                        await self._execute_webhook_reply(bot, resp)
-                        backoff = 0.05
-                        continue
-                    webhook.last_error_message = (
-                        f"Wrong response from the webhook: {resp.status} {resp.reason}"
+        in_flight: dict[object, asyncio.Task[None]] = {}
+        try:
+            while bot.webhook is not None and not self.closing:
+                async with bot.changed:
+                    await bot.changed.wait_for(
+                        lambda: (
+                            bot.webhook is None
+                            or self.closing
+                            or self._next_update(bot, in_flight) is not None
+                        )
                     )
-            except aiohttp.ClientError as error:
-                webhook.last_error_message = f"Connection failed: {type(error).__name__}"
-            # Telegram retries a failed delivery later; so does the emulator, sooner.
-            await asyncio.sleep(backoff)
-            backoff = min(backoff * 2, 1.0)
+                update = self._next_update(bot, in_flight)
+                if bot.webhook is None or self.closing or update is None:
+                    continue
+                key = order_key(update)
+                in_flight[key] = asyncio.get_running_loop().create_task(
+                    self._deliver_one(bot, update, key, in_flight)
+                )
+        finally:
+            for task in in_flight.values():
+                task.cancel()
+            await asyncio.gather(*in_flight.values(), return_exceptions=True)
+
+    def _next_update(
+        self, bot: EmuBot, in_flight: dict[object, asyncio.Task[None]]
+    ) -> dict[str, Any] | None:
+        """The oldest queued update whose chat has nothing in flight or queued before it."""
+        webhook = bot.webhook
+        if webhook is None or len(in_flight) >= webhook.max_connections:
+            return None
+        seen: set[object] = set()
+        for update in bot.updates:
+            key = order_key(update)
+            if key not in in_flight and key not in seen:
+                return update
+            seen.add(key)
+        return None
+
+    async def _deliver_one(
+        self,
+        bot: EmuBot,
+        update: dict[str, Any],
+        key: object,
+        in_flight: dict[object, asyncio.Task[None]],
+    ) -> None:
+        assert self._client is not None
+        backoff = 0.05
+        try:
+            while (webhook := bot.webhook) is not None and not self.closing:
+                headers = (
+                    {"X-Telegram-Bot-Api-Secret-Token": webhook.secret_token}
+                    if webhook.secret_token
+                    else {}
+                )
+                timeout = aiohttp.ClientTimeout(total=self.webhook_timeout)
+                try:
+                    async with self._client.post(
+                        webhook.url, json=update, headers=headers, timeout=timeout
+                    ) as resp:
+                        if resp.status == 200:
+                            with contextlib.suppress(ValueError):
+                                bot.updates.remove(update)
+                            self.deliveries += 1
+                            await self._execute_webhook_reply(bot, resp)
+                            return
+                        webhook.last_error_message = (
+                            f"Wrong response from the webhook: {resp.status} {resp.reason}"
+                        )
+                except (aiohttp.ClientError, TimeoutError) as error:
+                    webhook.last_error_message = f"Connection failed: {type(error).__name__}"
+                # Telegram retries a failed delivery later; so does the emulator, sooner.
+                self.redeliveries += 1
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 1.0)
+        finally:
+            in_flight.pop(key, None)
+            async with bot.changed:
+                bot.changed.notify_all()
 
     async def _execute_webhook_reply(self, bot: EmuBot, resp: aiohttp.ClientResponse) -> None:
         """A bot may answer a webhook with a method call in the response body."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -262,3 +263,53 @@ def test_utf16_offsets() -> None:
 def test_bad_html_is_refused(html: str) -> None:
     with pytest.raises(HtmlParseError):
         parse_html(html)
+
+
+async def test_webhook_delivery_redelivers_failures_and_runs_chats_side_by_side(
+    emulator: Emulator, api: Bot
+) -> None:
+    """A failed call is made again; a chat waiting on its update does not hold up another
+    chat, while one chat's updates stay in order."""
+    from aiohttp import web
+
+    from emulator.harness import free_port
+
+    received: list[tuple[int, str]] = []
+    release_ann, last_came = asyncio.Event(), asyncio.Event()
+    failed_once: set[str] = set()
+
+    async def hook(request: web.Request) -> web.Response:
+        update = await request.json()
+        text = update["message"]["text"]
+        received.append((update["update_id"], text))
+        if text == "ann 1" and text not in failed_once:
+            failed_once.add(text)
+            return web.Response(status=500)
+        if text == "ann 1":
+            await release_ann.wait()  # Ann's chat is busy until Bob's update has come
+        if text == "bob 1":
+            release_ann.set()
+        if text == "ann 2":
+            last_came.set()
+        return web.json_response({})
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        ann, bob = emulator.user("Ann"), emulator.user("Bob")
+        for person, text in ((ann, "ann 1"), (ann, "ann 2"), (bob, "bob 1")):
+            await person.send_nowait(text)
+        await api.set_webhook(f"http://127.0.0.1:{port}/hook")
+        await asyncio.wait_for(last_came.wait(), 30)
+    finally:
+        await api.delete_webhook()
+        await runner.cleanup()
+    texts = [text for _, text in received]
+    assert texts.count("ann 1") == 2  # the 500, then again
+    assert texts.index("bob 1") < texts.index("ann 2")  # Bob was not held up behind Ann
+    assert texts.index("ann 2") > len(texts) - 2  # Ann's second only after her first
+    assert emulator.redeliveries == 1
