@@ -13,7 +13,6 @@ from aiogram.client.session.base import BaseSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.webhook.aiohttp_server import setup_application
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -22,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from bot.commands import publish_menus
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
-from bot.dispatcher import build_dispatcher, create_storage
+from bot.dispatcher import build_dispatcher, create_storage, shared_redis
 from bot.metrics import Health, Metrics
 from bot.middlewares import CommitBeforeSending, KeepResponseModels, StepOutWhileSending
 from bot.scheduler import Scheduler
@@ -91,7 +90,7 @@ def assemble(settings: Settings) -> Gigbot:
     )
     health = Health(
         engine,
-        storage.redis.ping if isinstance(storage, RedisStorage) else None,
+        redis.ping if (redis := shared_redis(storage)) is not None else None,
         scheduler,
         # A run may take a while (a big batch at the send rate); three missed runs, or a
         # minute, whichever is longer, mean the scheduler is stuck.

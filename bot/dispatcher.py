@@ -8,9 +8,11 @@ from aiogram import Dispatcher
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisStorage
+from redis.asyncio import Redis
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import Settings
+from bot.deferred_state import DeferredStorage, DeferredWrites
 from bot.metrics import Metrics
 from bot.middlewares import (
     Admission,
@@ -35,8 +37,9 @@ from handlers import build_router
 from handlers.errors import DomainErrorReplies
 
 
-def create_storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]:
-    """FSM storage and event isolation: in memory, or in Redis when REDIS_URL is set.
+def create_storage(settings: Settings) -> tuple[DeferredStorage, BaseEventIsolation]:
+    """FSM storage and event isolation: in memory, or in Redis when REDIS_URL is set;
+    writes take effect once an update has been handled (bot.deferred_state).
 
     With Redis, dialogue state survives restarts and is shared by every instance, and a
     user's updates are handled one at a time across instances.
@@ -46,8 +49,18 @@ def create_storage(settings: Settings) -> tuple[BaseStorage, BaseEventIsolation]
             settings.redis_url,
             key_builder=DefaultKeyBuilder(prefix=settings.redis_key_prefix, with_bot_id=True),
         )
-        return storage, storage.create_isolation()
-    return MemoryStorage(), SimpleEventIsolation()
+        # A user's lock lapses with the instance's claim on the update it guards: held by
+        # an instance killed mid-update, it would hold up that person's next updates
+        # for aiogram's default of 60 s.
+        isolation = storage.create_isolation(lock_kwargs={"timeout": settings.update_lease})
+        return DeferredStorage(storage), isolation
+    return DeferredStorage(MemoryStorage()), SimpleEventIsolation()
+
+
+def shared_redis(storage: BaseStorage) -> Redis | None:
+    """The Redis client of the FSM storage, when it is in Redis."""
+    inner = storage.inner if isinstance(storage, DeferredStorage) else storage
+    return inner.redis if isinstance(inner, RedisStorage) else None
 
 
 def shared_prefix(settings: Settings) -> str:
@@ -58,17 +71,19 @@ def shared_prefix(settings: Settings) -> str:
 def update_claims(settings: Settings, storage: BaseStorage) -> UpdateClaims:
     """Claims on updates: in Redis (shared by every instance) when the FSM storage is
     there, otherwise in this process."""
-    if isinstance(storage, RedisStorage):
-        return RedisClaims(storage.redis, shared_prefix(settings), settings.update_lease)
+    redis = shared_redis(storage)
+    if redis is not None:
+        return RedisClaims(redis, shared_prefix(settings), settings.update_lease)
     return MemoryClaims(settings.update_lease)
 
 
 def flood_bucket(settings: Settings, storage: BaseStorage) -> FloodBucket:
     """Per-user flood buckets: in Redis (one limit across instances) when the FSM storage
     is there, otherwise in this process."""
-    if isinstance(storage, RedisStorage):
+    redis = shared_redis(storage)
+    if redis is not None:
         return RedisTokenBucket(
-            storage.redis, shared_prefix(settings), settings.flood_rate, settings.flood_burst
+            redis, shared_prefix(settings), settings.flood_rate, settings.flood_burst
         )
     return TokenBucket(settings.flood_rate, settings.flood_burst)
 
@@ -92,6 +107,8 @@ def build_dispatcher(
     dispatcher.update.outer_middleware(
         HandledOnce(update_claims(settings, storage), wait_when_busy=not settings.uses_webhook)
     )
+    if isinstance(storage, DeferredStorage):
+        dispatcher.update.outer_middleware(DeferredWrites(storage))
     dispatcher.update.outer_middleware(SenderCheck())
     dispatcher.update.outer_middleware(
         FloodMiddleware(flood_bucket(settings, storage), settings.default_locale)

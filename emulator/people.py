@@ -95,6 +95,7 @@ class SimUser:
         self.account = account
         self.bot = bot
         self.turn: list[EmuMessage] = []
+        self.last_update_id = 0  # of the newest update this person sent
         self.last_answer: dict[str, Any] | None = None
 
     @property
@@ -156,7 +157,7 @@ class SimUser:
         mark = self.emulator.seq
         chat = self.chat
         message = self._message(chat, text=text, entities=_command_entities(text))
-        await self.emulator.push_update(self.bot, {"message": message})
+        self.last_update_id = await self.emulator.push_update(self.bot, {"message": message})
         return mark
 
     async def send_photo(
@@ -266,8 +267,8 @@ class SimUser:
         shared = {"request_id": request_id, "chat_id": group.id, "title": group.chat.title}
         return await self._act(chat, {"message": self._message(chat, chat_shared=shared)})
 
-    async def press_callback(self, message: EmuMessage, data: str) -> EmuMessage | None:
-        """Send a callback query with any `data`, as a forged or stale button would."""
+    def _callback(self, message: EmuMessage, data: str) -> tuple[str, dict[str, Any]]:
+        """A new callback query's id and update payload."""
         query_id = str(next(_query_ids))
         self.bot.open_callbacks.add(query_id)
         payload = {
@@ -279,6 +280,21 @@ class SimUser:
                 "data": data,
             }
         }
+        return query_id, payload
+
+    async def press_nowait(self, message: EmuMessage, data: str) -> int:
+        """Press a button without waiting for the bot (one in another process, say).
+
+        Returns the change mark to pass to `Emulator.wait_for_message(after_seq=...)`.
+        """
+        mark = self.emulator.seq
+        _, payload = self._callback(message, data)
+        self.last_update_id = await self.emulator.push_update(self.bot, payload)
+        return mark
+
+    async def press_callback(self, message: EmuMessage, data: str) -> EmuMessage | None:
+        """Send a callback query with any `data`, as a forged or stale button would."""
+        query_id, payload = self._callback(message, data)
         reply = await self._act(message.chat, payload)
         answer = self.bot.callback_answers.get(query_id)
         if answer is None:
