@@ -133,7 +133,7 @@ class Outcome:
             f"notifications sent {[int(n) for n in self.sent_by]}",
         ]
         if self.errors:
-            lines.append(f"  ERRORS {self.errors}")
+            lines.append(f"  {len(self.errors)} errors, the first: {self.errors[:3]}")
         return "\n".join(lines)
 
 
@@ -527,7 +527,7 @@ async def run(scenario: Scenario, directory: Path, *, empty_database: bool = Tru
         "WEBHOOK_ANSWER": scenario.answer,
         "UPDATE_LEASE": str(scenario.update_lease),
         "SCHEDULER_INTERVAL": "0.5",
-        "NOTIFICATION_LEASE": "10",
+        "NOTIFICATION_LEASE": "30",
         "SEND_RATE": "200",
         "FLOOD_RATE": "100",
         "FLOOD_BURST": "100",

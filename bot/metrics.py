@@ -9,6 +9,7 @@ and lag and the database pool's use are read when `/metrics` is scraped.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from models import Notification, utcnow
+
+log = logging.getLogger(__name__)
 
 CHECK_TIMEOUT = 3.0  # seconds a health check may take before it counts as failed
 # Seconds a handled update may take, from a cached answer to a slow burst.
@@ -87,9 +90,14 @@ class Metrics:
         pool = engine.pool
         self.pool_checked_out.set(getattr(pool, "checkedout", lambda: 0)())
         self.pool_size.set(getattr(pool, "size", lambda: 0)())
-        depth, oldest = await outbox_state(sessions, utcnow())
-        self.outbox_depth.set(depth)
-        self.outbox_lag.set(0 if oldest is None else (utcnow() - oldest).total_seconds())
+        try:
+            depth, oldest = await outbox_state(sessions, utcnow())
+        except Exception as error:  # the database is down: /healthz says so; serve the rest
+            log.warning("metrics: cannot read the outbox: %s", first_line(error))
+            self.errors.labels("metrics").inc()
+        else:
+            self.outbox_depth.set(depth)
+            self.outbox_lag.set(0 if oldest is None else (utcnow() - oldest).total_seconds())
         return generate_latest(self.registry)
 
 

@@ -8,6 +8,7 @@ import signal
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from emulator import Emulator
@@ -25,8 +26,11 @@ async def test_gigbot_run_answers_start_in_three_languages(
         "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'gigbot.db'}",
         "LOG_LEVEL": "DEBUG",
     }
+    status_port = free_port()  # polling serves /healthz and /metrics here
+    if mode == "polling":
+        env["STATUS_PORT"] = str(status_port)
     if mode == "webhook":
-        port = free_port()
+        port = status_port = free_port()
         env |= {
             "WEBHOOK_URL": f"http://127.0.0.1:{port}/hook",
             "WEBHOOK_SECRET": "s3cret-s3cret-s3cret",
@@ -54,6 +58,13 @@ async def test_gigbot_run_answers_start_in_three_languages(
                 ana.id, lambda m: "Ana" in (m.text or ""), after_seq=mark, timeout=30
             )
             assert greeting in (reply.text or "")
+        async with aiohttp.ClientSession() as client:
+            async with client.get(f"http://127.0.0.1:{status_port}/healthz") as answer:
+                assert answer.status == 200
+            async with client.get(f"http://127.0.0.1:{status_port}/metrics") as answer:
+                assert 'gigbot_updates_total{outcome="handled",type="message"} 3.0' in (
+                    await answer.text()
+                )
     finally:
         process.send_signal(signal.SIGTERM)
         await asyncio.wait_for(process.wait(), 30)
