@@ -83,7 +83,11 @@ def flood_bucket(settings: Settings, storage: BaseStorage) -> FloodBucket:
     redis = shared_redis(storage)
     if redis is not None:
         return RedisTokenBucket(
-            redis, shared_prefix(settings), settings.flood_rate, settings.flood_burst
+            redis,
+            shared_prefix(settings),
+            settings.flood_rate,
+            settings.flood_burst,
+            user_hasher(settings.bot_token.get_secret_value()),
         )
     return TokenBucket(settings.flood_rate, settings.flood_burst)
 

@@ -7,6 +7,8 @@ expires once it would be full again, so an idle user leaves nothing behind.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from redis.asyncio import Redis
 
 from bot.middlewares.flood import Verdict
@@ -43,13 +45,18 @@ class RedisTokenBucket:
     """Allows `burst` updates at once and `rate` a second after that, per user, counted
     across all instances."""
 
-    def __init__(self, redis: Redis, prefix: str, rate: float, burst: int) -> None:
+    def __init__(
+        self, redis: Redis, prefix: str, rate: float, burst: int, hashed: Callable[[int], str]
+    ) -> None:
         self.rate = rate
         self.burst = burst
         self._prefix = prefix
+        self._hashed = hashed
         self._take = redis.register_script(TAKE)
 
     async def allow(self, key: int) -> Verdict:
-        """FloodBucket.allow, in Redis."""
-        found = await self._take(keys=[f"{self._prefix}:flood:{key}"], args=[self.rate, self.burst])
+        """FloodBucket.allow, in Redis (the bucket named by the user id's keyed hash: an
+        erased user leaves no id behind, even for the seconds a bucket lives)."""
+        name = f"{self._prefix}:flood:{self._hashed(key)}"
+        found = await self._take(keys=[name], args=[self.rate, self.burst])
         return {1: Verdict.ALLOW, 0: Verdict.WARN}.get(int(found), Verdict.DROP)
