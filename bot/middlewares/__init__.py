@@ -1,8 +1,9 @@
 """Update middlewares, outermost first: metrics and the log event, each update once,
-sender check, flood control, admission, DB session, user, i18n; the note of which handler
-took an update; the message middleware that lets a /command leave any dialogue; callback
-answers; and the Bot API request middlewares (commit before sending, step out of
-admission while sending, keep response models)."""
+dialogue writes held until handled (bot.deferred_state), sender check, flood control,
+admission, DB session, user, i18n; the note of which handler took an update; the message
+middleware that lets a /command leave any dialogue; callback answers; and the Bot API
+request middlewares (commit before sending, step out of admission while sending, keep
+response models)."""
 
 from bot.middlewares.admission import Admission, Gate, StepOutWhileSending
 from bot.middlewares.callback_answer import CallbackAnswers

@@ -1,5 +1,5 @@
-"""The outermost update middleware: an update already handled, here or on another
-instance, is skipped (see bot.update_claims)."""
+"""The update middleware just inside the metrics: an update already handled, here or on
+another instance, is skipped (see bot.update_claims)."""
 
 from __future__ import annotations
 
