@@ -47,7 +47,7 @@ import redis.asyncio as redis
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
-from bench.conversation import word
+from bench.conversation import lesson, word
 from bench.databases import DEFAULT_URL, fresh_postgres
 from bot.db import create_engine, create_sessionmaker
 from bot.migrate import upgrade
@@ -55,7 +55,6 @@ from emulator import Emulator, EmuMessage, SimUser
 from emulator.harness import free_port
 from models import Booking, Notification, NotificationKind, utcnow
 from services import bookings, offers, outbox
-from services.offers import OfferData
 from services.users import TelegramProfile, touch_user
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
@@ -303,16 +302,7 @@ async def seed(database_url: str, people: list[SimUser], providers: list[SimUser
                 session, TelegramProfile(id=person.id, first_name=person.account.first_name)
             )
             provider = provider_users[n // PEOPLE_PER_PROVIDER]
-            data = OfferData(
-                title=f"Lesson {word(n)}",
-                category="lessons",
-                duration_min=30,
-                price_minor=2000,
-                currency="EUR",
-                weekly=[(day, 0, 1440) for day in range(7)],
-                min_notice_min=0,
-                max_advance_days=60,
-            )
+            data = lesson(f"Lesson {word(n)}")
             offer = await offers.create_offer(session, provider, data, default_timezone="UTC")
             earlier = start + timedelta(minutes=30 * (n % 40))
             booked = await bookings.book(

@@ -216,6 +216,20 @@ def echo_dispatcher() -> Dispatcher:
     return dispatcher
 
 
+def lesson(title: str) -> OfferData:
+    """A half-hour lesson bookable at any hour of any day, with no notice."""
+    return OfferData(
+        title=title,
+        category="lessons",
+        duration_min=30,
+        price_minor=2000,
+        currency="EUR",
+        weekly=[(day, 0, 1440) for day in range(7)],
+        min_notice_min=0,
+        max_advance_days=60,
+    )
+
+
 async def seed(database_url: str, offer_count: int, provider_count: int) -> None:
     """Offers with a made-up word each, open every day around the clock, no notice."""
     engine = create_engine(database_url)
@@ -226,16 +240,7 @@ async def seed(database_url: str, offer_count: int, provider_count: int) -> None
             for n in range(provider_count)
         ]
         for n in range(offer_count):
-            data = OfferData(
-                title=f"Guitar lesson {word(n)}",
-                category="lessons",
-                duration_min=30,
-                price_minor=2000,
-                currency="EUR",
-                weekly=[(day, 0, 1440) for day in range(7)],
-                min_notice_min=0,
-                max_advance_days=60,
-            )
+            data = lesson(f"Guitar lesson {word(n)}")
             provider = providers[n % provider_count]
             await offers.create_offer(session, provider, data, default_timezone="UTC")
         await session.commit()
