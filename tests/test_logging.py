@@ -29,11 +29,13 @@ def info_stream() -> Iterator[io.StringIO]:
     yield from logging_to_buffer("INFO", [])
 
 
-def logging_to_buffer(level: str, secrets: list[str]) -> Iterator[io.StringIO]:
+def logging_to_buffer(
+    level: str, secrets: list[str], log_format: str = "text"
+) -> Iterator[io.StringIO]:
     root = logging.getLogger()
     saved_handlers, saved_level = list(root.handlers), root.level
     stream = io.StringIO()
-    setup_logging(level, secrets=secrets, stream=stream)
+    setup_logging(level, secrets=secrets, stream=stream, log_format=log_format)
     for handler in saved_handlers:  # keep pytest's capture handlers too
         root.addHandler(handler)
     yield stream

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 
@@ -15,13 +14,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_engine, create_sessionmaker
-from bot.log import setup_logging
 from bot.metrics import Health
 from emulator import Emulator
 from emulator.harness import RunningBot, free_port, make_settings, start_bot
 from models import NotificationKind, utcnow
 from services import outbox
 from services.users import TelegramProfile, touch_user
+from tests.test_logging import logging_to_buffer
 
 
 @pytest.fixture
@@ -148,16 +147,7 @@ async def test_polling_serves_healthz_and_metrics_on_the_status_port(
 
 @pytest.fixture
 def json_log(emulator: Emulator) -> Iterator[io.StringIO]:
-    root = logging.getLogger()
-    saved_handlers, saved_level = list(root.handlers), root.level
-    stream = io.StringIO()
-    setup_logging("INFO", secrets=[emulator.bot.token], stream=stream, log_format="json")
-    yield stream
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in saved_handlers:
-        root.addHandler(handler)
-    root.setLevel(saved_level)
+    yield from logging_to_buffer("INFO", [emulator.bot.token], log_format="json")
 
 
 async def test_json_logs_have_one_event_per_update_without_ids_or_secrets(
