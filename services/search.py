@@ -18,13 +18,15 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import TextClause
+from cachetools import TTLCache
+from sqlalchemy import URL, TextClause
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.geo import GeoPoint, distance_km
 from services.search_backends import backend_for
 from services.search_query import (
     DATE_SCAN_LIMIT,
+    FEW_MATCHES,
     SORTS,
     Hit,
     SearchPage,
@@ -33,10 +35,20 @@ from services.search_query import (
     fold,
     query_words,
 )
-from services.search_sql import parameters, shape_of, statement_for
+from services.search_sql import Shape, count_statement, parameters, shape_of, statement_for
 from services.slots import offers_with_rules, slots_on_date
 
-__all__ = ["SORTS", "Hit", "SearchPage", "SearchQuery", "Sort", "price_steps", "search", "suggest"]
+__all__ = [
+    "FEW_MATCHES",
+    "SORTS",
+    "Hit",
+    "SearchPage",
+    "SearchQuery",
+    "Sort",
+    "price_steps",
+    "search",
+    "suggest",
+]
 
 
 async def search(
@@ -52,8 +64,11 @@ async def search(
         return SearchPage(hits=[], has_more=False)
     backend = backend_for(session)
     dialect = session.get_bind().dialect
-    statement = statement_for(shape_of(query, dialect.name), backend, dialect)
+    shape = shape_of(query, dialect.name)
     values = parameters(query, backend)
+    if shape.words and shape.near:
+        shape = replace(shape, words_first=await _words_are_rare(session, shape, values))
+    statement = statement_for(shape, backend, dialect)
     if query.on_date is None:
         result = await session.execute(statement, {**values, "limit": limit + 1, "offset": offset})
         rows = list(result.all())
@@ -65,6 +80,27 @@ async def search(
     if not rows and offset == 0 and words:
         suggestion = await suggest(session, query, now=now)
     return SearchPage(hits=hits, has_more=len(rows) > limit, suggestion=suggestion)
+
+
+# Whether words are rare, per database and words, kept ten minutes: a word's frequency
+# changes slowly, and the answer decides only the plan, never the results (the next page
+# of a search reuses it).
+_RARE_WORDS: TTLCache[tuple[URL, str, int], bool] = TTLCache(maxsize=4096, ttl=600)
+
+
+async def _words_are_rare(session: AsyncSession, shape: Shape, values: dict[str, Any]) -> bool:
+    """Whether fewer than FEW_MATCHES offers hold the words: then looking up each match
+    costs less than checking the words for every offer near the point (a city's box may
+    hold thousands), and the plan is chosen by that, not by the database's estimates."""
+    bind = session.get_bind()
+    dialect = bind.dialect
+    key = (bind.engine.url, str(values["words"]), FEW_MATCHES)
+    rare = _RARE_WORDS.get(key)
+    if rare is None:
+        statement = count_statement(shape, backend_for(session), dialect, FEW_MATCHES)
+        count = (await session.execute(statement, values)).scalar_one()
+        rare = _RARE_WORDS[key] = int(count) < FEW_MATCHES
+    return rare
 
 
 async def _free_on_date(

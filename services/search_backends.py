@@ -68,6 +68,16 @@ class Backend(Protocol):
         """Whether the offer matches `:words` (to filter a search driven by place)."""
         ...
 
+    def among_matches(self, offer_id: ColumnElement[int], word_count: int) -> ColumnElement[bool]:
+        """Whether the offer matches `:words`, read so that the matches drive the search
+        (they are few: see `count_matches`)."""
+        ...
+
+    def count_matches(self, word_count: int, cap: int) -> Select[Any]:
+        """How many offers match `:words`, counting no further than `cap` (an upper
+        bound when words are several)."""
+        ...
+
     async def words_starting(self, session: AsyncSession, prefix: str) -> list[str]:
         """Indexed words beginning with `prefix`."""
         ...
@@ -105,6 +115,20 @@ class SqliteBackend:
     def holds_words(self, offer_id: ColumnElement[int], word_count: int) -> ColumnElement[bool]:
         """In the ids FTS5 finds (`id + 0` keeps SQLite from driving by the id list)."""
         return (offer_id + literal_column("0")).in_(self.matching_ids(word_count))
+
+    def among_matches(self, offer_id: ColumnElement[int], word_count: int) -> ColumnElement[bool]:
+        """In the ids FTS5 finds, which SQLite then looks up one by one."""
+        return offer_id.in_(self.matching_ids(word_count))
+
+    def count_matches(self, word_count: int, cap: int) -> Select[Any]:
+        """FTS5's matches, read until `cap`."""
+        capped = (
+            self.matching_ids(word_count)
+            .limit(literal_column(str(cap)))
+            .offset(literal_column("0"))
+            .subquery("capped")
+        )
+        return select(func.count()).select_from(capped)
 
     def rating_order(self, rating: Any, review_count: Any) -> list[ColumnElement[Any]]:
         """SQLite sorts NULLs last in descending order, which the browse index serves."""
@@ -177,6 +201,25 @@ class PostgresBackend:
             postings, in_range = self._word_range(n)
             checks.append(exists().where(postings.c.offer_id == offer_id, in_range))
         return and_(*checks)
+
+    def among_matches(self, offer_id: ColumnElement[int], word_count: int) -> ColumnElement[bool]:
+        """One of the matching ids, computed once as an array (then a primary-key probe
+        each, whatever plan a generic prepared statement would otherwise pick)."""
+        return offer_id == func.any(func.array(self.matching_ids(word_count).scalar_subquery()))
+
+    def count_matches(self, word_count: int, cap: int) -> Select[Any]:
+        """The rarest word's postings, each word's range read until `cap` (an index-only
+        scan: an intersection would read every word's range in full)."""
+        counts = []
+        for n in range(word_count):
+            capped = (
+                self._holding(n)
+                .limit(literal_column(str(cap)))
+                .offset(literal_column("0"))
+                .subquery(f"capped{n}")
+            )
+            counts.append(select(func.count()).select_from(capped).scalar_subquery())
+        return select(counts[0] if len(counts) == 1 else func.least(*counts))
 
     @classmethod
     def _holding(cls, n: int) -> Select[Any]:

@@ -19,6 +19,7 @@ MAX_WORD_LENGTH = 40
 DEFAULT_TRAVEL_KM = 10  # how far a provider who comes to the customer travels, if unset
 MAX_TRAVEL_KM = TRAVEL_LIMIT_KM  # the box for offers at the customer's place
 RANKED_MATCHES = 300  # words matching more offers rank only the newest this many
+FEW_MATCHES = 300  # words matching fewer offers drive a search near a point
 DATE_SCAN_LIMIT = 400  # offers checked for a free slot on the chosen date, per page
 FAR = 1e12  # the distance key of online offers: after every place
 _WORD_RE = re.compile(r"[^\W_]+")

@@ -71,6 +71,7 @@ class Shape:
     include_online: bool
     sort: str
     community: bool = False
+    words_first: bool = False  # near a point: the words are rare, they drive (not the place)
 
 
 def shape_of(query: SearchQuery, dialect: str) -> Shape:
@@ -241,7 +242,10 @@ def build_statement(shape: Shape, backend: Backend) -> Select[Any]:
     base: FromClause = o
     relevance: ColumnElement[Any] = literal_column("0")
     conditions = _filters(shape)
-    if shape.words and shape.near:
+    if shape.words and shape.near and shape.words_first:
+        # Rare words: their few matches are looked up and checked for the place.
+        conditions.append(backend.among_matches(o.c.id, shape.word_count))
+    elif shape.words and shape.near:
         # The place's box is narrower than most words: it drives, the words filter.
         conditions.append(backend.holds_words(o.c.id, shape.word_count))
     elif shape.words:
@@ -268,7 +272,7 @@ def build_statement(shape: Shape, backend: Backend) -> Select[Any]:
     )
     places = _place_conditions(shape)
     found: Any
-    if shape.near:
+    if shape.near and not shape.words_first:
         # One scan of the covering geo index per kind of place: longitude and distance
         # are checked in the index, so only matches cost a table lookup.
         union = union_all(*(select(*columns).where(*conditions, place) for place in places))
@@ -304,9 +308,24 @@ def statement_for(shape: Shape, backend: Backend, dialect: Dialect) -> TextClaus
     this size costs more than running it)."""
     cached = _STATEMENTS.get(shape)
     if cached is None:
-        # `:name` parameters for text(), and no driver-specific casts on them.
-        base = SQLiteDialect if dialect.name == "sqlite" else PGDialect
-        named = base(paramstyle="named")
-        sql = str(build_statement(shape, backend).compile(dialect=named))
-        cached = _STATEMENTS[shape] = text(sql)
+        cached = _STATEMENTS[shape] = _as_text(build_statement(shape, backend), dialect)
+    return cached
+
+
+def _as_text(statement: Select[Any], dialect: Dialect) -> TextClause:
+    """The statement's SQL with `:name` parameters for text(), and no driver-specific
+    casts on them."""
+    base = SQLiteDialect if dialect.name == "sqlite" else PGDialect
+    return text(str(statement.compile(dialect=base(paramstyle="named"))))
+
+
+_COUNTS: dict[tuple[str, int, int], TextClause] = {}
+
+
+def count_statement(shape: Shape, backend: Backend, dialect: Dialect, cap: int) -> TextClause:
+    """The capped count of the offers matching a shape's words (built once per process)."""
+    key = (dialect.name, shape.word_count, cap)
+    cached = _COUNTS.get(key)
+    if cached is None:
+        cached = _COUNTS[key] = _as_text(backend.count_matches(shape.word_count, cap), dialect)
     return cached

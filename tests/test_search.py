@@ -17,10 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from bot.db import create_sessionmaker
 from models import Offer, Provider, User
 from services import offers, providers
+from services import search as search_module
 from services.geo import GeoPoint, distance_km
 from services.offers import OfferData
 from services.search import SearchQuery, search
-from services.search_query import RANKED_MATCHES, query_words
+from services.search_query import FEW_MATCHES, RANKED_MATCHES, query_words
+from services.search_sql import Shape, statement_for
 from services.users import TelegramProfile, touch_user
 from tests.helpers import offer_data
 
@@ -182,9 +184,15 @@ async def test_near_a_point_sorted_by_real_distance(
     assert wider == ["guitar", "walker", "guitarra", "café", "online"]
 
 
+@pytest.mark.parametrize("few_matches", [0, FEW_MATCHES], ids=["place-first", "words-first"])
 async def test_words_near_a_point_nearest_first(
-    session: AsyncSession, catalogue: dict[str, int]
+    session: AsyncSession,
+    catalogue: dict[str, int],
+    monkeypatch: pytest.MonkeyPatch,
+    few_matches: int,
 ) -> None:
+    # The same answers whichever drives: the place's box, or the words' few matches.
+    monkeypatch.setattr(search_module, "FEW_MATCHES", few_matches)
     query = SearchQuery(text="guit", near=ALEXANDERPLATZ, radius_km=5)
     assert await found(session, query, catalogue) == ["guitar", "guitarra"]
     with_online = replace(query, include_online=True, max_price_minor=2000, currency="EUR")
@@ -332,3 +340,30 @@ async def test_filters_apply_before_the_newest_matches_are_cut(session: AsyncSes
     page = await search(session, SearchQuery(text="zebra"), now=NOW, limit=5)
     assert len(page.hits) == 5  # words alone: the newest are ranked
     assert page.has_more
+
+
+async def test_rare_words_drive_a_search_near_a_point_and_common_ones_do_not(
+    session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = await touch_user(session, TelegramProfile(id=5001, first_name="Zoe"))
+    here = offer(
+        "Zither lesson, quiet zebra", place_kind="location", latitude=52.52, longitude=13.41
+    )
+    zither = await offers.create_offer(session, user, here, default_timezone="UTC")
+    for n in range(FEW_MATCHES):  # as many far-away zebras as make the word common
+        far = offer(f"Zebra walk {n}", place_kind="location", latitude=40.4, longitude=-3.7)
+        await offers.create_offer(session, user, far, default_timezone="UTC")
+    await session.commit()
+    shapes: list[Shape] = []
+
+    def spy(shape: Shape, *args: object) -> object:
+        shapes.append(shape)
+        return statement_for(shape, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(search_module, "statement_for", spy)
+    monkeypatch.setattr(search_module, "_RARE_WORDS", {})  # no answer of another test's database
+    for text, words_first in (("zither", True), ("zebra", False), ("zebra zither", True)):
+        query = SearchQuery(text=text, near=ALEXANDERPLATZ, radius_km=5)
+        page = await search(session, query, now=NOW)
+        assert [hit.offer_id for hit in page.hits] == [zither.id], text
+        assert shapes.pop().words_first is words_first, text
