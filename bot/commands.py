@@ -18,7 +18,7 @@ COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "find": ("start", "menu", "find", "bookings"),
     "offer": ("offer", "my_offers", "agenda", "profile"),
     "community": ("community",),
-    "account": ("settings", "help", "export_my_data", "delete_my_data", "cancel"),
+    "account": ("settings", "help", "privacy", "export_my_data", "delete_my_data", "cancel"),
 }
 """Everyone's commands, grouped as /help shows them; the chat menu lists them in this order."""
 
@@ -61,13 +61,26 @@ async def set_admin_commands(bot: Bot, admin_id: int) -> bool:
     return True
 
 
+async def set_descriptions(bot: Bot) -> None:
+    """What an empty chat with the bot says before Start (the description) and what its
+    profile and shared links say (the short description): English for everyone, and each
+    other language for its users."""
+    for locale in LOCALES:
+        _ = translator(locale)
+        language = None if locale == "en" else locale
+        await bot.set_my_description(_.text("bot.description"), language_code=language)
+        await bot.set_my_short_description(_.text("bot.short_description"), language_code=language)
+
+
 async def publish_menus(bot: Bot, admin_ids: list[int]) -> None:
-    """Publish everyone's menu and each admin's. The menus are cosmetic: a failure (a 5xx,
-    the network, a Bot API server without the method) is one warning, and the bot serves."""
+    """Publish everyone's menu, each admin's, and the bot's descriptions. They are
+    cosmetic: a failure (a 5xx, the network, a Bot API server without the method) is one
+    warning, and the bot serves."""
     try:
         await set_commands(bot)
         for admin_id in admin_ids:  # those who never started the bot get it on /admin
             await set_admin_commands(bot, admin_id)
+        await set_descriptions(bot)
     except (TelegramAPIError, ClientError, OSError, TimeoutError) as error:
         name = type(error).__name__  # enough for the log; the message may hold a URL
         log.warning("could not publish the command menus (%s); serving anyway", name)

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
+from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+
+from services.map_pins import MapPin
+
+log = logging.getLogger(__name__)
 
 
 async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
@@ -21,3 +28,16 @@ async def show(query: CallbackQuery, text: str, markup: InlineKeyboardMarkup | N
         return
     if query.bot is not None:
         await query.bot.send_message(query.from_user.id, text, reply_markup=markup)
+
+
+async def send_pin(bot: Bot | None, chat_id: int, pin: MapPin) -> None:
+    """A place as a Telegram venue (a map pin with its name and address). A refusal is
+    logged and skipped: the pin adds to a screen, the screen goes on without it."""
+    if bot is None:
+        return
+    try:
+        await bot.send_venue(
+            chat_id, pin.latitude, pin.longitude, title=pin.title, address=pin.address
+        )
+    except TelegramBadRequest as error:
+        log.warning("the map pin was refused (%s)", type(error).__name__)

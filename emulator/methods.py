@@ -414,6 +414,26 @@ async def send_location(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> A
     return message.to_api()
 
 
+@api("sendVenue")
+async def send_venue(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """Send a map pin with a name and an address (both required, not empty)."""
+    chat = _writable_chat(emu, bot, params)
+    _require(params, "latitude", "longitude", "title", "address")
+    latitude, longitude = float(params["latitude"]), float(params["longitude"])
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise bad_request("wrong location")
+    title, address = str(params["title"]).strip(), str(params["address"]).strip()
+    if not title or not address:
+        raise bad_request("VENUE_TITLE_EMPTY" if not title else "VENUE_ADDRESS_EMPTY")
+    point = {"latitude": latitude, "longitude": longitude}
+    markup = validate_markup(params.get("reply_markup"))
+    venue = {"location": point, "title": title, "address": address}
+    message = emu.add_message(
+        chat, bot.user, reply_markup=markup, extra={"venue": venue, "location": point}
+    )
+    return message.to_api()
+
+
 @api("sendDocument")
 async def send_document(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
     """Send a file (uploaded in the request, or a known file_id) with an optional caption."""
@@ -658,9 +678,7 @@ def _scope_key(params: dict[str, Any]) -> tuple[str, int | None, str]:
     scope = params.get("scope") or {"type": "default"}
     if not isinstance(scope, dict) or scope.get("type") not in _SCOPES:
         raise bad_request("can't parse BotCommandScope JSON object")
-    language = str(params.get("language_code") or "")
-    if language and not re.fullmatch(r"[a-z]{2}", language):
-        raise bad_request("invalid language code specified")
+    language = _language(params)
     chat_id = scope.get("chat_id")
     return str(scope["type"]), int(chat_id) if chat_id is not None else None, language
 
@@ -692,6 +710,50 @@ async def delete_my_commands(emu: Emulator, bot: EmuBot, params: dict[str, Any])
     """Forget the command list of a scope and language."""
     bot.commands.pop(_scope_key(params), None)
     return True
+
+
+def _language(params: dict[str, Any]) -> str:
+    language = str(params.get("language_code") or "")
+    if language and not re.fullmatch(r"[a-z]{2}", language):
+        raise bad_request("invalid language code specified")
+    return language
+
+
+def _set_text(texts: dict[str, str], params: dict[str, Any], name: str, limit: int) -> bool:
+    """Store (or, when empty, remove) a profile text of a language, ≤ `limit` characters."""
+    language = _language(params)
+    value = params.get(name) or ""
+    if not isinstance(value, str) or len(value) > limit:
+        raise bad_request(f"{name.upper()}_INVALID")
+    if value:
+        texts[language] = value
+    else:
+        texts.pop(language, None)
+    return True
+
+
+@api("setMyDescription")
+async def set_my_description(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """The text of the empty chat (0–512 characters) for a language or everyone."""
+    return _set_text(bot.descriptions, params, "description", 512)
+
+
+@api("getMyDescription")
+async def get_my_description(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """The description stored for exactly this language ("" if none)."""
+    return {"description": bot.descriptions.get(_language(params), "")}
+
+
+@api("setMyShortDescription")
+async def set_my_short_description(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """The profile page's and shared link's text (0–120 characters)."""
+    return _set_text(bot.short_descriptions, params, "short_description", 120)
+
+
+@api("getMyShortDescription")
+async def get_my_short_description(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
+    """The short description stored for exactly this language ("" if none)."""
+    return {"short_description": bot.short_descriptions.get(_language(params), "")}
 
 
 @api("getChat")

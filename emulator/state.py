@@ -125,6 +125,11 @@ class EmuMessage:
         """The sent document's metadata and `content` bytes, if it is a document."""
         return self.extra.get("document")
 
+    @property
+    def venue(self) -> dict[str, Any] | None:
+        """The map pin's location, title and address, if it is a venue."""
+        return self.extra.get("venue")
+
     def to_api(self) -> dict[str, Any]:
         """The Bot API `Message` object."""
         data: dict[str, Any] = {
@@ -207,6 +212,9 @@ class EmuBot:
     allowed_updates: list[str] | None = None
     webhook: Webhook | None = None
     commands: dict[tuple[str, int | None, str], list[dict[str, Any]]] = field(default_factory=dict)
+    # The profile texts of an empty chat, by language code ("" for everyone else).
+    descriptions: dict[str, str] = field(default_factory=dict)
+    short_descriptions: dict[str, str] = field(default_factory=dict)
     callback_answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     open_callbacks: set[str] = field(default_factory=set)
     inline_answers: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -221,3 +229,11 @@ class EmuBot:
     privacy_mode: bool = True
     poll_generation: int = 0
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+    def empty_chat_texts(self, language_code: str | None) -> tuple[str, str]:
+        """What a user whose app speaks `language_code` sees before pressing Start: the
+        description and the short description of that language, else the default ones."""
+        language = (language_code or "")[:2]
+        description = self.descriptions.get(language) or self.descriptions.get("", "")
+        short = self.short_descriptions.get(language) or self.short_descriptions.get("", "")
+        return description, short

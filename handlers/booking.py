@@ -25,9 +25,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.filters import HasText, PrivateChat
 from bot.i18n import Translator, translator_for
-from bot.replies import show
+from bot.replies import send_pin, show
 from handlers.booking_views import (
     AgendaPage,
+    BookingMap,
     BookingsList,
     CalendarFile,
     CancelBooking,
@@ -64,6 +65,7 @@ from services.booking_guard import BookingLimits
 from services.booking_view import BookingAction, allowed_actions, booking_view
 from services.calendar_file import booking_ics
 from services.input_values import ROW_ID_MAX
+from services.map_pins import map_pin
 from services.slots import slots_by_offer
 
 CALENDAR_REACH = timedelta(days=400)  # no offer is bookable further ahead than this
@@ -513,6 +515,21 @@ async def on_calendar_file(
     )
 
 
+async def on_map(
+    query: CallbackQuery,
+    callback_data: BookingMap,
+    session: AsyncSession,
+    user: User,
+) -> None:
+    """Where to go: the offer's place as a map pin (confirmed bookings of a place)."""
+    booking = await bookings.party_booking(session, user, callback_data.booking_id)
+    role = bookings.role_of(booking, user)
+    pin = map_pin(booking.offer)
+    if BookingAction.MAP not in allowed_actions(booking, role, utcnow()) or pin is None:
+        raise bookings.NotNow()
+    await send_pin(query.bot, query.from_user.id, pin)
+
+
 async def on_move(
     query: CallbackQuery,
     callback_data: MoveBooking,
@@ -769,6 +786,7 @@ def build_router() -> Router:
     on_press(on_reason_skip, SkipReason.filter())
     on_press(on_open, OpenBooking.filter())
     on_press(on_calendar_file, CalendarFile.filter())
+    on_press(on_map, BookingMap.filter())
     on_press(on_move, MoveBooking.filter())
     on_press(on_cancel, CancelBooking.filter())
     on_press(on_decline, DeclineBooking.filter())

@@ -118,6 +118,12 @@ class CalendarFile(Callback, prefix="b-ics"):
     booking_id: RowId
 
 
+class BookingMap(Callback, prefix="b-map"):
+    """Where the booking happens, as a map pin."""
+
+    booking_id: RowId
+
+
 class MoveBooking(Callback, prefix="b-move"):
     """Reschedule: choose a new time."""
 
@@ -376,6 +382,9 @@ def _action_rows(view: BookingView, _: Translator) -> list[list[InlineKeyboardBu
         BookingAction.CALENDAR: lambda: bbutton(
             _.text("booking.ics"), CalendarFile(booking_id=booking_id)
         ),
+        BookingAction.MAP: lambda: bbutton(
+            _.text("booking.map"), BookingMap(booking_id=booking_id)
+        ),
         BookingAction.COMPLETE: lambda: bbutton(
             _.text("booking.completed"), ChangeBooking(booking_id=booking_id, change="complete")
         ),
@@ -405,7 +414,7 @@ def _action_rows(view: BookingView, _: Translator) -> list[list[InlineKeyboardBu
     }
     layout = (
         (BookingAction.ACCEPT, BookingAction.DECLINE),
-        (BookingAction.CALENDAR,),
+        (BookingAction.CALENDAR, BookingAction.MAP),
         (BookingAction.COMPLETE, BookingAction.NO_SHOW),
         (BookingAction.RATE,),
         (BookingAction.RESCHEDULE, BookingAction.CANCEL),

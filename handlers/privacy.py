@@ -1,5 +1,5 @@
-"""Your data: /export_my_data sends it all as a JSON file; /delete_my_data erases it
-after a confirmation."""
+"""Your data: /privacy says what is stored and for how long; /export_my_data sends it all
+as a JSON file; /delete_my_data erases it after a confirmation."""
 
 from __future__ import annotations
 
@@ -22,6 +22,12 @@ from bot.replies import show
 from handlers.privacy_views import PrivacyCallback, confirm_keyboard
 from models import User, utcnow
 from services import privacy
+
+
+async def on_policy(message: Message, _: Translator) -> None:
+    """/privacy: the privacy policy — what is stored, who sees it, for how long, and the
+    two commands that export and erase it."""
+    await message.answer(_("privacy.policy"))
 
 
 async def on_export(message: Message, session: AsyncSession, user: User, _: Translator) -> None:
@@ -57,10 +63,11 @@ async def on_confirm(
 
 
 def build_router() -> Router:
-    """Export and erasure, in private chats."""
+    """The policy, export and erasure, in private chats."""
     router = Router(name="privacy")
     router.message.filter(PrivateChat())
     router.callback_query.filter(PrivateChat())
+    router.message.register(on_policy, Command("privacy"))
     router.message.register(on_export, Command("export_my_data"))
     router.message.register(on_delete, Command("delete_my_data"))
     router.callback_query.register(

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.filters import HasText, PrivateChat, SharedPoint
 from bot.i18n import Translator
-from bot.replies import show
+from bot.replies import send_pin, show
 from handlers.community_views import offer_here_button
 from handlers.menu_views import FindEntry
 from handlers.packages_views import buy_rows
@@ -70,6 +70,7 @@ from services import communities, community_stats, offers, packages, reviews
 from services.geo import GeoPoint, distance_km
 from services.input_values import ROW_ID_MAX
 from services.locations import recent_locations, remember_location, saved_location
+from services.map_pins import map_pin
 from services.search import SearchQuery, price_steps, search
 from services.search_query import SearchExpired
 from services.slots import next_free_slots, offers_with_rules
@@ -187,8 +188,9 @@ async def send_detail(
     _: Translator,
     sell_packages: bool = False,
 ) -> bool:
-    """Send an offer's photos and detail card to `chat_id` (with its packages to buy when
-    payments are set up: `sell_packages`); False if it is not public."""
+    """Send an offer's photos, its place as a map pin (when it has one) and its detail
+    card to `chat_id` (with its packages to buy when payments are set up:
+    `sell_packages`); False if it is not public."""
     offer = await offers.find_public_offer(session, offer_id)
     if offer is None:
         await bot.send_message(chat_id, _("start.offer_unavailable"))
@@ -198,6 +200,9 @@ async def send_detail(
         await bot.send_photo(chat_id, photos[0])
     elif photos:
         await bot.send_media_group(chat_id, [InputMediaPhoto(media=p) for p in photos])
+    pin = map_pin(offer)
+    if pin is not None:
+        await send_pin(bot, chat_id, pin)
     slots = (await next_free_slots(session, [offer], now=utcnow(), count=5))[offer.id]
     distance = None
     if near and offer.latitude is not None and offer.longitude is not None:

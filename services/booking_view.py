@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import ACTIVE_STATUSES, Booking, BookingStatus, Prepayment, Role, User
 from services.booking_guard import is_blocked
 from services.bookings import CHANGES, Transition, role_of
+from services.map_pins import map_pin
 from services.package_ledger import left_in
 from services.payments import PaidInfo, paid_for
 from services.reputation import CustomerRecord, customer_record
@@ -31,6 +32,7 @@ class BookingAction(StrEnum):
     ACCEPT = "accept"
     DECLINE = "decline"
     CALENDAR = "ics"
+    MAP = "map"  # the customer: where to go, as a map pin
     COMPLETE = "complete"
     NO_SHOW = "no_show"
     RATE = "rate"
@@ -74,6 +76,8 @@ def allowed_actions(booking: Booking, role: Role, now: datetime) -> tuple[Bookin
         actions += [BookingAction.ACCEPT, BookingAction.DECLINE]
     if status == BookingStatus.CONFIRMED:
         actions.append(BookingAction.CALENDAR)
+        if role == Role.CUSTOMER and map_pin(booking.offer) is not None:
+            actions.append(BookingAction.MAP)
     if _may(Transition.COMPLETE, status, role, started):
         actions += [BookingAction.COMPLETE, BookingAction.NO_SHOW]
     if open_for_rating(booking, role, now):

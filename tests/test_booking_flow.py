@@ -276,3 +276,37 @@ async def test_double_tap_forged_buttons_and_own_offer(tg: Emulator, engine: Asy
     await anna.press("📅 Book")
     assert anna.last_answer is not None
     assert "your own offer" in anna.last_answer["text"]
+
+
+async def test_a_place_with_coordinates_is_a_map_pin_on_the_detail_and_the_booking(
+    tg: Emulator, engine: AsyncEngine
+) -> None:
+    anna = tg.user("Anna", username="anna_guitar")
+    await anna.send("/start")
+    studio = offer(place_kind="location", latitude=52.52, longitude=13.405, area="Torstraße 1")
+    offer_id = await publish(engine, anna, studio)
+    online_id = await publish(engine, anna, offer(title="Guitar theory", place_kind="online"))
+    carl = tg.user("Carl")
+    await carl.send(f"/start offer_{online_id}")
+    assert not [m for m in carl.turn if m.venue]  # no place, no pin
+    await carl.send(f"/start offer_{offer_id}")
+    pins = [m.venue for m in carl.turn if m.venue]
+    assert pins == [
+        {
+            "location": {"latitude": 52.52, "longitude": 13.405},
+            "title": "Guitar lesson",
+            "address": "Torstraße 1",
+        }
+    ]
+    assert "📅 Book" in carl.turn[-1].buttons  # the card comes after the pin
+    await carl.press("📅 Book")
+    await pick_target_day(carl)
+    await carl.press("10:00")
+    await carl.press("Skip")
+    reply = await carl.press("✅ Confirm")
+    assert reply is not None
+    assert "📍 Map" in reply.buttons
+    await carl.press("📍 Map")
+    assert carl.turn[-1].venue == pins[0]
+    # The provider's own card has no pin: it is their place.
+    assert "📍 Map" not in tg.messages_in(anna.id)[-1].buttons

@@ -14,9 +14,19 @@ from services.booking_view import BookingAction, allowed_actions
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
 
-def booking(status: str, starts_in_hours: float, series_id: int | None = None) -> Any:
+ONLINE = SimpleNamespace(place_kind="online", latitude=None, longitude=None, area=None)
+STUDIO = SimpleNamespace(
+    place_kind="location", latitude=52.52, longitude=13.41, area="Torstr. 1", title="Yoga"
+)
+
+
+def booking(
+    status: str, starts_in_hours: float, series_id: int | None = None, offer: Any = ONLINE
+) -> Any:
     start = NOW + timedelta(hours=starts_in_hours)
-    return SimpleNamespace(status=status, starts_at=start, updated_at=start, series_id=series_id)
+    return SimpleNamespace(
+        status=status, starts_at=start, updated_at=start, series_id=series_id, offer=offer
+    )
 
 
 @pytest.mark.parametrize(
@@ -48,3 +58,26 @@ def test_a_booking_of_a_series_can_cancel_the_following_ones() -> None:
     assert BookingAction.CANCEL_FOLLOWING in actions
     started = allowed_actions(booking("confirmed", -1, series_id=3), Role.CUSTOMER, NOW)
     assert BookingAction.CANCEL_FOLLOWING not in started
+
+
+@pytest.mark.parametrize(
+    ("status", "role", "offer", "pinned"),
+    [
+        ("confirmed", "customer", STUDIO, True),
+        ("confirmed", "provider", STUDIO, False),  # their own place
+        ("requested", "customer", STUDIO, False),  # not until it is confirmed
+        ("confirmed", "customer", ONLINE, False),
+        ("confirmed", "customer", SimpleNamespace(**{**vars(STUDIO), "latitude": None}), False),
+        (
+            "confirmed",
+            "customer",
+            SimpleNamespace(**{**vars(STUDIO), "place_kind": "customer"}),
+            False,
+        ),
+    ],
+)
+def test_a_confirmed_customer_gets_the_map_pin_of_a_place_with_coordinates(
+    status: str, role: str, offer: Any, pinned: bool
+) -> None:
+    actions = allowed_actions(booking(status, 5, offer=offer), Role(role), NOW)
+    assert (BookingAction.MAP in actions) is pinned

@@ -179,6 +179,39 @@ async def test_commands_are_validated(emulator: Emulator) -> None:
     )
 
 
+async def test_descriptions_are_validated_and_shown_by_language(emulator: Emulator) -> None:
+    too_long = await raw(emulator, "setMyDescription", description="x" * 513)
+    assert too_long["description"] == "Bad Request: DESCRIPTION_INVALID"
+    short = await raw(emulator, "setMyShortDescription", short_description="x" * 121)
+    assert short["description"] == "Bad Request: SHORT_DESCRIPTION_INVALID"
+    assert (await raw(emulator, "setMyDescription", description="Hello"))["ok"]
+    assert (await raw(emulator, "setMyDescription", description="Привет", language_code="ru"))["ok"]
+    got = await raw(emulator, "getMyDescription", language_code="ru")
+    assert got["result"] == {"description": "Привет"}
+    assert emulator.bot.empty_chat_texts("ru-RU")[0] == "Привет"
+    assert emulator.bot.empty_chat_texts("de")[0] == "Hello"
+    assert (await raw(emulator, "setMyDescription", description="", language_code="ru"))["ok"]
+    assert emulator.bot.empty_chat_texts("ru")[0] == "Hello"  # removed: the default again
+
+
+async def test_venues_need_a_place_a_title_and_an_address(emulator: Emulator, api: Bot) -> None:
+    alice = emulator.user("Alice")
+    emulator.private_chat(alice.account)
+    with pytest.raises(TelegramBadRequest, match="wrong location"):
+        await api.send_venue(alice.id, 91, 0, title="Studio", address="Main St 1")
+    with pytest.raises(TelegramBadRequest, match="VENUE_TITLE_EMPTY"):
+        await api.send_venue(alice.id, 52.5, 13.4, title=" ", address="Main St 1")
+    sent = await api.send_venue(alice.id, 52.5, 13.4, title="Studio", address="Main St 1")
+    assert sent.venue is not None
+    assert sent.venue.title == "Studio"
+    assert alice.last is not None
+    assert alice.last.venue == {
+        "location": {"latitude": 52.5, "longitude": 13.4},
+        "title": "Studio",
+        "address": "Main St 1",
+    }
+
+
 async def test_injected_faults_surface_as_telegram_errors(emulator: Emulator, api: Bot) -> None:
     alice = emulator.user("Alice")
     emulator.private_chat(alice.account)

@@ -63,7 +63,7 @@ async def test_help_lists_every_command_of_the_chat_menu(tg: Emulator, language:
     published = tg.bot.commands[("all_private_chats", None, language)]
     listed = re.findall(r"^/([a-z_]+) — (.+)$", text, flags=re.MULTILINE)
     assert listed == [(c["command"], c["description"]) for c in published]
-    assert len(listed) == len(COMMANDS) == 14
+    assert len(listed) == len(COMMANDS) == 15
 
 
 async def test_help_lists_the_admin_commands_for_admins_only(world: World) -> None:
@@ -152,6 +152,48 @@ async def test_start_publishes_commands_in_every_language(tg: Emulator) -> None:
     russian = commands[("all_private_chats", None, "ru")]
     assert {c["command"] for c in russian} == set(COMMANDS)
     assert any(c["description"] == "Язык и часовой пояс" for c in russian)
+
+
+@pytest.mark.parametrize(
+    ("language", "description", "short"),
+    [
+        ("en", "gigbot finds and books local services", "Find, book and review"),
+        ("ru", "gigbot находит услуги рядом", "Находите, бронируйте"),
+        ("es", "gigbot encuentra y reserva servicios", "Encuentra, reserva"),
+        ("de", "gigbot finds and books local services", "Find, book and review"),  # default
+    ],
+)
+async def test_a_new_user_sees_what_gigbot_is_before_pressing_start(
+    tg: Emulator, language: str, description: str, short: str
+) -> None:
+    # Published at start-up (validated by the emulator: ≤ 512 and ≤ 120 characters).
+    shown, shown_short = tg.bot.empty_chat_texts(language)
+    assert shown.startswith(description)
+    assert "/privacy" in shown
+    assert shown_short.startswith(short)
+    assert {"", "ru", "es"} == set(tg.bot.descriptions) == set(tg.bot.short_descriptions)
+
+
+@pytest.mark.parametrize(
+    ("language", "heading", "stored"),
+    [
+        ("en", "Privacy", "For how long"),
+        ("ru", "Конфиденциальность", "Как долго"),
+        ("es", "Privacidad", "Por cuánto tiempo"),
+    ],
+)
+async def test_privacy_says_what_is_stored_for_how_long_and_how_to_erase_it(
+    tg: Emulator, language: str, heading: str, stored: str
+) -> None:
+    alice = tg.user("Alice", language=language)
+    reply = await alice.send("/privacy")
+    assert reply is not None
+    text = reply.text or ""
+    assert text.startswith(f"🔒 {heading}")
+    assert stored in text
+    assert "/export_my_data" in text
+    assert "/delete_my_data" in text
+    assert len(text) <= 4096
 
 
 async def test_a_forged_or_stale_callback_is_answered_and_changes_nothing(tg: Emulator) -> None:
