@@ -18,6 +18,7 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.calendar_server import add_calendar_routes
 from bot.commands import publish_menus
 from bot.config import Settings
 from bot.db import create_engine, create_sessionmaker
@@ -140,7 +141,10 @@ async def run_polling(app: Gigbot, *, handle_signals: bool = True) -> None:
 
 
 def add_status_routes(web_app: web.Application, app: Gigbot) -> None:
-    """/healthz (200, or 503 naming what failed) and /metrics (Prometheus text format)."""
+    """/healthz (200, or 503 naming what failed), /metrics (Prometheus text format) and,
+    with PUBLIC_URL set, the calendar feeds."""
+    if app.settings.calendar_feeds:
+        add_calendar_routes(web_app, app.sessionmaker)
 
     async def healthz(_request: web.Request) -> web.Response:
         failed = await app.health.check()
@@ -174,7 +178,7 @@ def webhook_application(app: Gigbot) -> web.Application:
 
 
 def status_application(app: Gigbot) -> web.Application:
-    """The small server of polling mode: /healthz and /metrics only."""
+    """The small server of polling mode: /healthz, /metrics and the calendar feeds."""
     web_app = web.Application()
     add_status_routes(web_app, app)
     return web_app

@@ -15,7 +15,7 @@ from bot.i18n import translator
 log = logging.getLogger(__name__)
 
 COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
-    "find": ("start", "menu", "find", "bookings"),
+    "find": ("start", "menu", "find", "bookings", "calendar"),
     "offer": ("offer", "my_offers", "agenda", "profile"),
     "community": ("community",),
     "account": ("settings", "help", "privacy", "export_my_data", "delete_my_data", "cancel"),

@@ -71,6 +71,9 @@ class Settings(DatabaseSettings):
     # server of their own at STATUS_HOST:STATUS_PORT when STATUS_PORT is set.
     status_host: str = "127.0.0.1"
     status_port: int | None = Field(default=None, ge=1, le=65535)
+    # Where people reach the bot's web server from outside (behind your proxy), for the
+    # calendar feeds' links (/calendar/<secret>.ics); unset: no calendar feeds.
+    public_url: str | None = None
     default_locale: Locale = "en"
     default_timezone: str = "UTC"
     admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
@@ -119,7 +122,7 @@ class Settings(DatabaseSettings):
             raise ValueError("must look like 123456789:AAE... (as given by @BotFather)")
         return value
 
-    @field_validator("telegram_api_url", "webhook_url", "redis_url")
+    @field_validator("telegram_api_url", "webhook_url", "redis_url", "public_url")
     @classmethod
     def _url_shape(cls, value: str | None) -> str | None:
         if value in (None, ""):
@@ -159,6 +162,23 @@ class Settings(DatabaseSettings):
         if self.webhook_url and self.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URL is set")
         return self
+
+    @model_validator(mode="after")
+    def _public_url_needs_a_server(self) -> Settings:
+        if self.public_url and not self.webhook_url and self.status_port is None:
+            raise ValueError(
+                "PUBLIC_URL needs the bot's web server: set STATUS_PORT (polling) or WEBHOOK_URL"
+            )
+        return self
+
+    @property
+    def calendar_feeds(self) -> bool:
+        """Whether calendar feed links can be given (PUBLIC_URL is set)."""
+        return self.public_url is not None
+
+    def calendar_url(self, secret: str) -> str:
+        """The public link of a calendar feed."""
+        return f"{self.public_url}/calendar/{secret}.ics"
 
     @property
     def uses_webhook(self) -> bool:

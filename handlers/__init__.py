@@ -6,6 +6,7 @@ from bot.callbacks import skip_other_presses
 from handlers import (
     admin,
     booking,
+    calendar_feed,
     communities,
     community_chats,
     community_submissions,
@@ -51,6 +52,7 @@ def build_router() -> Router:
         waitlist.build_router(),
         series.build_router(),
         settings.build_router(),
+        calendar_feed.build_router(),
         offer_draft.build_router(),
         offer_rules.build_router(),
         packages.build_router(),

@@ -11,6 +11,7 @@ from models.booking import (
     BookingStatus,
     Role,
 )
+from models.calendar_feed import CalendarFeed
 from models.community import (
     ChatKind,
     Community,
@@ -68,6 +69,7 @@ __all__ = [
     "BookingSeries",
     "BookingSession",
     "BookingStatus",
+    "CalendarFeed",
     "ChatKind",
     "Community",
     "CommunityAdmin",

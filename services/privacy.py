@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import (
     Base,
     Booking,
+    CalendarFeed,
     Community,
     CommunityAdmin,
     CommunityListing,
@@ -201,6 +202,9 @@ async def export_data(session: AsyncSession, user: User) -> dict[str, Any]:
             ),
         )
     ]
+    feed = await session.get(CalendarFeed, user.id)
+    # The feed's secret is a password: the export says only that there is one.
+    data["calendar_feed"] = None if feed is None else {"created_at": feed.created_at}
     return data
 
 

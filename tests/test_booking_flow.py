@@ -299,13 +299,8 @@ async def test_a_place_with_coordinates_is_a_map_pin_on_the_detail_and_the_booki
         }
     ]
     assert "📅 Book" in carl.turn[-1].buttons  # the card comes after the pin
-    await carl.press("📅 Book")
-    await pick_target_day(carl)
-    await carl.press("10:00")
-    await carl.press("Skip")
-    reply = await carl.press("✅ Confirm")
-    assert reply is not None
-    assert "📍 Map" in reply.buttons
+    await book_at_ten(carl, offer_id)
+    assert "📍 Map" in carl.turn[-1].buttons
     await carl.press("📍 Map")
     assert carl.turn[-1].venue == pins[0]
     # The provider's own card has no pin: it is their place.
