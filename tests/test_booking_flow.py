@@ -278,13 +278,18 @@ async def test_double_tap_forged_buttons_and_own_offer(tg: Emulator, engine: Asy
     assert "your own offer" in anna.last_answer["text"]
 
 
-async def test_a_place_with_coordinates_is_a_map_pin_on_the_detail_and_the_booking(
-    tg: Emulator, engine: AsyncEngine
-) -> None:
+async def studio_of_anna(tg: Emulator, engine: AsyncEngine) -> tuple[SimUser, int]:
+    """Anna, who has talked to the bot, and her lesson at her studio (with coordinates)."""
     anna = tg.user("Anna", username="anna_guitar")
     await anna.send("/start")
     studio = offer(place_kind="location", latitude=52.52, longitude=13.405, area="Torstraße 1")
-    offer_id = await publish(engine, anna, studio)
+    return anna, await publish(engine, anna, studio)
+
+
+async def test_a_place_with_coordinates_is_a_map_pin_on_the_detail_and_the_booking(
+    tg: Emulator, engine: AsyncEngine
+) -> None:
+    anna, offer_id = await studio_of_anna(tg, engine)
     online_id = await publish(engine, anna, offer(title="Guitar theory", place_kind="online"))
     carl = tg.user("Carl")
     await carl.send(f"/start offer_{online_id}")

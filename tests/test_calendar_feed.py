@@ -18,7 +18,7 @@ from bot.calendar_server import add_calendar_routes
 from bot.db import create_engine, create_sessionmaker
 from emulator import Emulator, SimUser
 from emulator.harness import free_port, make_settings, start_bot
-from tests.test_booking_flow import book_at_ten, offer, publish
+from tests.test_booking_flow import book_at_ten, studio_of_anna
 
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/calendar/[A-Za-z0-9_-]{43}\.ics")
 
@@ -60,10 +60,7 @@ def events(body: bytes) -> list[tuple[str, str]]:
 async def test_the_feed_holds_confirmed_bookings_of_both_sides_and_follows_them(
     tg: Emulator, engine: AsyncEngine
 ) -> None:
-    anna = tg.user("Anna", username="anna_guitar")
-    await anna.send("/start")
-    studio = offer(place_kind="location", latitude=52.52, longitude=13.405, area="Torstraße 1")
-    offer_id = await publish(engine, anna, studio)
+    anna, offer_id = await studio_of_anna(tg, engine)
     carl = tg.user("Carl", last_name="Cole")
     await book_at_ten(carl, offer_id)
     carl_link, anna_link = await feed_link(carl), await feed_link(anna)
