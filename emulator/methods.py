@@ -7,6 +7,7 @@ import itertools
 import json
 import math
 import re
+import struct
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -470,21 +471,47 @@ def _add_with_caption(
     return message.to_api()
 
 
+MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit for an uploaded photo
+MAX_PHOTO_SIDES = 10_000  # width + height
+
+
+def png_size(content: bytes) -> tuple[int, int] | None:
+    """A PNG's width and height from its header, or None when it is not a PNG."""
+    if len(content) < 24 or content[:8] != b"\x89PNG\r\n\x1a\n" or content[12:16] != b"IHDR":
+        return None
+    width, height = struct.unpack(">II", content[16:24])
+    return width, height
+
+
 def _known_photo(emu: Emulator, photo: Any) -> list[dict[str, Any]]:
     """Photo sizes for a file_id the emulator knows (a user's photo, largest or smallest
-    size); uploads and URLs are not supported."""
+    size), or for an uploaded PNG (its own size, kept as sent: tests read it back);
+    other uploads and URLs are not supported."""
+    if isinstance(photo, dict) and "content" in photo:
+        content = photo["content"]
+        dimensions = png_size(content)
+        if dimensions is None or len(content) > MAX_PHOTO_BYTES:
+            raise bad_request("IMAGE_PROCESS_FAILED")
+        width, height = dimensions
+        if width + height > MAX_PHOTO_SIDES or max(dimensions) > 20 * min(dimensions):
+            raise bad_request("PHOTO_INVALID_DIMENSIONS")
+        uploaded = emu.store_file(photo.get("file_name") or "photo.png", content, "image/png")
+        uploaded.update(width=width, height=height)
+        fields = ("file_id", "file_unique_id", "file_size", "width", "height")
+        return [{k: uploaded[k] for k in fields}]
     if not isinstance(photo, str):
         raise bad_request("wrong file identifier/HTTP URL specified")
     stored = emu.files.get(photo.removesuffix("_s"))
     if stored is None:
         raise bad_request("wrong file identifier/HTTP URL specified")
     size = {k: stored[k] for k in ("file_id", "file_unique_id", "file_size")}
-    return [{**size, "width": 1280, "height": 960}]
+    return [{**size, "width": stored.get("width", 1280), "height": stored.get("height", 960)}]
 
 
 @api("sendPhoto")
 async def send_photo(emu: Emulator, bot: EmuBot, params: dict[str, Any]) -> Any:
-    """Send a known photo by file_id with an optional caption (≤ 1024 characters)."""
+    """Send a known photo by file_id, or an uploaded PNG, with an optional caption
+    (≤ 1024 characters)."""
     chat = _writable_chat(emu, bot, params)
     sizes = _known_photo(emu, params.get("photo"))
     return _add_with_caption(emu, bot, chat, params, {"photo": sizes}, caption_limit=1024)
@@ -641,6 +668,10 @@ async def answer_inline_query(emu: Emulator, bot: EmuBot, params: dict[str, Any]
                 "can't parse inline query result: title and input_message_content "
                 "are required for an article"
             )
+        if result.get("type") == "photo" and "photo_url" not in result:
+            _known_photo(emu, result.get("photo_file_id"))  # a cached photo must exist
+            if len(str(result.get("caption") or "")) > 1024:
+                raise bad_request("MEDIA_CAPTION_TOO_LONG")
         if result.get("reply_markup") is not None:
             validate_markup(result["reply_markup"])
         content = result.get("input_message_content") or {}

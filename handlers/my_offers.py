@@ -3,10 +3,13 @@ callbacks in handlers/my_offers_views.py)."""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import astuple
+
 from aiogram import Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,18 +21,23 @@ from handlers.my_offers_views import (
     DeleteOffer,
     EditOffer,
     EditOfferField,
+    OfferCardPicture,
     OffersList,
     OpenOffer,
     PauseOffer,
     ShareOffer,
     button,
+    card_text,
     render_list,
     render_manage,
+    share_in_chat_button,
+    share_screen,
 )
+from handlers.offer_card_picture import offer_card_png
 from handlers.offer_draft import ask_offer_field
 from handlers.offer_draft_views import GUIDED_ORDER
-from models import User
-from services import offers
+from models import User, utcnow
+from services import offer_cards, offers
 from services.deeplinks import OfferLink, start_link
 
 
@@ -116,16 +124,48 @@ async def on_share(
     user: User,
     _: Translator,
 ) -> None:
-    """The link that opens the offer in gigbot."""
+    """The link that opens the offer in gigbot, the printable card, and sharing the card
+    in a chat."""
     offer = await offers.owned_offer(session, user, callback_data.offer_id)
-    me = await query.bot.me() if query.bot else None
-    link = start_link(me.username or "", OfferLink(offer.id)) if me else ""
-    back = [[button(_.text("common.back"), OpenOffer(offer_id=offer.id))]]
-    await show(
-        query,
-        _("offers.share_text", title=offer.title, link=link),
-        InlineKeyboardMarkup(inline_keyboard=back),
+    await show(query, *share_screen(offer, await _offer_link(query, offer.id), _))
+
+
+async def on_card(
+    query: CallbackQuery,
+    callback_data: OfferCardPicture,
+    session: AsyncSession,
+    user: User,
+    _: Translator,
+) -> None:
+    """The printable card with its QR code, as a photo (drawn again only when what it
+    says changed), with a button to share it in a chat."""
+    offer = await offers.owned_offer(session, user, callback_data.offer_id)
+    if query.bot is None:
+        return
+    text = card_text(offer, await _offer_link(query, offer.id), _)
+    card_digest = offer_cards.digest(*astuple(text))
+    caption = _("cards.caption", title=offer.title)
+    markup = InlineKeyboardMarkup(inline_keyboard=[[share_in_chat_button(offer.id, _)]])
+    known = await offer_cards.stored_card(session, offer.id, card_digest)
+    if known is not None:
+        await query.bot.send_photo(query.from_user.id, known, caption=caption, reply_markup=markup)
+        return
+    picture = await asyncio.to_thread(offer_card_png, text)  # ≈ 0.1 s of drawing
+    sent = await query.bot.send_photo(
+        query.from_user.id,
+        BufferedInputFile(picture, filename=f"gigbot-offer-{offer.id}.png"),
+        caption=caption,
+        reply_markup=markup,
     )
+    if sent.photo:
+        file_id = sent.photo[-1].file_id
+        await offer_cards.remember_card(session, offer.id, card_digest, file_id, now=utcnow())
+
+
+async def _offer_link(query: CallbackQuery, offer_id: int) -> str:
+    """The t.me link that opens the offer in this bot."""
+    me = await query.bot.me() if query.bot else None
+    return start_link(me.username or "", OfferLink(offer_id)) if me else ""
 
 
 async def on_edit(
@@ -167,6 +207,7 @@ def build_router() -> Router:
     router.callback_query.register(on_ask_delete, AskDelete.filter())
     router.callback_query.register(on_delete, DeleteOffer.filter())
     router.callback_query.register(on_share, ShareOffer.filter())
+    router.callback_query.register(on_card, OfferCardPicture.filter())
     router.callback_query.register(on_edit, EditOffer.filter())
     router.callback_query.register(on_edit_field, EditOfferField.filter())
     return router

@@ -13,9 +13,12 @@ from pydantic import Field
 from bot.callbacks import Callback, RowId
 from bot.i18n import Translator
 from handlers.community_views import OfferCommunities
-from handlers.offer_views import render_card
+from handlers.offer_card_picture import CardText
+from handlers.offer_views import format_duration, format_place, format_price, render_card
+from handlers.review_views import format_score
 from models import Offer, OfferStatus
 from services import offers
+from services.deeplinks import INLINE_CARD_PREFIX
 
 STATUS_ICONS: dict[str, str] = {
     OfferStatus.PUBLISHED: "🟢",
@@ -64,6 +67,12 @@ class DeleteOffer(Callback, prefix="mo-del-ok"):
 
 class ShareOffer(Callback, prefix="mo-share"):
     """The share link."""
+
+    offer_id: RowId
+
+
+class OfferCardPicture(Callback, prefix="mo-card"):
+    """The printable card with a QR code."""
 
     offer_id: RowId
 
@@ -137,6 +146,39 @@ class ClearDates(Callback, prefix="mo-dates-rm"):
     """Forget the special dates."""
 
     offer_id: RowId
+
+
+def share_screen(offer: Offer, link: str, _: Translator) -> tuple[str, InlineKeyboardMarkup]:
+    """The link to share, the printable card, and Telegram's chat picker with the card
+    (an inline query of `offer_<id>`, answered by handlers/inline.py)."""
+    rows = [
+        [button(_.text("cards.button"), OfferCardPicture(offer_id=offer.id))],
+        [share_in_chat_button(offer.id, _)],
+        [button(_.text("common.back"), OpenOffer(offer_id=offer.id))],
+    ]
+    text = _("offers.share_text", title=offer.title, link=link)
+    return text, InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+def share_in_chat_button(offer_id: int, _: Translator) -> InlineKeyboardButton:
+    """Opens Telegram's chat picker; the chosen chat gets the offer's card."""
+    return InlineKeyboardButton(
+        text=_.text("cards.share"), switch_inline_query=f"{INLINE_CARD_PREFIX}{offer_id}"
+    )
+
+
+def card_text(offer: Offer, link: str, _: Translator) -> CardText:
+    """What the printable card says, in the reader's language."""
+    price = format_price(offer.price_minor, offer.currency, _)
+    duration = format_duration(offer.duration_min, _)
+    return CardText(
+        title=offer.title,
+        price=f"{price} · {duration}",
+        rating=format_score(offer.rating, offer.review_count, _),
+        place=format_place(offer.place_kind, offer.area, _),
+        scan=_.text("cards.scan"),
+        link=link,
+    )
 
 
 def button(text: str, callback_data: CallbackData) -> InlineKeyboardButton:

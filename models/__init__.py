@@ -47,6 +47,7 @@ from models.offer import (
     Prepayment,
     Provider,
 )
+from models.offer_card import OfferCard
 from models.package import Package, PackagePurchase, PurchaseStatus
 from models.payment import Payment, Refund
 from models.review import CustomerRating, Review
@@ -86,6 +87,7 @@ __all__ = [
     "Notification",
     "NotificationKind",
     "Offer",
+    "OfferCard",
     "OfferException",
     "OfferHours",
     "OfferPhoto",

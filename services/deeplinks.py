@@ -8,6 +8,8 @@ from dataclasses import dataclass
 _PAYLOAD_RE = re.compile(r"^(offer|provider)_([1-9][0-9]{0,17})(?:_c([1-9][0-9]{0,17}))?$")
 _COMMUNITY_RE = re.compile(r"^cm_([1-9][0-9]{0,17})$")
 _CATALOGUE_RE = re.compile(r"^c_([a-z0-9][a-z0-9-]{0,31})$")
+INLINE_CARD_PREFIX = "card_"  # an inline query `card_<offer id>` shares that offer's card
+_INLINE_CARD_RE = re.compile(r"^card_([1-9][0-9]{0,17})$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,3 +76,9 @@ def start_link(bot_username: str, link: DeepLink) -> str:
     else:
         payload = f"cm_{link.community_id}"
     return f"https://t.me/{bot_username}?start={payload}"
+
+
+def parse_inline_card(query: str) -> int | None:
+    """The offer id of an inline query that shares one offer's card, else None."""
+    match = _INLINE_CARD_RE.match(query.strip())
+    return int(match.group(1)) if match else None

@@ -28,6 +28,7 @@ from models import (
     ModerationAction,
     Notification,
     Offer,
+    OfferCard,
     OfferPhoto,
     OfferStatus,
     PackagePurchase,
@@ -274,6 +275,7 @@ async def _anonymise_provider(session: AsyncSession, provider: Provider, ghost_i
     everything personal; their texts written to customers go too."""
     offer_ids = select(Offer.id).where(Offer.provider_id == provider.id)
     await session.execute(delete(OfferPhoto).where(OfferPhoto.offer_id.in_(offer_ids)))
+    await session.execute(delete(OfferCard).where(OfferCard.offer_id.in_(offer_ids)))
     await session.execute(delete(CustomerBlock).where(CustomerBlock.provider_id == provider.id))
     await session.execute(
         update(Offer)

@@ -1,0 +1,73 @@
+"""What gigbot's pictures share: the fonts (DejaVu Sans, which matplotlib ships: Latin,
+Cyrillic and the ★), the colours, text fitting, and PNG encoding."""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+from importlib.resources import files
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+FONTS = Path(str(files("matplotlib") / "mpl-data" / "fonts" / "ttf"))
+INK = (33, 37, 41)
+MUTED = (108, 117, 125)
+ACCENT = (38, 110, 200)
+PAPER = (255, 255, 255)
+
+
+@cache
+def font(size: int, *, bold: bool = False, mono: bool = False) -> ImageFont.FreeTypeFont:
+    """DejaVu Sans (or Sans Mono) at `size` pixels."""
+    name = "DejaVuSansMono" if mono else "DejaVuSans"
+    return ImageFont.truetype(str(FONTS / f"{name}{'-Bold' if bold else ''}.ttf"), size)
+
+
+def text_width(text: str, face: ImageFont.FreeTypeFont) -> float:
+    """How wide `text` is drawn in `face`."""
+    return face.getlength(text)
+
+
+def fit(text: str, face: ImageFont.FreeTypeFont, width: float) -> str:
+    """`text` cut with an ellipsis to fit `width`."""
+    if text_width(text, face) <= width:
+        return text
+    while text and text_width(text + "…", face) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def wrap(text: str, face: ImageFont.FreeTypeFont, width: float, lines: int) -> list[str]:
+    """`text` in at most `lines` lines of `width` (words kept whole where they fit; the
+    last line cut with an ellipsis when the text is longer)."""
+    result: list[str] = []
+    words = text.split()
+    while words and len(result) < lines:
+        line = words.pop(0)
+        while words and text_width(f"{line} {words[0]}", face) <= width:
+            line = f"{line} {words.pop(0)}"
+        if len(result) == lines - 1 and words:
+            line = f"{line} {' '.join(words)}"
+            words = []
+        result.append(fit(line, face, width))
+    return result
+
+
+def centred(
+    draw: ImageDraw.ImageDraw,
+    y: float,
+    text: str,
+    face: ImageFont.FreeTypeFont,
+    width: int,
+    fill: tuple[int, int, int],
+) -> None:
+    """Draw `text` centred across `width` with its top at `y`."""
+    draw.text(((width - text_width(text, face)) / 2, y), text, font=face, fill=fill)
+
+
+def png(image: Image.Image) -> bytes:
+    """The picture as PNG bytes."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
