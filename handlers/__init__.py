@@ -30,6 +30,7 @@ from handlers import (
     settings,
     start,
     waitlist,
+    week_view,
 )
 
 
@@ -51,6 +52,7 @@ def build_router() -> Router:
         booking.build_router(),
         waitlist.build_router(),
         series.build_router(),
+        week_view.build_router(),
         settings.build_router(),
         calendar_feed.build_router(),
         offer_draft.build_router(),

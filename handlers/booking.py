@@ -59,6 +59,7 @@ from handlers.booking_views import (
 from handlers.menu_views import BookingsEntry
 from handlers.offer_views import format_place
 from handlers.packages_views import balances_text
+from handlers.week_view import week_button
 from models import Booking, BookingStatus, Offer, Provider, User, utcnow
 from services import bookings, offers, package_ledger, packages, payments, series, waitlist
 from services.booking_guard import BookingLimits
@@ -741,7 +742,10 @@ async def _agenda(
         session, user, start=start, end=start + timedelta(days=7)
     )
     paid = await payments.paid_for(session, [booking.id for booking in items])
-    return agenda_screen(items, days, zone, _, start=first, paid=paid)
+    text, markup = agenda_screen(items, days, zone, _, start=first, paid=paid)
+    if provider is not None:
+        markup.inline_keyboard.append([week_button(_)])
+    return text, markup
 
 
 async def on_agenda(
