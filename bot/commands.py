@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 COMMAND_GROUPS: dict[str, tuple[str, ...]] = {
     "find": ("start", "menu", "find", "bookings", "calendar"),
-    "offer": ("offer", "my_offers", "agenda", "profile"),
+    "offer": ("offer", "my_offers", "agenda", "stats_me", "profile"),
     "community": ("community",),
     "account": ("settings", "help", "privacy", "export_my_data", "delete_my_data", "cancel"),
 }

@@ -63,7 +63,7 @@ async def test_help_lists_every_command_of_the_chat_menu(tg: Emulator, language:
     published = tg.bot.commands[("all_private_chats", None, language)]
     listed = re.findall(r"^/([a-z_]+) — (.+)$", text, flags=re.MULTILINE)
     assert listed == [(c["command"], c["description"]) for c in published]
-    assert len(listed) == len(COMMANDS) == 16
+    assert len(listed) == len(COMMANDS) == 17
 
 
 async def test_help_lists_the_admin_commands_for_admins_only(world: World) -> None:
