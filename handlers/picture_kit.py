@@ -5,12 +5,21 @@ from __future__ import annotations
 
 import io
 from functools import cache
-from importlib.resources import files
+from importlib.util import find_spec
 from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-FONTS = Path(str(files("matplotlib") / "mpl-data" / "fonts" / "ttf"))
+
+def _matplotlib_fonts() -> Path:
+    """matplotlib's font folder, found without importing matplotlib (half a second)."""
+    spec = find_spec("matplotlib")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("matplotlib is not installed (pip install gigbot again)")
+    return Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
+
+
+FONTS = _matplotlib_fonts()
 INK = (33, 37, 41)
 MUTED = (108, 117, 125)
 ACCENT = (38, 110, 200)

@@ -1,14 +1,12 @@
 """The provider's stats as a chart: bookings per week (completed, missed, cancelled),
 customers per week (new, returning), and the rating as it stood — matplotlib's Agg
-canvas, no pyplot (no global state; safe to draw in a worker thread)."""
+canvas, no pyplot (no global state; safe to draw in a worker thread), imported on first
+use."""
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 
 from services.provider_stats import ProviderStats
 
@@ -35,6 +33,11 @@ class ChartLabels:
 
 def stats_png(stats: ProviderStats, labels: ChartLabels) -> bytes:
     """Three panels, one bar (or point) per week, as a PNG of WIDTH × HEIGHT pixels."""
+    # Imported on the first chart: matplotlib takes about half a second and 40 MB, which
+    # a bot whose providers never ask for a chart need not pay at start.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(WIDTH / DPI, HEIGHT / DPI), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
     figure.suptitle(labels.title, fontsize=22, fontweight="bold")

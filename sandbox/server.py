@@ -137,7 +137,9 @@ def message_json(message: EmuMessage) -> dict[str, Any]:
     document = message.document
     if document is not None:
         data["document"] = {"name": document["file_name"], "url": f"/files/{document['file_id']}"}
-    if "location" in extra:
+    if "venue" in extra:
+        data["venue"] = {k: extra["venue"][k] for k in ("title", "address")}
+    elif "location" in extra:
         data["location"] = extra["location"]
     if "contact" in extra:
         data["contact"] = extra["contact"].get("phone_number")
@@ -149,6 +151,8 @@ def message_json(message: EmuMessage) -> dict[str, Any]:
 def _inline_button(button: dict[str, Any]) -> dict[str, Any]:
     if "callback_data" in button:
         return {"text": button["text"], "data": button["callback_data"]}
+    if "switch_inline_query" in button:  # Telegram's chat picker: here, "@bot query"
+        return {"text": button["text"], "inline": button["switch_inline_query"]}
     return {"text": button["text"], "url": button.get("url", "")}
 
 
@@ -310,7 +314,8 @@ async def inline(request: web.Request) -> web.Response:
     if not isinstance(query, str) or len(query) > 256:
         raise web.HTTPBadRequest(text="a query of up to 256 characters expected")
     answer = await _act(person.inline(query, chat_type="supergroup"))
-    results = [r for r in answer.get("results") or [] if r.get("type") == "article"]
+    shown = ("article", "photo")  # a text card, or a printable card's picture
+    results = [r for r in answer.get("results") or [] if r.get("type") in shown]
     sandbox.inline[person.id] = {str(r["id"]): r for r in results}
     found = [
         {"id": str(r["id"]), "title": r.get("title", ""), "description": r.get("description", "")}
@@ -328,16 +333,27 @@ async def choose_inline(request: web.Request) -> web.Response:
     result = sandbox.inline.get(person.id, {}).get(str(body.get("result")))
     if result is None or chat.type == "private":
         raise web.HTTPBadRequest(text="no such result")
-    content = result["input_message_content"]
-    text, entities = parse_html(content["message_text"])
-    markup = result.get("reply_markup")
+    extra: dict[str, Any] = {"via_bot": sandbox.emulator.bot.user.to_api()}
+    if result.get("type") == "photo":
+        stored = sandbox.emulator.files.get(str(result.get("photo_file_id")))
+        if stored is None:
+            raise web.HTTPBadRequest(text="no such result")
+        size = {k: stored[k] for k in ("file_id", "file_unique_id", "file_size")}
+        extra["photo"] = [{**size, "width": stored.get("width"), "height": stored.get("height")}]
+        html = str(result.get("caption") or "")
+    else:
+        html = result["input_message_content"]["message_text"]
+    text, entities = parse_html(html)
+    if result.get("type") == "photo":  # a picture's words are its caption
+        extra.update(caption=text, caption_entities=entities)
+        text, entities = "", []
     sandbox.emulator.add_message(
         chat,
         person.account,
-        text=text,
+        text=text or None,
         entities=entities,
-        reply_markup=markup,
-        extra={"via_bot": sandbox.emulator.bot.user.to_api()},
+        reply_markup=result.get("reply_markup"),
+        extra=extra,
     )
     return web.json_response({"ok": True})
 

@@ -251,6 +251,22 @@ async def test_inline_mode_location_and_contact_through_the_page(page: Page) -> 
     posted = (await page.chat(carlos, group))[-1]
     assert "Haircut" in posted["text"]
     assert posted["inline"][0][0]["url"].startswith("https://t.me/")
+    # Anna's printable card, shared in the group from its button (the page types the
+    # inline query Telegram's chat picker would), arrives as a picture.
+    await page.send(anna, "/my_offers")
+    await page.press(anna, "mo-open")
+    await page.press(anna, "mo-share")
+    await page.press(anna, "mo-card")
+    card = (await page.chat(anna))[-1]
+    assert card["photo"].startswith("/files/")
+    [[share]] = card["inline"]
+    assert share["inline"].startswith("card_")
+    answer = await page.post("/api/inline", {"persona": anna, "query": share["inline"]})
+    photo = next(r for r in answer["results"] if r["id"].startswith("card-"))
+    await page.post("/api/inline/choose", {"persona": anna, "chat": group, "result": photo["id"]})
+    posted = (await page.chat(anna, group))[-1]
+    assert posted["photo"] == card["photo"]
+    assert "t.me/" in posted["text"]
     # Near me: the reply keyboard asks for a location, shared from the map.
     await page.send(carlos, "/find")
     await page.press(carlos, "s-near")

@@ -122,6 +122,7 @@ function bubble(message) {
   if (message.location) {
     item.append(`📍 ${message.location.latitude.toFixed(5)}, ${message.location.longitude.toFixed(5)}`);
   }
+  if (message.venue) item.append(`📍 ${message.venue.title} — ${message.venue.address}`);
   if (message.contact) item.append(`👤 ${message.contact}`);
   if (message.invoice) item.append(invoiceBox(message));
   item.append(formatted(message.text, message.entities));
@@ -174,7 +175,15 @@ function inlineKeyboard(message) {
       const node = document.createElement("button");
       node.type = "button";
       node.textContent = button.text;
-      if (button.url !== undefined) {
+      if (button.inline !== undefined) {
+        // Telegram opens its chat picker; here the query is typed, to send in a group.
+        node.className = "url";
+        node.addEventListener("click", () => {
+          $("text").value = `@${state.bot ? state.bot.username : "bot"} ${button.inline}`;
+          $("text").focus();
+          inlineQuery().catch(() => {});
+        });
+      } else if (button.url !== undefined) {
         node.className = "url";
         node.dataset.url = button.url;
         node.addEventListener("click", () => {
