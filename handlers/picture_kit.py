@@ -33,13 +33,33 @@ def font(size: int, *, bold: bool = False, mono: bool = False) -> ImageFont.Free
     return ImageFont.truetype(str(FONTS / f"{name}{'-Bold' if bold else ''}.ttf"), size)
 
 
+_MISSING = "\U0010fffd"  # a private-use code point no font here draws
+
+
+@cache
+def _glyph(face: ImageFont.FreeTypeFont, char: str) -> bytes:
+    """How `char` looks in `face` (a small bitmap), to compare with the missing glyph."""
+    size = int(face.size * 2)
+    image = Image.new("L", (size, size))
+    ImageDraw.Draw(image).text((0, 0), char, font=face, fill=255)
+    return image.tobytes()
+
+
+def drawable(text: str, face: ImageFont.FreeTypeFont) -> str:
+    """`text` without the characters `face` has no glyph for (emoji, most symbols),
+    which would be drawn as empty boxes; spaces left over are closed up."""
+    kept = "".join(c for c in text if c.isspace() or _glyph(face, c) != _glyph(face, _MISSING))
+    return " ".join(kept.split())
+
+
 def text_width(text: str, face: ImageFont.FreeTypeFont) -> float:
     """How wide `text` is drawn in `face`."""
     return face.getlength(text)
 
 
 def fit(text: str, face: ImageFont.FreeTypeFont, width: float) -> str:
-    """`text` cut with an ellipsis to fit `width`."""
+    """`text` (what `face` can draw of it) cut with an ellipsis to fit `width`."""
+    text = drawable(text, face)
     if text_width(text, face) <= width:
         return text
     while text and text_width(text + "…", face) > width:
@@ -51,7 +71,7 @@ def wrap(text: str, face: ImageFont.FreeTypeFont, width: float, lines: int) -> l
     """`text` in at most `lines` lines of `width` (words kept whole where they fit; the
     last line cut with an ellipsis when the text is longer)."""
     result: list[str] = []
-    words = text.split()
+    words = drawable(text, face).split()
     while words and len(result) < lines:
         line = words.pop(0)
         while words and text_width(f"{line} {words[0]}", face) <= width:

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.db import create_sessionmaker
 from emulator import Emulator
 from handlers.offer_card_picture import HEIGHT, WIDTH, CardText, offer_card_png
+from handlers.picture_kit import drawable, font
 from models import Offer
 from tests.helpers import offer_data, publish
 
@@ -41,6 +42,12 @@ def decoded(png: bytes) -> tuple[tuple[int, int], list[str]]:
 def test_the_card_is_a_printable_picture_whose_qr_code_opens_the_offer(title: str) -> None:
     card = CardText(title, "25,00 € · 1 h", "★ 4.8 (23)", "Studio · Torstraße 1", "Scan", LINK)
     assert decoded(offer_card_png(card)) == ((WIDTH, HEIGHT), [LINK])
+
+
+def test_what_the_font_cannot_draw_is_left_out_not_drawn_as_boxes() -> None:
+    face = font(40)
+    assert drawable("Уроки ★ гитары 🎸 за 800 ₽ €", face) == "Уроки ★ гитары за 800 ₽ €"
+    assert drawable("🎸🎸 日本語 lessons", face) == "lessons"
 
 
 def test_the_words_are_drawn_where_they_belong() -> None:

@@ -254,7 +254,7 @@ async def test_inline_mode_location_and_contact_through_the_page(page: Page) -> 
     # Anna's printable card, shared in the group from its button (the page types the
     # inline query Telegram's chat picker would), arrives as a picture.
     await page.send(anna, "/my_offers")
-    await page.press(anna, "mo-open")
+    await page.press(anna, "mo:")
     await page.press(anna, "mo-share")
     await page.press(anna, "mo-card")
     card = (await page.chat(anna))[-1]
