@@ -59,7 +59,7 @@ from handlers.booking_views import (
 from handlers.menu_views import BookingsEntry
 from handlers.offer_views import format_place
 from handlers.packages_views import balances_text
-from handlers.week_view import week_button
+from handlers.week_views import week_button
 from models import Booking, BookingStatus, Offer, Provider, User, utcnow
 from services import bookings, offers, package_ledger, packages, payments, series, waitlist
 from services.booking_guard import BookingLimits
@@ -611,8 +611,12 @@ async def _apply(
     _: Translator,
     bot: Bot | None,
 ) -> tuple[str, InlineKeyboardMarkup]:
-    """Make `change` as this user; tell the other side; the new card."""
+    """Make `change` as this user; tell the other side; the new card. Made already (a
+    double tap, an update handled again): the card, and nobody is told twice."""
     now = utcnow()
+    booking = await bookings.party_booking(session, user, booking_id)
+    if bookings.already_made(booking, change):
+        return await card_for(session, booking, user, tz, _, now)
     changed = await bookings.change(session, user, booking_id, change, reason=reason, now=now)
     if bot is not None and change in bookings.TOLD_TO_OTHER_SIDE:
         await notify_other_side(bot, session, changed, user, change, now)

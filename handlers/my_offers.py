@@ -33,7 +33,7 @@ from handlers.my_offers_views import (
     share_in_chat_button,
     share_screen,
 )
-from handlers.offer_card_picture import offer_card_png
+from handlers.offer_card_views import offer_card_png
 from handlers.offer_draft import ask_offer_field
 from handlers.offer_draft_views import GUIDED_ORDER
 from models import User, utcnow

@@ -13,7 +13,7 @@ from pydantic import Field
 from bot.callbacks import Callback, RowId
 from bot.i18n import Translator
 from handlers.community_views import OfferCommunities
-from handlers.offer_card_picture import CardText
+from handlers.offer_card_views import CardText
 from handlers.offer_views import format_duration, format_place, format_price, render_card
 from handlers.review_views import format_score
 from models import Offer, OfferStatus

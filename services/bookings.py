@@ -680,6 +680,14 @@ async def change(
     return booking
 
 
+def already_made(booking: Booking, action: str) -> bool:
+    """Whether `booking` already stands where `action` leads: the same change asked again
+    (a double tap, or an update handled again after its instance died) is then answered
+    as the first was, not refused."""
+    rule = CHANGES.get(action)
+    return rule is not None and booking.status == rule.target
+
+
 def check_change(booking: Booking, user: User, action: str, *, now: datetime) -> None:
     """Refuse now what `change` would refuse `user` (a party to `booking`): another
     side's action (BookingNotFound, as if it did not exist), or one its status or the

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
+from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.db import create_sessionmaker
-from emulator import SimUser
+from emulator import EmuMessage, SimUser
 from handlers.settings_views import AskTimezone
 from models import User
 from services import offers
@@ -77,3 +79,17 @@ async def with_timezone(person: SimUser, city: str = "Berlin") -> SimUser:
     await person.press_callback(person.last, AskTimezone().pack())
     await person.send(city)
     return person
+
+
+async def turn_to_month_of(person: SimUser, day: date) -> EmuMessage:
+    """In the booking calendar just shown, turn to `day`'s month if another one is shown
+    (the calendar opens at the first month with a free day: on a month's last day, with
+    a day's notice, that is already the next one); the calendar message."""
+    calendar = [m for m in person.emulator.messages_in(person.id) if m.from_bot][-1]
+    language = (person.account.language_code or "en")[:2]
+    title = format_date(date(day.year, day.month, 1), "LLLL y", locale=language)
+    if title not in calendar.buttons:  # the month's name heads the day buttons
+        turned = await person.press("›")
+        assert turned is not None
+        calendar = turned
+    return calendar

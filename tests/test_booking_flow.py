@@ -24,7 +24,7 @@ from models import Booking
 from services import bookings
 from services.offers import OfferData
 from services.users import TelegramProfile, touch_user
-from tests.helpers import offer_data
+from tests.helpers import offer_data, turn_to_month_of
 from tests.helpers import publish as publish_offers
 
 
@@ -55,8 +55,7 @@ async def open_times(carl: SimUser, offer_id: int) -> None:
 async def pick_target_day(person: SimUser) -> None:
     """In the calendar just shown, open the target day (turning the month if needed)."""
     day = target_day()
-    if day.month != datetime.now(UTC).date().month:
-        await person.press("›")
+    await turn_to_month_of(person, day)
     await person.press(str(day.day))
 
 
@@ -310,3 +309,26 @@ async def test_a_place_with_coordinates_is_a_map_pin_on_the_detail_and_the_booki
     assert carl.turn[-1].venue == pins[0]
     # The provider's own card has no pin: it is their place.
     assert "📍 Map" not in tg.messages_in(anna.id)[-1].buttons
+
+
+async def test_a_change_asked_again_is_answered_as_the_first_time(
+    tg: Emulator, engine: AsyncEngine
+) -> None:
+    # A double tap, or an update handled again after its instance died mid-way (the
+    # cluster test kills instances): the card again, nobody told twice.
+    anna = tg.user("Anna")
+    await anna.send("/start")
+    offer_id = await publish(engine, anna, offer(requires_approval=True))
+    carl = tg.user("Carl")
+    await book_at_ten(carl, offer_id)
+    request = tg.messages_in(anna.id)[-1]
+    accept = next(
+        b["callback_data"] for row in request.inline_keyboard for b in row if "Accept" in b["text"]
+    )
+    await anna.press_callback(request, accept)
+    told = len(tg.messages_in(carl.id))
+    await anna.press_callback(request, accept)
+    assert anna.last_answer is not None
+    assert "not possible" not in (anna.last_answer.get("text") or "")
+    assert "not possible" not in (tg.messages_in(anna.id)[-1].text or "")
+    assert len(tg.messages_in(carl.id)) == told

@@ -27,6 +27,7 @@ from handlers.community_views import (
 )
 from models import Booking, Community, CommunityAdmin, CommunityListing, utcnow
 from services import offers
+from tests.helpers import turn_to_month_of
 from tests.trust_setup import World, offer_data, quiet, stored_person
 
 SET_UP = "⚙️ Set up in private"
@@ -174,8 +175,7 @@ async def test_submission_approval_post_and_an_attributed_booking(world: World) 
     assert "Haircut" in (detail.text or "")
     await carl.press("📅 Book")
     day = datetime.now(UTC).date() + timedelta(days=2)
-    if day.month != datetime.now(UTC).date().month:
-        await carl.press("›")
+    await turn_to_month_of(carl, day)
     await carl.press(str(day.day))
     await carl.press("10:00")
     await carl.press("Skip")
@@ -185,7 +185,7 @@ async def test_submission_approval_post_and_an_attributed_booking(world: World) 
     # The same offer booked from its plain link is not credited.
     await carl.send(f"/start offer_{offer_id}")
     await carl.press("📅 Book")
-    await carl.press("›") if day.month != datetime.now(UTC).date().month else None
+    await turn_to_month_of(carl, day)
     await carl.press(str(day.day))
     await carl.press("12:00")
     await carl.press("Skip")

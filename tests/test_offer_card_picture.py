@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.db import create_sessionmaker
 from emulator import Emulator
-from handlers.offer_card_picture import HEIGHT, WIDTH, CardText, offer_card_png
-from handlers.picture_kit import drawable, font
+from handlers.offer_card_views import HEIGHT, WIDTH, CardText, offer_card_png
+from handlers.picture_views import drawable, font
 from models import Offer
 from tests.helpers import offer_data, publish
 

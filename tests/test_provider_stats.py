@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.db import create_sessionmaker
 from emulator import Emulator
-from handlers.stats_chart import HEIGHT, WIDTH, ChartLabels, stats_png
+from handlers.stats_me_views import HEIGHT, WIDTH, ChartLabels, stats_png
 from models import User
 from services import bookings, offers, reviews
 from services.provider_stats import ProviderStats, WeekStats, first_monday, provider_stats

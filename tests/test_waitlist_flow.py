@@ -16,6 +16,7 @@ from emulator import Emulator
 from emulator.harness import RunningBot
 from handlers.notices import decide
 from models import Booking, BookingStatus, WaitlistEntry, WaitStatus
+from tests.helpers import turn_to_month_of
 from tests.test_booking_flow import book_at_ten, offer, publish, target_day
 
 ONE_HOUR_A_DAY = [(d, 600, 660) for d in range(7)]  # 10:00–11:00: one booking fills a day
@@ -44,9 +45,7 @@ async def test_a_full_day_fills_from_its_waiting_list(
     calendar = await dora.press("📅 Book")
     assert calendar is not None
     day = target_day()
-    if day.month != datetime.now(UTC).date().month:
-        calendar = await dora.press("›")
-        assert calendar is not None
+    calendar = await turn_to_month_of(dora, day)
     assert f"🔔{day.day}" in calendar.buttons
     joined = await dora.press(f"🔔{day.day}")
     assert joined is not None

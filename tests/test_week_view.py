@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.db import create_sessionmaker
 from emulator import Emulator
-from handlers.picture_kit import ACCENT
-from handlers.week_picture import HEIGHT, OFF, OPEN, WIDTH, Layout, WeekLabels, week_png
+from handlers.picture_views import ACCENT
+from handlers.week_views import HEIGHT, OFF, OPEN, WIDTH, Layout, WeekLabels, week_png
 from models import User
 from services import bookings, offers
 from services.users import TelegramProfile, touch_user

@@ -1,15 +1,22 @@
-"""The provider's week as a picture: a column per day, open hours in green, bookings in
-blue (with the seats taken of a group session), time off hatched grey — sized for a
-phone screen."""
+"""The provider's week as a picture, and its buttons: a column per day, open hours in
+green, bookings in blue (with the seats taken of a group session), time off hatched
+grey — sized for a phone screen."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Annotated
 
+from aiogram.types import InlineKeyboardButton
+from babel.dates import format_date
 from PIL import Image, ImageDraw
+from pydantic import Field
 
-from handlers.picture_kit import ACCENT, INK, MUTED, PAPER, centred, fit, font, png, wrap
-from services.week_view import DAYS, BlockKind, TimeBlock, Week
+from bot.callbacks import Callback
+from bot.i18n import Translator
+from handlers.picture_views import ACCENT, INK, MUTED, PAPER, centred, fit, font, png, wrap
+from services.week_view import DAYS, MAX_WEEKS_AHEAD, BlockKind, TimeBlock, Week
 
 WIDTH, HEIGHT = 1080, 1620
 GUTTER = 96  # the hour labels
@@ -134,3 +141,37 @@ def _legend(draw: ImageDraw.ImageDraw, labels: WeekLabels) -> None:
         draw.rectangle((x, top, x + 36, top + 36), fill=colour)
         draw.text((x + 48, top), text, font=face, fill=INK)
         x += 48 + face.getlength(text) + 56
+
+
+class WeekPicture(Callback, prefix="wk"):
+    """The week picture, `week` weeks from today."""
+
+    week: Annotated[int, Field(ge=0, le=MAX_WEEKS_AHEAD)] = 0
+
+
+def week_button(_: Translator) -> InlineKeyboardButton:
+    """The agenda's button to this week's picture."""
+    return InlineKeyboardButton(text=_.text("week.button"), callback_data=WeekPicture().pack())
+
+
+def week_labels(first: date, zone: str, _: Translator) -> WeekLabels:
+    """The picture's words in the reader's language."""
+    last = first + timedelta(days=DAYS - 1)
+    days = tuple(
+        (format_date(day, "EEE", locale=_.locale), str(day.day))
+        for day in (first + timedelta(days=n) for n in range(DAYS))
+    )
+    span = " – ".join(format_date(day, "d MMM", locale=_.locale) for day in (first, last))
+    return WeekLabels(
+        title=_.text("week.title", span=span),
+        zone=zone,
+        days=days,
+        open=_.text("week.open"),
+        booked=_.text("week.booked"),
+        off=_.text("week.off"),
+    )
+
+
+def week_page_button(text: str, week: int) -> InlineKeyboardButton:
+    """A button to the picture of another week."""
+    return InlineKeyboardButton(text=text, callback_data=WeekPicture(week=week).pack())

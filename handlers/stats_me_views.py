@@ -1,14 +1,21 @@
-"""The provider's stats as a chart: bookings per week (completed, missed, cancelled),
-customers per week (new, returning), and the rating as it stood — matplotlib's Agg
-canvas, no pyplot (no global state; safe to draw in a worker thread), imported on first
-use."""
+"""/stats_me's screens: the summary, the period buttons, and the chart — bookings per
+week (completed, missed, cancelled), customers per week (new, returning), and the rating
+as it stood — on matplotlib's Agg canvas, no pyplot (no global state; safe to draw in a
+worker thread), imported on first use."""
 
 from __future__ import annotations
 
 import io
 from dataclasses import dataclass
 
-from services.provider_stats import ProviderStats
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+from bot.callbacks import Callback
+from bot.i18n import Translator
+from handlers.offer_views import format_price
+from services.provider_stats import PERIODS, ProviderStats
 
 WIDTH, HEIGHT, DPI = 1080, 1500, 100
 COMPLETED, NO_SHOW, CANCELLED = "#2e9e5b", "#e0a800", "#c0392b"
@@ -85,3 +92,63 @@ def stats_png(stats: ProviderStats, labels: ChartLabels) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
+
+
+class StatsPeriod(Callback, prefix="st-me"):
+    """The stats over `weeks` weeks (one of PERIODS)."""
+
+    weeks: int
+
+
+def summary(stats: ProviderStats, weeks: int, _: Translator) -> str:
+    """The numbers of the chart in a few lines."""
+    income = " · ".join(format_price(minor, code, _) for code, minor in stats.income.items())
+    latest = stats.weeks[-1]
+    rating = (
+        _.text(
+            "stats_me.rating_value",
+            rating=format_decimal(round(latest.rating, 1), locale=_.locale),
+            count=latest.reviews,
+        )
+        if latest.rating is not None
+        else _.text("stats_me.no_rating")
+    )
+    return _(
+        "stats_me.summary",
+        weeks=weeks,
+        completed=stats.completed,
+        no_show=stats.no_show,
+        cancelled=stats.cancelled,
+        income=income or "—",
+        customers=stats.customers,
+        new=stats.new_customers,
+        rating=rating,
+    )
+
+
+def chart_labels(stats: ProviderStats, weeks: int, _: Translator) -> ChartLabels:
+    """The chart's words in the reader's language."""
+    return ChartLabels(
+        title=_.text("stats_me.title", weeks=weeks),
+        bookings=_.text("stats_me.bookings"),
+        completed=_.text("stats_me.completed"),
+        no_show=_.text("stats_me.no_show"),
+        cancelled=_.text("stats_me.cancelled"),
+        customers=_.text("stats_me.customers"),
+        new=_.text("stats_me.new"),
+        returning=_.text("stats_me.returning"),
+        rating=_.text("stats_me.rating"),
+        weeks=tuple(format_date(w.monday, "d MMM", locale=_.locale) for w in stats.weeks),
+    )
+
+
+def periods_keyboard(current: int, _: Translator) -> InlineKeyboardMarkup:
+    """4 / 12 / 52 weeks, the one shown marked."""
+    buttons = [
+        InlineKeyboardButton(
+            text=("✓ " if weeks == current else "") + _.text("stats_me.period", weeks=weeks),
+            callback_data=StatsPeriod(weeks=weeks).pack(),
+        )
+        for weeks in PERIODS
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=[buttons])

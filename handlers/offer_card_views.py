@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import segno
 from PIL import Image, ImageDraw
 
-from handlers.picture_kit import ACCENT, INK, MUTED, PAPER, centred, fit, font, png, wrap
+from handlers.picture_views import ACCENT, INK, MUTED, PAPER, centred, fit, font, png, wrap
 
 WIDTH, HEIGHT = 1200, 1600  # portrait, A6 at about 290 dpi
 MARGIN = 80
