@@ -23,7 +23,7 @@ from services.calendar_file import booking_event
 
 SECRET_RE = re.compile(r"[A-Za-z0-9_-]{43}")
 PAST_DAYS = 90
-MAX_EVENTS = 1000  # the newest bookings beyond this are left out of one fetch
+MAX_EVENTS = 1000  # beyond this, the oldest past bookings are left out of a fetch
 FEED_STATUSES = (BookingStatus.CONFIRMED, BookingStatus.COMPLETED)
 
 
@@ -80,10 +80,10 @@ async def feed_ics(session: AsyncSession, secret: str, *, now: datetime) -> byte
                 Booking.status.in_(FEED_STATUSES),
                 Booking.starts_at >= now - timedelta(days=PAST_DAYS),
             )
-            .order_by(Booking.starts_at)
+            .order_by(Booking.starts_at.desc())  # the latest kept: what is to come matters
             .limit(MAX_EVENTS)
         )
-    ).all()
+    ).all()[::-1]
     calendar = Calendar()
     calendar.add("prodid", "-//gigbot//bookings//EN")
     calendar.add("version", "2.0")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 import pytest
@@ -18,6 +19,9 @@ from bot.calendar_server import add_calendar_routes
 from bot.db import create_engine, create_sessionmaker
 from emulator import Emulator, SimUser
 from emulator.harness import free_port, make_settings, start_bot
+from services import bookings, calendar_feed, offers
+from services.users import TelegramProfile, touch_user
+from tests.helpers import offer_data
 from tests.test_booking_flow import book_at_ten, studio_of_anna
 
 LINK = re.compile(r"http://127\.0\.0\.1:\d+/calendar/[A-Za-z0-9_-]{43}\.ics")
@@ -167,3 +171,22 @@ async def test_a_database_out_of_reach_is_a_503_and_one_line(
     (record,) = [r for r in caplog.records if r.name == "bot.calendar_server"]
     assert record.getMessage() == "calendar feed unavailable (ConnectionRefusedError)"
     assert secret not in caplog.text
+
+
+async def test_a_full_feed_keeps_what_is_to_come(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(calendar_feed, "MAX_EVENTS", 1)
+    now = datetime(2030, 6, 1, 10, tzinfo=UTC)  # within the offer's hours, 08–20
+    async with create_sessionmaker(engine)() as session:
+        anna = await touch_user(session, TelegramProfile(id=1, first_name="Anna"))
+        carl = await touch_user(session, TelegramProfile(id=2, first_name="Carl"))
+        lesson = await offers.create_offer(session, anna, offer_data(), default_timezone="UTC")
+        for start in (now - timedelta(days=3), now + timedelta(days=3)):
+            await bookings.book(session, carl, lesson.id, start, now=start - timedelta(days=1))
+        secret = await calendar_feed.feed_secret(session, carl, now=now)
+        await session.commit()
+        body = await calendar_feed.feed_ics(session, secret, now=now)
+    assert body is not None
+    (event,) = Calendar.from_ical(body).walk("VEVENT")
+    assert event.decoded("dtstart") == now + timedelta(days=3)
