@@ -614,10 +614,13 @@ async def _apply(
     """Make `change` as this user; tell the other side; the new card. Made already (a
     double tap, an update handled again): the card, and nobody is told twice."""
     now = utcnow()
-    booking = await bookings.party_booking(session, user, booking_id)
-    if bookings.already_made(booking, change):
+    try:
+        changed = await bookings.change(session, user, booking_id, change, reason=reason, now=now)
+    except bookings.NotNow:
+        booking = await bookings.party_booking(session, user, booking_id)
+        if not bookings.already_made(booking, change):
+            raise
         return await card_for(session, booking, user, tz, _, now)
-    changed = await bookings.change(session, user, booking_id, change, reason=reason, now=now)
     if bot is not None and change in bookings.TOLD_TO_OTHER_SIDE:
         await notify_other_side(bot, session, changed, user, change, now)
     return await card_for(session, changed, user, tz, _, now)

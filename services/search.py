@@ -23,7 +23,7 @@ from sqlalchemy import URL, TextClause
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.geo import GeoPoint, distance_km
-from services.search_backends import backend_for
+from services.search_backends import Backend, backend_for
 from services.search_query import (
     DATE_SCAN_LIMIT,
     FEW_MATCHES,
@@ -67,7 +67,8 @@ async def search(
     shape = shape_of(query, dialect.name)
     values = parameters(query, backend)
     if shape.words and shape.near:
-        shape = replace(shape, words_first=await _words_are_rare(session, shape, values))
+        rare = await _words_are_rare(session, shape, values, backend)
+        shape = replace(shape, words_first=rare)
     statement = statement_for(shape, backend, dialect)
     if query.on_date is None:
         result = await session.execute(statement, {**values, "limit": limit + 1, "offset": offset})
@@ -88,7 +89,9 @@ async def search(
 _RARE_WORDS: TTLCache[tuple[URL, str, int], bool] = TTLCache(maxsize=4096, ttl=600)
 
 
-async def _words_are_rare(session: AsyncSession, shape: Shape, values: dict[str, Any]) -> bool:
+async def _words_are_rare(
+    session: AsyncSession, shape: Shape, values: dict[str, Any], backend: Backend
+) -> bool:
     """Whether fewer than FEW_MATCHES offers hold the words: then looking up each match
     costs less than checking the words for every offer near the point (a city's box may
     hold thousands), and the plan is chosen by that, not by the database's estimates."""
@@ -97,7 +100,7 @@ async def _words_are_rare(session: AsyncSession, shape: Shape, values: dict[str,
     key = (bind.engine.url, str(values["words"]), FEW_MATCHES)
     rare = _RARE_WORDS.get(key)
     if rare is None:
-        statement = count_statement(shape, backend_for(session), dialect, FEW_MATCHES)
+        statement = count_statement(shape, backend, dialect, FEW_MATCHES)
         count = (await session.execute(statement, values)).scalar_one()
         rare = _RARE_WORDS[key] = int(count) < FEW_MATCHES
     return rare

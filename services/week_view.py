@@ -59,11 +59,11 @@ async def provider_week(session: AsyncSession, provider: Provider, first: date) 
         )
     )
     offers = await offers_with_rules(session, ids, photos=False)
+    all_rules = [availability_rules(offer) for offer in offers]
     blocks: list[TimeBlock] = []
     for index in range(DAYS):
         day = first + timedelta(days=index)
-        for offer in offers:
-            rules = availability_rules(offer)
+        for rules in all_rules:
             for start, end in day_ranges(rules, day):
                 blocks.append(TimeBlock(index, start, end, BlockKind.OPEN))
             for exception in rules.exceptions:
