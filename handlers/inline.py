@@ -72,7 +72,7 @@ def _book_button(link: str, _: Translator) -> InlineKeyboardMarkup:
 def _article(offer: Offer, username: str, _: Translator) -> InlineQueryResultArticle:
     """The offer's text card, with a Book button that opens it in gigbot."""
     link = start_link(username, OfferLink(offer.id))
-    card = render_card(offers.offer_data(offer), _)
+    card = render_card(offers.offer_data(offer, photos=False), _)  # listed without photos
     return InlineQueryResultArticle(
         id=str(offer.id),
         title=offer.title,

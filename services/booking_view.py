@@ -19,7 +19,7 @@ from services.bookings import CHANGES, Transition, role_of
 from services.map_pins import map_pin
 from services.package_ledger import left_in
 from services.payments import PaidInfo, paid_for
-from services.reputation import CustomerRecord, customer_record
+from services.reputation import CustomerRecord, customer_record_for
 from services.reviews import open_for_rating
 
 # Each side learns the other's contact only once the booking is confirmed.
@@ -113,12 +113,15 @@ async def booking_view(
             phone = None
         if other is not None:
             contact = Contact(other.id, other.full_name, other.username, phone)
-    record = None
+    record, blocked = None, False
     if role == Role.PROVIDER and booking.status in ACTIVE_STATUSES:
-        record = await customer_record(session, booking.customer_id)
+        record, blocked = await customer_record_for(
+            session, booking.customer_id, booking.provider_id
+        )
+    elif role == Role.PROVIDER and booking.customer_id > 0:
+        blocked = await is_blocked(session, booking.provider, booking.customer_id)
     actions = allowed_actions(booking, role, now)
     if role == Role.PROVIDER and booking.customer_id > 0:  # not an erased account
-        blocked = await is_blocked(session, booking.provider, booking.customer_id)
         actions += (BookingAction.UNBLOCK if blocked else BookingAction.BLOCK,)
     paid = None
     if booking.pay_by is not None or booking.offer.prepayment != Prepayment.NONE:

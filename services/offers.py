@@ -17,6 +17,7 @@ from babel.numbers import list_currencies
 from sqlalchemy import Select, bindparam, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models import (
     SEAT_STATUSES,
@@ -318,25 +319,50 @@ async def owned_offer(session: AsyncSession, user: User, offer_id: int) -> Offer
 
 
 async def find_public_offer(session: AsyncSession, offer_id: int) -> Offer | None:
-    """A published offer as customers see it; None if missing, paused, deleted or its
-    provider is banned."""
-    result = await session.scalars(_public_offer_statement(), {"offer_id": offer_id})
-    offer: Offer | None = result.unique().one_or_none()
+    """A published offer as customers see it, photos included; None if missing, paused,
+    deleted or its provider is banned."""
+    result = await session.execute(_public_offer_statement(), {"offer_id": offer_id})
+    row = result.unique().one_or_none()
+    if row is None:
+        return None
+    offer, photo_count = row
+    # The photos in a statement of their own only when there are any (most offers have
+    # none): a follow-up load would always cost a statement.
+    photos = (
+        await session.scalars(_photos_statement(), {"offer_id": offer.id}) if photo_count else ()
+    )
+    set_committed_value(offer, "photos", list(photos))
     return offer
 
 
 @cache
-def _public_offer_statement() -> Select[Offer]:
+def _public_offer_statement() -> Select[Offer, int]:
     """Built once: building a statement costs more than running it."""
+    photo_count = (
+        select(func.count())
+        .where(OfferPhoto.offer_id == Offer.id)
+        .correlate(Offer)
+        .scalar_subquery()
+    )
     return (
-        select(Offer)
+        select(Offer, photo_count)
         .join(Provider)
         .where(
             Offer.id == bindparam("offer_id"),
             Offer.status == OfferStatus.PUBLISHED,
             Provider.banned == false(),
         )
-        .options(*RULES_JOINED, selectinload(Offer.photos))
+        .options(*RULES_JOINED)
+    )
+
+
+@cache
+def _photos_statement() -> Select[OfferPhoto]:
+    """Built once: an offer's photos in their order."""
+    return (
+        select(OfferPhoto)
+        .where(OfferPhoto.offer_id == bindparam("offer_id"))
+        .order_by(OfferPhoto.position)
     )
 
 
@@ -442,8 +468,9 @@ async def update_offer(
     return offer
 
 
-def offer_data(offer: Offer) -> OfferData:
-    """The editable fields of a stored offer."""
+def offer_data(offer: Offer, *, photos: bool = True) -> OfferData:
+    """The editable fields of a stored offer (without its photos unless `photos`: an
+    offer listed without them, for its text card)."""
     return OfferData(
         title=offer.title,
         category=offer.category,
@@ -463,7 +490,7 @@ def offer_data(offer: Offer) -> OfferData:
         max_advance_days=offer.max_advance_days,
         requires_approval=offer.requires_approval,
         free_cancel_hours=offer.free_cancel_hours,
-        photos=[p.file_id for p in offer.photos],
+        photos=[p.file_id for p in offer.photos] if photos else [],
     )
 
 

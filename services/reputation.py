@@ -13,6 +13,7 @@ as bookings change status.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy import (
     Select,
     bindparam,
     case,
+    exists,
     func,
     select,
     true,
@@ -30,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Booking, BookingStatus, CustomerRating, Offer, Provider
+from models import Booking, BookingStatus, CustomerBlock, CustomerRating, Offer, Provider
 
 PRIOR_MEAN = 4.0
 PRIOR_WEIGHT = 5
@@ -123,6 +125,24 @@ async def customer_record(session: AsyncSession, customer_id: int) -> CustomerRe
     """The customer's record over all providers (one customer's rows, by index), in one
     statement."""
     row = (await session.execute(_customer_record_statement(), {"customer": customer_id})).one()
+    return _record(row)
+
+
+async def customer_record_for(
+    session: AsyncSession, customer_id: int, provider_id: int
+) -> tuple[CustomerRecord, bool]:
+    """The customer's record, and whether provider `provider_id` blocked them, in one
+    statement (the provider's card of a booking shows both)."""
+    row = (
+        await session.execute(
+            _customer_record_statement(with_block=True),
+            {"customer": customer_id, "provider": provider_id},
+        )
+    ).one()
+    return _record(row[:5]), bool(row[5])
+
+
+def _record(row: Sequence[Any]) -> CustomerRecord:
     rating, ratings, completed, no_shows, late_cancellations = row
     return CustomerRecord(
         rating=float(rating) if rating is not None else None,
@@ -134,9 +154,10 @@ async def customer_record(session: AsyncSession, customer_id: int) -> CustomerRe
 
 
 @cache
-def _customer_record_statement() -> Select[Any]:
-    """Built once: the ratings' average and count beside the counts of each outcome
-    (a cancellation counts when it was late)."""
+def _customer_record_statement(*, with_block: bool = False) -> Select[Any]:
+    """Built once per kind: the ratings' average and count beside the counts of each
+    outcome (a cancellation counts when it was late); `with_block`: and whether the
+    provider bound as `provider` blocked the customer."""
     customer: BindParameter[int] = bindparam("customer", type_=Integer())
     ratings = (
         select(func.avg(CustomerRating.stars).label("rating"), func.count().label("ratings"))
@@ -165,10 +186,17 @@ def _customer_record_statement() -> Select[Any]:
         )
         .subquery()
     )
-    return select(
+    columns: list[Any] = [
         ratings.c.rating,
         ratings.c.ratings,
         outcomes.c.completed,
         outcomes.c.no_shows,
         outcomes.c.late,
-    ).select_from(ratings.join(outcomes, true()))  # one row each: side by side
+    ]
+    if with_block:
+        blocked = exists().where(
+            CustomerBlock.provider_id == bindparam("provider", type_=Integer()),
+            CustomerBlock.customer_id == customer,
+        )
+        columns.append(blocked.label("blocked"))
+    return select(*columns).select_from(ratings.join(outcomes, true()))  # one row each

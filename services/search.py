@@ -123,7 +123,7 @@ async def _free_on_date(
         page = {**values, "limit": chunk, "offset": scanned}
         rows = list((await session.execute(statement, page)).all())
         scanned += len(rows)
-        offers = await offers_with_rules(session, (row.id for row in rows), photos=False)
+        offers = await offers_with_rules(session, (row.id for row in rows))
         free = await slots_on_date(session, offers, query.on_date, query.timezone, now=now)
         found.extend(row for row in rows if free.get(row.id))
         if len(rows) < chunk:

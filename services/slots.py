@@ -9,7 +9,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from models import BookingSession, Offer, UTCDateTime
 from services.availability import Busy, Slot, free_slots
@@ -58,24 +57,20 @@ def _busy_statement() -> Select[int, int, datetime, datetime, datetime, int]:
     )
 
 
-async def offers_with_rules(
-    session: AsyncSession, offer_ids: Iterable[int], *, photos: bool = True
-) -> list[Offer]:
-    """Offers with what their availability and their card need (hours, exceptions,
-    provider, and photos unless told not to)."""
+async def offers_with_rules(session: AsyncSession, offer_ids: Iterable[int]) -> list[Offer]:
+    """Offers with what their availability and their card need (hours, exceptions and
+    provider; not their photos, which no list shows: a follow-up statement saved)."""
     ids = list(offer_ids)
     if not ids:
         return []
-    return list((await session.scalars(_offers_statement(photos), {"ids": ids})).unique())
+    return list((await session.scalars(_offers_statement(), {"ids": ids})).unique())
 
 
 @cache
-def _offers_statement(photos: bool) -> Select[Offer]:
-    """Built once per kind: building a statement costs more than running it."""
-    loads = list(RULES_JOINED)
-    if photos:
-        loads.append(selectinload(Offer.photos))
-    return select(Offer).where(Offer.id.in_(bindparam("ids", expanding=True))).options(*loads)
+def _offers_statement() -> Select[Offer]:
+    """Built once: building a statement costs more than running it."""
+    statement = select(Offer).where(Offer.id.in_(bindparam("ids", expanding=True)))
+    return statement.options(*RULES_JOINED)
 
 
 async def slots_by_offer(

@@ -58,7 +58,7 @@ async def provider_week(session: AsyncSession, provider: Provider, first: date) 
             Offer.provider_id == provider.id, Offer.status == OfferStatus.PUBLISHED
         )
     )
-    offers = await offers_with_rules(session, ids, photos=False)
+    offers = await offers_with_rules(session, ids)
     all_rules = [availability_rules(offer) for offer in offers]
     blocks: list[TimeBlock] = []
     for index in range(DAYS):

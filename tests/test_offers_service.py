@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.db import create_sessionmaker
@@ -15,6 +16,7 @@ from models import User
 from services import offers
 from services.availability import free_slots
 from services.offers import InvalidOffer, OfferData, OfferNotFound, TooManyPhotos
+from services.slots import offers_with_rules
 from services.users import TelegramProfile, touch_user
 
 DOG_WALKING = OfferData(
@@ -208,3 +210,38 @@ async def test_booking_rules_are_validated(session: AsyncSession) -> None:
         with pytest.raises(InvalidOffer) as error:
             await offers.update_offer(session, anna, offer.id, **change)
         assert error.value.key == key
+
+
+async def test_an_offer_without_photos_is_shown_in_one_statement(
+    engine: AsyncEngine, session: AsyncSession
+) -> None:
+    """The detail reads an offer's photos only when it has some, and a list never: each
+    follow-up statement was a tenth of a customer's step."""
+    anna = await person(session, 1, "Anna")
+    bare = await offers.create_offer(session, anna, DOG_WALKING, default_timezone="UTC")
+    shown = await offers.create_offer(session, anna, DOG_WALKING, default_timezone="UTC")
+    for n in range(3):
+        await offers.add_photo(session, anna, shown.id, f"file{n}")
+    await session.commit()
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with create_sessionmaker(engine)() as fresh:
+            plain = await offers.find_public_offer(fresh, bare.id)
+            assert plain is not None
+            assert plain.photos == []
+            assert len(statements) == 1
+            found = await offers.find_public_offer(fresh, shown.id)
+            assert found is not None
+            assert [p.file_id for p in found.photos] == ["file0", "file1", "file2"]
+            assert len(statements) == 3
+            listed = await offers_with_rules(fresh, [bare.id, shown.id])
+            assert sorted(o.id for o in listed) == [bare.id, shown.id]
+            assert all(len(o.hours) == 2 for o in listed)
+            assert len(statements) == 4
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)

@@ -11,8 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from bot.db import create_sessionmaker
 from models import Offer, User
-from services import bookings, offers, reviews
-from services.reputation import PRIOR_MEAN, bayesian, completion_rate, customer_record
+from services import bookings, customer_blocks, offers, reviews
+from services.reputation import (
+    PRIOR_MEAN,
+    bayesian,
+    completion_rate,
+    customer_record,
+    customer_record_for,
+)
 from services.reviews import EditWindowClosed, NotReviewable
 from services.users import TelegramProfile, touch_user
 from tests.trust_setup import offer_data
@@ -189,6 +195,13 @@ async def test_the_customer_record_providers_see(session: AsyncSession) -> None:
     assert (record.completed, record.no_shows, record.late_cancellations) == (1, 1, 1)
     nobody = await customer_record(session, anna.id)
     assert (nobody.rating, nobody.ratings, nobody.completed) == (None, 0, 0)
+    # The provider's card reads the same record, and her block, in one statement.
+    provider = await offers.provider_of(session, anna)
+    assert provider is not None
+    assert await customer_record_for(session, carl.id, provider.id) == (record, False)
+    await customer_blocks.block_from_booking(session, anna, booking_id, blocked=True)
+    assert await customer_record_for(session, carl.id, provider.id) == (record, True)
+    assert await customer_record_for(session, carl.id, provider.id + 1) == (record, False)
 
 
 async def test_banned_users_cannot_review(session: AsyncSession) -> None:
