@@ -592,7 +592,7 @@ async def _take_seats(
 
 
 @cache
-def _booking_insert_statement() -> ReturningInsert[tuple[int]]:
+def _booking_insert_statement() -> ReturningInsert[int]:
     """Built once: INSERT of every column of a booking but its id, RETURNING the id."""
     table: Any = Booking.__table__
     names = [column.name for column in table.c if column.name != "id"]
