@@ -167,21 +167,15 @@ class PostgresBackend:
         computed once (each id then one primary-key probe); with other filters too, the
         filters apply first (the matches are a hashed set the offers are checked in).
         """
-        matched = self.matching_ids(word_count)
         tsquery = self._tsquery()
         joined = offers_table.join(self._index, self._index.c.offer_id == offers_table.c.id).join(
             tsquery, true()
         )
         if only_words:
-            held = matched.subquery("held")
-            newest = (
-                select(held.c.offer_id)
-                .order_by(held.c.offer_id.desc())
-                .limit(literal_column(str(RANKED_MATCHES)))
-            )
+            newest = self._newest_holding(word_count)
             condition = offers_table.c.id == func.any(func.array(newest.scalar_subquery()))
         else:
-            condition = offers_table.c.id.in_(matched)
+            condition = offers_table.c.id.in_(self.matching_ids(word_count))
         rank = -func.ts_rank(self._index.c.document, tsquery.c.query)
         return joined, condition, rank, offers_table.c.id
 
@@ -221,6 +215,42 @@ class PostgresBackend:
             counts.append(select(func.count()).select_from(capped).scalar_subquery())
         return select(counts[0] if len(counts) == 1 else func.least(*counts))
 
+    def _newest_holding(self, word_count: int) -> Select[Any]:
+        """The newest `RANKED_MATCHES` ids of offers holding every word.
+
+        One word: each word of the vocabulary in its range gives its own newest ids (a
+        backward index-only scan of `offer_search_words` that stops at the limit), and
+        the newest of those are the newest of all — an id among the newest of the whole
+        range is among the newest of its own word. A common word's thousands of
+        postings are then not all read and deduplicated ("tour" at 100,000 offers: 7,900
+        postings, 3.8 ms; this way 0.4 ms). It reads at most the rows the range scan
+        would, plus one index descent per vocabulary word in the range. The vocabulary
+        (`search_words`) holds every word of every indexed offer, so no posting's word
+        is missing from it. Several words: the intersection of every word's range,
+        which needs each range whole.
+        """
+        limit: ColumnElement[Any] = literal_column(str(RANKED_MATCHES))
+        if word_count > 1:
+            held = self.matching_ids(word_count).subquery("held")
+            return select(held.c.offer_id).order_by(held.c.offer_id.desc()).limit(limit)
+        vocabulary = table("search_words", column("word")).alias("v0")
+        postings = table("offer_search_words", column("word"), column("offer_id")).alias("w0")
+        newest_of_word = (
+            select(postings.c.offer_id)
+            .where(postings.c.word == vocabulary.c.word)
+            .order_by(postings.c.offer_id.desc())
+            .limit(limit)
+            .lateral("newest0")
+        )
+        return (
+            select(newest_of_word.c.offer_id)
+            .select_from(vocabulary.join(newest_of_word, true()))
+            .where(self._in_range(vocabulary.c.word, 0))
+            .distinct()
+            .order_by(newest_of_word.c.offer_id.desc())
+            .limit(limit)
+        )
+
     @classmethod
     def _holding(cls, n: int) -> Select[Any]:
         """Ids of offers with a word in the range of word `n`."""
@@ -229,9 +259,14 @@ class PostgresBackend:
 
     @staticmethod
     def _word_range(n: int) -> tuple[Any, ColumnElement[bool]]:
-        """`offer_search_words` (aliased) and the range of word `n` in byte order: every
-        word that starts with it; for one letter, that letter alone."""
+        """`offer_search_words` (aliased) and the range of word `n` (`_in_range`)."""
         postings = table("offer_search_words", column("word"), column("offer_id")).alias(f"w{n}")
+        return postings, PostgresBackend._in_range(postings.c.word, n)
+
+    @staticmethod
+    def _in_range(words: ColumnElement[Any], n: int) -> ColumnElement[bool]:
+        """`words` in the range of word `n`, in byte order: every word that starts with
+        it; for one letter, that letter alone."""
         word: Any = P(f"word{n}")
         first = func.unaccent(word)
         beyond = case(
@@ -241,7 +276,7 @@ class PostgresBackend:
             ),
             else_=first.op("||")(literal_column("chr(1)")),
         )
-        return postings, and_(postings.c.word >= first, postings.c.word < beyond)
+        return and_(words >= first, words < beyond)
 
     @staticmethod
     def _tsquery() -> Any:

@@ -330,16 +330,28 @@ async def test_filters_apply_before_the_newest_matches_are_cut(session: AsyncSes
     oldest = await offers.create_offer(
         session, user, offer("Zebra painting lesson", category="lessons"), default_timezone="UTC"
     )
+    best_but_old = await offers.create_offer(
+        session, user, offer("Zebra zebra zebra", category="tours"), default_timezone="UTC"
+    )
     for n in range(RANKED_MATCHES + 10):
         await offers.create_offer(
             session, user, offer(f"Zebra park tour {n}", category="tours"), default_timezone="UTC"
         )
+    # The newest match holds another word the prefix starts, three times.
+    newest = await offers.create_offer(
+        session, user, offer("Zebu zebu zebu", category="tours"), default_timezone="UTC"
+    )
     await session.commit()
     page = await search(session, SearchQuery(text="zebra", category="lessons"), now=NOW)
     assert [hit.offer_id for hit in page.hits] == [oldest.id]
     page = await search(session, SearchQuery(text="zebra"), now=NOW, limit=5)
     assert len(page.hits) == 5  # words alone: the newest are ranked
     assert page.has_more
+    assert best_but_old.id not in {hit.offer_id for hit in page.hits}
+    # Words alone, a prefix of two words: the newest matches of both are ranked.
+    page = await search(session, SearchQuery(text="zeb"), now=NOW, limit=5)
+    assert page.hits[0].offer_id == newest.id
+    assert best_but_old.id not in {hit.offer_id for hit in page.hits}
 
 
 async def test_rare_words_drive_a_search_near_a_point_and_common_ones_do_not(
