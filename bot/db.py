@@ -23,7 +23,9 @@ SQLITE_BEGIN = "sqlite_begin"
 PG_RECYCLE_SECONDS = 1800  # a PostgreSQL connection is replaced after half an hour
 
 
-def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
+def create_engine(
+    database_url: str, *, sqlite_foreign_keys: bool = True, **kwargs: Any
+) -> AsyncEngine:
     """Create the async engine for `database_url` (SQLite via aiosqlite or PostgreSQL).
 
     On SQLite each statement is one trip to aiosqlite's thread (bot.sqlite_driver);
@@ -32,6 +34,11 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     fail with "database is locked" at once, busy timeout or not. On PostgreSQL a
     transaction begins at its first statement that is not a plain read
     (bot.postgres_driver).
+
+    `sqlite_foreign_keys=False` is for migrations alone: SQLite's way to alter a table is
+    to copy it and drop the old one, and dropping a table that others reference deletes
+    its rows first — with foreign keys enforced, cascading to theirs (bot.migrate checks
+    the keys itself before committing).
     """
     if database_url.startswith("sqlite"):
         # One connection per process: SQLite has one writer at a time anyway, and waiting
@@ -44,7 +51,7 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
         engine = create_async_engine(
             database_url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
         )
-        _make_sqlite_transactional(engine)
+        _make_sqlite_transactional(engine, foreign_keys=sqlite_foreign_keys)
         return engine
     # No ping before every checkout (a round trip per update): connections are recycled
     # after PG_RECYCLE_SECONDS instead, and a connection the server dropped fails one
@@ -54,14 +61,14 @@ def create_engine(database_url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(database_url, **kwargs)
 
 
-def _make_sqlite_transactional(engine: AsyncEngine) -> None:
+def _make_sqlite_transactional(engine: AsyncEngine, *, foreign_keys: bool) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control away from the driver so BEGIN is ours to emit.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

@@ -32,13 +32,15 @@ def _revision(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def _upgrade_on(connection: Connection) -> None:
+def _upgrade_on(connection: Connection, revision: str) -> None:
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
     before = _revision(connection)
     config = alembic_config()
     config.attributes["connection"] = connection
-    command.upgrade(config, "head")
+    command.upgrade(config, revision)
+    if connection.dialect.name == "sqlite":
+        _check_foreign_keys(connection)
     after = _revision(connection)
     if before == after:
         log.info("database schema is current (%s)", after)
@@ -46,11 +48,29 @@ def _upgrade_on(connection: Connection) -> None:
         log.info("database schema migrated from %s to %s", before or "empty", after)
 
 
-async def upgrade(database_url: str) -> None:
-    """Bring the database at `database_url` to the newest schema; safe to run concurrently."""
-    engine = create_engine(database_url)
+class BrokenForeignKeys(Exception):
+    """A migration left rows whose references point nowhere; nothing was committed."""
+
+
+def _check_foreign_keys(connection: Connection) -> None:
+    """On SQLite, migrations run with foreign keys off (see bot.db.create_engine): check
+    every reference before the migration's transaction commits, as SQLite's own recipe
+    for altering a table does."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        table, _rowid, parent, _key = broken[0]
+        raise BrokenForeignKeys(
+            f"the migration would leave {len(broken)} row(s) referring to missing rows "
+            f"(the first in {table}, to {parent}); nothing was changed"
+        )
+
+
+async def upgrade(database_url: str, revision: str = "head") -> None:
+    """Bring the database at `database_url` to the newest schema (or to `revision`, for
+    tests of upgrading old data); safe to run concurrently."""
+    engine = create_engine(database_url, sqlite_foreign_keys=False)
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(_upgrade_on)
+            await connection.run_sync(_upgrade_on, revision)
     finally:
         await engine.dispose()

@@ -57,12 +57,14 @@ async def _drop_pg(name: str) -> None:
         await connection.close()
 
 
-def create_pg_database() -> str:
-    """Create and migrate a database for this test run; returns its SQLAlchemy URL."""
+def create_pg_database(*, migrate: bool = True) -> str:
+    """Create a database for this test run, migrated unless told not to; returns its
+    SQLAlchemy URL."""
     name = f"gigbot_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
     asyncio.run(_create_pg(name))
     url = f"{PG_DSN.replace('postgresql://', 'postgresql+asyncpg://')}/{name}"
-    asyncio.run(upgrade(url))
+    if migrate:
+        asyncio.run(upgrade(url))
     return url
 
 
