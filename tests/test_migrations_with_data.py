@@ -210,3 +210,22 @@ async def test_a_sqlite_migration_that_would_leave_broken_references_commits_not
     finally:
         await engine.dispose()
     assert revision == OLD_SCHEMA
+
+
+async def test_a_current_sqlite_database_starts_without_reading_every_table(
+    tmp_path: Path,
+) -> None:
+    # The references are checked after a migration only: a database already current
+    # starts at once, whatever its size (and whatever rows it already held).
+    url = f"sqlite+aiosqlite:///{tmp_path / 'current.db'}"
+    await upgrade(url)
+    engine = create_engine(url, sqlite_foreign_keys=False)
+    try:
+        async with engine.begin() as connection:
+            hours = old_table("offer_hours", "offer_id", "weekday", "start_min", "end_min")
+            await connection.execute(
+                insert(hours), {"offer_id": 999, "weekday": 0, "start_min": 0, "end_min": 60}
+            )
+    finally:
+        await engine.dispose()
+    await upgrade(url)  # no BrokenForeignKeys: nothing migrated, nothing checked
