@@ -183,15 +183,8 @@ async def found(session: AsyncSession, text: str) -> list[int]:
     return [hit.offer_id for hit in page.hits]
 
 
-async def test_a_sqlite_migration_that_would_leave_broken_references_commits_nothing(
-    tmp_path: Path,
-) -> None:
-    # SQLite migrations run with foreign keys off; the references are checked before
-    # the commit. A row that already points nowhere (written with the keys off) stops
-    # the upgrade, and the database stays as it was.
-    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
-    await upgrade(url, OLD_SCHEMA)
-    await write_old_rows(url)
+async def write_orphan_hours(url: str) -> None:
+    """Opening hours of an offer that does not exist, written with the keys off."""
     engine = create_engine(url, sqlite_foreign_keys=False)
     try:
         async with engine.begin() as connection:
@@ -201,6 +194,18 @@ async def test_a_sqlite_migration_that_would_leave_broken_references_commits_not
             )
     finally:
         await engine.dispose()
+
+
+async def test_a_sqlite_migration_that_would_leave_broken_references_commits_nothing(
+    tmp_path: Path,
+) -> None:
+    # SQLite migrations run with foreign keys off; the references are checked before
+    # the commit. A row that already points nowhere (written with the keys off) stops
+    # the upgrade, and the database stays as it was.
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+    await upgrade(url, OLD_SCHEMA)
+    await write_old_rows(url)
+    await write_orphan_hours(url)
     with pytest.raises(BrokenForeignKeys, match=r"1 row\(s\) .* in offer_hours, to offers"):
         await upgrade(url)
     engine = create_engine(url)
@@ -219,13 +224,5 @@ async def test_a_current_sqlite_database_starts_without_reading_every_table(
     # starts at once, whatever its size (and whatever rows it already held).
     url = f"sqlite+aiosqlite:///{tmp_path / 'current.db'}"
     await upgrade(url)
-    engine = create_engine(url, sqlite_foreign_keys=False)
-    try:
-        async with engine.begin() as connection:
-            hours = old_table("offer_hours", "offer_id", "weekday", "start_min", "end_min")
-            await connection.execute(
-                insert(hours), {"offer_id": 999, "weekday": 0, "start_min": 0, "end_min": 60}
-            )
-    finally:
-        await engine.dispose()
+    await write_orphan_hours(url)
     await upgrade(url)  # no BrokenForeignKeys: nothing migrated, nothing checked
